@@ -1,0 +1,410 @@
+"""Configuration: a TOML file for settings, environment variables for secrets.
+
+Every problem is reported as one ``ConfigError`` naming the key and what was expected,
+because an operator reading "surveys[1].kind: expected one of nps, csat, ces, got 'NPS2'"
+fixes it in seconds, while a traceback sends them to the issue tracker.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from surveys.kinds import EscalationRules, Kind, SurveyDefinition
+from surveys.locales import SUPPORTED
+from surveys.model import Destination
+
+SECRET_VARS = ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "FEEDBACKBOT_API_TOKEN")
+
+
+class ConfigError(Exception):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    default_language: str = "en"
+    default_survey: str = ""
+    timezone: str = "UTC"
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    path: str = "feedbackbot.db"
+    durability: str = "full"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    enabled: bool = False
+    listen: str = "127.0.0.1:8080"
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    enabled: bool = False
+    mode: str = "polling"
+    api_base_url: str = "https://api.telegram.org/bot"
+    webhook_url: str = ""
+    staff_chat_id: str = ""
+    staff_user_ids: tuple[str, ...] = ()
+    concurrency: int = 16
+    token: str = field(default="", repr=False)
+    webhook_secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    enabled: bool = False
+    mode: str = "socket"
+    api_base_url: str = "https://slack.com/api/"
+    listen: str = ""
+    staff_channel: str = ""
+    staff_user_ids: tuple[str, ...] = ()
+    bot_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    user: str = "console-user"
+    name: str = "Console User"
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class Config:
+    bot: BotSettings
+    storage: StorageSettings
+    http: HttpSettings
+    telegram: TelegramSettings
+    slack: SlackSettings
+    console: ConsoleSettings
+    surveys: dict[str, SurveyDefinition]
+    api_token: str = field(default="", repr=False)
+    source: str = ""
+
+
+# -- validation helpers --------------------------------------------------------------
+
+Check = Callable[[str, Any], Any]
+
+
+def _typed(expected: type | tuple[type, ...], name: str) -> Check:
+    def check(key: str, value: Any) -> Any:
+        wrong_bool = isinstance(value, bool) and expected is not bool
+        if wrong_bool or not isinstance(value, expected):
+            raise ConfigError(key, f"expected {name}, got {value!r}")
+        return value
+
+    return check
+
+
+STR = _typed(str, "a string")
+BOOL = _typed(bool, "true or false")
+INT = _typed(int, "a whole number")
+NUMBER = _typed((int, float), "a number")
+
+
+def _one_of(*options: str) -> Check:
+    def check(key: str, value: Any) -> Any:
+        if value not in options:
+            raise ConfigError(key, f"expected one of {', '.join(repr(o) for o in options)}, got {value!r}")
+        return value
+
+    return check
+
+
+def _positive(check: Check) -> Check:
+    def inner(key: str, value: Any) -> Any:
+        value = check(key, value)
+        if value <= 0:
+            raise ConfigError(key, f"expected a positive number, got {value!r}")
+        return value
+
+    return inner
+
+
+def _list_of(check: Check) -> Check:
+    def inner(key: str, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise ConfigError(key, f"expected a list, got {value!r}")
+        return tuple(check(f"{key}[{i}]", v) for i, v in enumerate(value))
+
+    return inner
+
+
+def _ids(key: str, value: Any) -> tuple[str, ...]:
+    """Chat and user ids: TOML users write them as numbers or strings; we keep strings."""
+    if not isinstance(value, list):
+        raise ConfigError(key, f"expected a list of ids, got {value!r}")
+    out = []
+    for i, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, int | str):
+            raise ConfigError(f"{key}[{i}]", f"expected an id (number or string), got {v!r}")
+        out.append(str(v))
+    return tuple(out)
+
+
+def _id(key: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(key, f"expected an id (number or string), got {value!r}")
+    return str(value)
+
+
+def _timezone(key: str, value: Any) -> str:
+    STR(key, value)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(key, f"expected an IANA time zone such as 'Europe/Berlin', got {value!r}") from None
+    return str(value)
+
+
+def _address(key: str, value: Any) -> str:
+    STR(key, value)
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(key, f"expected 'host:port' such as '127.0.0.1:8080', got {value!r}")
+    return str(value)
+
+
+def _url(key: str, value: Any) -> str:
+    STR(key, value)
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(key, f"expected an http:// or https:// URL, got {value!r}")
+    return str(value)
+
+
+def _language(key: str, value: Any) -> str:
+    if value not in SUPPORTED:
+        raise ConfigError(key, f"expected one of {', '.join(SUPPORTED)}, got {value!r}")
+    return str(value)
+
+
+def _destination(key: str, value: Any) -> str:
+    STR(key, value)
+    try:
+        Destination.parse(value)
+    except ValueError as exc:
+        raise ConfigError(key, str(exc)) from None
+    return str(value)
+
+
+def _section(data: Any, name: str, spec: Mapping[str, Check]) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(name, f"expected a table [{name}], got {data!r}")
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in spec:
+            known = ", ".join(sorted(spec))
+            raise ConfigError(f"{name}.{key}", f"unknown key (known keys: {known})")
+        out[key] = spec[key](f"{name}.{key}", value)
+    return out
+
+
+# -- the schema ----------------------------------------------------------------------
+
+BOT_SPEC: dict[str, Check] = {
+    "default_language": _language,
+    "default_survey": STR,
+    "timezone": _timezone,
+    "log_level": _one_of("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+STORAGE_SPEC: dict[str, Check] = {"path": STR, "durability": _one_of("full", "normal")}
+HTTP_SPEC: dict[str, Check] = {"enabled": BOOL, "listen": _address}
+TELEGRAM_SPEC: dict[str, Check] = {
+    "enabled": BOOL,
+    "mode": _one_of("polling", "webhook"),
+    "api_base_url": _url,
+    "webhook_url": _url,
+    "staff_chat_id": _id,
+    "staff_user_ids": _ids,
+    "concurrency": _positive(INT),
+}
+SLACK_SPEC: dict[str, Check] = {
+    "enabled": BOOL,
+    "mode": _one_of("socket", "http"),
+    "api_base_url": _url,
+    "listen": _address,
+    "staff_channel": STR,
+    "staff_user_ids": _ids,
+}
+CONSOLE_SPEC: dict[str, Check] = {"user": STR, "name": STR, "language": _language}
+ESCALATION_SPEC: dict[str, Check] = {
+    "enabled": BOOL,
+    "scores": _list_of(INT),
+    "sentiment_threshold": NUMBER,
+    "contradiction": BOOL,
+    "destinations": _list_of(_destination),
+}
+SURVEY_SPEC: dict[str, Check] = {
+    "id": STR,
+    "kind": _one_of(*(k.value for k in Kind)),
+    "product": STR,
+    "task": STR,
+    "expiry_hours": _positive(NUMBER),
+    "max_comment_chars": _positive(INT),
+    "texts": lambda key, value: value,  # checked in _survey
+    "escalation": lambda key, value: value,
+}
+
+
+def _survey(index: int, data: Any) -> SurveyDefinition:
+    where = f"surveys[{index}]"
+    fields = _section(data, where, SURVEY_SPEC)
+    for required in ("id", "kind", "product"):
+        if required not in fields:
+            raise ConfigError(f"{where}.{required}", "is required")
+    sid = fields["id"]
+    if not sid or not all(c.isalnum() or c in "_" for c in sid) or len(sid) > 32:
+        raise ConfigError(f"{where}.id", f"expected letters, digits or '_' (at most 32, no '-'), got {sid!r}")
+    kind = Kind(fields["kind"])
+    texts = fields.get("texts", {})
+    if not isinstance(texts, dict):
+        raise ConfigError(f"{where}.texts", "expected a table of languages, e.g. [surveys.texts.en]")
+    from surveys.locales import MESSAGES
+
+    clean_texts: dict[str, dict[str, str]] = {}
+    for lang, entries in texts.items():
+        if lang not in (*SUPPORTED, "all"):
+            raise ConfigError(f"{where}.texts.{lang}", f"expected a language ({', '.join(SUPPORTED)}) or 'all'")
+        if not isinstance(entries, dict):
+            raise ConfigError(f"{where}.texts.{lang}", "expected a table of message keys")
+        for key, value in entries.items():
+            if key not in MESSAGES["en"]:
+                raise ConfigError(f"{where}.texts.{lang}.{key}", "unknown message key (see surveys/locales/en.py)")
+            STR(f"{where}.texts.{lang}.{key}", value)
+        clean_texts[lang] = dict(entries)
+    esc = _section(fields.get("escalation"), f"{where}.escalation", ESCALATION_SPEC)
+    scale_ok = {Kind.NPS: range(0, 11), Kind.CSAT: range(1, 6), Kind.CES: range(1, 8)}[kind]
+    for i, score in enumerate(esc.get("scores", ())):
+        if score not in scale_ok:
+            raise ConfigError(f"{where}.escalation.scores[{i}]", f"{score} is not on the {kind.value} scale")
+    threshold = esc.get("sentiment_threshold", -0.5)
+    if not -1 <= threshold <= 1:
+        raise ConfigError(f"{where}.escalation.sentiment_threshold", "expected a number between -1 and 1")
+    return SurveyDefinition(
+        id=sid,
+        kind=kind,
+        product=fields["product"],
+        texts=clean_texts,
+        task=fields.get("task", ""),
+        expiry_hours=float(fields.get("expiry_hours", 72)),
+        max_comment_chars=int(fields.get("max_comment_chars", 2000)),
+        escalation=EscalationRules(
+            enabled=esc.get("enabled", True),
+            scores=frozenset(esc["scores"]) if "scores" in esc else None,
+            sentiment_threshold=float(threshold),
+            contradiction=esc.get("contradiction", True),
+        ),
+        alert_destinations=tuple(esc.get("destinations", ())),
+    )
+
+
+TOP_LEVEL = ("bot", "storage", "http", "telegram", "slack", "console", "surveys")
+
+
+def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> Config:
+    for key in data:
+        if key not in TOP_LEVEL:
+            raise ConfigError(key, f"unknown section (known: {', '.join(TOP_LEVEL)})")
+    bot = BotSettings(**_section(data.get("bot"), "bot", BOT_SPEC))
+    storage = StorageSettings(**_section(data.get("storage"), "storage", STORAGE_SPEC))
+    http = HttpSettings(**_section(data.get("http"), "http", HTTP_SPEC))
+    telegram = TelegramSettings(**_section(data.get("telegram"), "telegram", TELEGRAM_SPEC))
+    slack = SlackSettings(**_section(data.get("slack"), "slack", SLACK_SPEC))
+    console = ConsoleSettings(**_section(data.get("console"), "console", CONSOLE_SPEC))
+
+    raw_surveys = data.get("surveys", [])
+    if not isinstance(raw_surveys, list):
+        raise ConfigError("surveys", "expected an array of tables: [[surveys]]")
+    surveys: dict[str, SurveyDefinition] = {}
+    for i, item in enumerate(raw_surveys):
+        survey = _survey(i, item)
+        if survey.id in surveys:
+            raise ConfigError(f"surveys[{i}].id", f"duplicate survey id {survey.id!r}")
+        surveys[survey.id] = survey
+    if not surveys:
+        raise ConfigError("surveys", "define at least one survey with [[surveys]]")
+    default_survey = bot.default_survey or next(iter(surveys))
+    if default_survey not in surveys:
+        raise ConfigError("bot.default_survey", f"no survey with id {default_survey!r} (have: {', '.join(surveys)})")
+    bot = BotSettings(bot.default_language, default_survey, bot.timezone, bot.log_level)
+
+    enabled = {"console"} | {p for p, on in (("telegram", telegram.enabled), ("slack", slack.enabled)) if on}
+    for survey in surveys.values():
+        for dest in survey.alert_destinations:
+            platform = dest.split(":", 1)[0]
+            if platform not in enabled:
+                raise ConfigError(
+                    f"surveys.{survey.id}.escalation.destinations", f"{dest!r} is on {platform}, which is not enabled"
+                )
+
+    if telegram.enabled:
+        token = _secret(env, "TELEGRAM_BOT_TOKEN", "telegram.enabled")
+        secret = ""
+        if telegram.mode == "webhook":
+            if not telegram.webhook_url:
+                raise ConfigError("telegram.webhook_url", "is required when telegram.mode = 'webhook'")
+            secret = _secret(env, "TELEGRAM_WEBHOOK_SECRET", "telegram.mode = 'webhook'")
+        telegram = _replace(telegram, token=token, webhook_secret=secret)
+    if slack.enabled:
+        slack = _replace(
+            slack,
+            bot_token=_secret(env, "SLACK_BOT_TOKEN", "slack.enabled"),
+            signing_secret=_secret(env, "SLACK_SIGNING_SECRET", "slack.enabled") if slack.mode == "http" else "",
+            app_token=_secret(env, "SLACK_APP_TOKEN", "slack.mode = 'socket'") if slack.mode == "socket" else "",
+        )
+    api_token = env.get("FEEDBACKBOT_API_TOKEN", "")
+    if http.enabled and not api_token:
+        raise ConfigError("http.enabled", "the HTTP API needs the environment variable FEEDBACKBOT_API_TOKEN")
+    return Config(bot, storage, http, telegram, slack, console, surveys, api_token=api_token, source=source)
+
+
+def _secret(env: Mapping[str, str], name: str, because: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(name, f"environment variable is required because {because} (secrets never go in the file)")
+    return value
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(obj, **changes)
+
+
+def default_path() -> Path:
+    """``./config.toml`` when present, else the shipped example (so a fresh clone runs)."""
+    local = Path("config.toml")
+    if local.exists():
+        return local
+    return Path(__file__).resolve().parent.parent / "config.example.toml"
+
+
+def load(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    path = Path(path) if path else default_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read the configuration file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "the file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"TOML syntax error: {exc}") from None
+    return parse(data, os.environ if env is None else env, source=str(path))

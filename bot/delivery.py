@@ -1,0 +1,152 @@
+"""The delivery loop: sends outbox rows through the channels, after they were committed.
+
+Why a loop over a table instead of sending from the handler: a message is written before
+it is sent, so a crash, a platform outage or a 429 storm never loses one; on restart the
+loop simply finds what is still pending. One message per chat is in flight at a time,
+which keeps each conversation in order; different chats are sent concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+
+from handlers.base import Channel, DeliveryError, PermanentError, RetryLater, TransientError, Unreachable
+from storage.records import OutboxRow
+from storage.sqlite import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 60.0
+
+
+class Delivery:
+    def __init__(
+        self,
+        store: Store,
+        channels: Mapping[str, Channel],
+        *,
+        clock: Callable[[], float] = time.time,
+        concurrency: int = 16,
+        give_up_after: float = 24 * 3600,
+    ) -> None:
+        self.store = store
+        self.channels = dict(channels)
+        self.clock = clock
+        self.concurrency = concurrency
+        self.give_up_after = give_up_after
+        self._wake = asyncio.Event()
+        self._inflight: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._stopping = False
+        self.sent = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            started = await self.tick()
+            if started:
+                continue
+            next_at = await self.store.next_outbox_time()
+            timeout = 1.0 if next_at is None else min(1.0, max(0.02, next_at - self.clock()))
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                pass
+
+    async def tick(self) -> int:
+        """Start sending whatever is due, up to the concurrency limit; returns how many."""
+        free = self.concurrency - len(self._inflight)
+        if free <= 0:
+            return 0
+        rows = await self.store.due_outbox(self.clock(), free, busy=self._inflight.keys())
+        for row in rows:
+            key = (row.platform, row.chat_id)
+            task = asyncio.create_task(self._deliver(row))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _t, key=key: self._done(key))
+        return len(rows)
+
+    def _done(self, key: tuple[str, str]) -> None:
+        self._inflight.pop(key, None)
+        self._wake.set()
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until nothing due is left (the console and tests use this between turns)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self._inflight:
+                next_at = await self.store.next_outbox_time()
+                if next_at is None or next_at > self.clock():
+                    return
+            await asyncio.sleep(0.005)
+        raise TimeoutError("outbox did not drain")
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Let in-flight sends finish (so nothing is left half-recorded), then stop."""
+        self._stopping = True
+        self._wake.set()
+        tasks = list(self._inflight.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        channel = self.channels.get(row.platform)
+        if channel is None:
+            await self.store.mark_dead(row, f"channel {row.platform!r} is not enabled", unreachable=False)
+            log.error("outbox row %s is for %s, which is not enabled; dropped", row.id, row.platform)
+            return
+        message = row.message
+        try:
+            message_id: str | None
+            if message.edit_of is not None:
+                target = await self.store.message_id_for(message.edit_of)
+                if target is None:
+                    raise PermanentError(f"the message to edit ({message.edit_of}) was never sent")
+                await channel.edit(message, target[0], target[1])
+                message_id = target[1]
+            else:
+                reply_to = None
+                if message.reply_to is not None:
+                    found = await self.store.message_id_for(message.reply_to)
+                    reply_to = found[1] if found else None
+                message_id = await channel.send(message, reply_to)
+        except RetryLater as exc:
+            until = self.clock() + exc.retry_after
+            log.warning("%s rate limit: holding sends for %.1fs", row.platform, exc.retry_after)
+            await self.store.defer_platform(row.platform, until)
+            await self.store.reschedule(row.id, until, str(exc))
+        except Unreachable as exc:
+            log.info("recipient %s:%s unreachable: %s", row.platform, _mask(row.chat_id), exc)
+            await self.store.mark_dead(row, str(exc), unreachable=True)
+        except PermanentError as exc:
+            log.warning("outbox row %s failed permanently: %s", row.id, exc)
+            await self.store.mark_dead(row, str(exc), unreachable=False)
+        except (TransientError, DeliveryError, OSError, asyncio.TimeoutError) as exc:
+            await self._retry(row, exc)
+        except Exception as exc:  # an adapter bug must not kill the loop or lose the row
+            log.exception("unexpected error sending outbox row %s", row.id)
+            await self._retry(row, exc)
+        else:
+            await self.store.mark_sent(row.id, message_id, self.clock())
+            self.sent += 1
+
+    async def _retry(self, row: OutboxRow, exc: BaseException) -> None:
+        now = self.clock()
+        if now - row.created_at > self.give_up_after:
+            await self.store.mark_dead(row, f"gave up after {row.attempts + 1} attempts: {exc}", unreachable=False)
+            log.error("outbox row %s dropped after %d attempts", row.id, row.attempts + 1)
+            return
+        delay = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)
+        log.warning("sending outbox row %s failed (%s); retrying in %.1fs", row.id, type(exc).__name__, delay)
+        await self.store.reschedule(row.id, now + delay, f"{type(exc).__name__}: {exc}")
+
+
+def _mask(chat_id: str) -> str:
+    """Chat ids are personal data: logs show enough to correlate, not to identify."""
+    return chat_id[:2] + "…" + chat_id[-2:] if len(chat_id) > 4 else "…"

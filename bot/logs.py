@@ -1,0 +1,52 @@
+"""Logging that is safe to ship: one line per record, and secrets scrubbed.
+
+Tokens can leak through third-party libraries (an HTTP client logging a URL that contains
+the Telegram token, for example), so the filter replaces every configured secret value
+wherever it appears, on every handler, whatever the logger."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterable
+
+from bot.config import SECRET_VARS
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactSecrets(logging.Filter):
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        redacted = message
+        for secret in self.secrets:
+            redacted = redacted.replace(secret, "[REDACTED]")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_text:
+            for secret in self.secrets:
+                record.exc_text = record.exc_text.replace(secret, "[REDACTED]")
+        return True
+
+
+def setup(level: str = "INFO", stream: object = None, extra_secrets: Iterable[str] = ()) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_feedbackbot", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RedactSecrets([*(os.environ.get(v, "") for v in SECRET_VARS), *extra_secrets]))
+    handler._feedbackbot = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    # The HTTP clients log every request URL at INFO, and Telegram's URLs contain the token.
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler.executors.default", "slack_bolt", "slack_sdk"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

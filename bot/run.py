@@ -1,0 +1,68 @@
+"""``feedbackbot run``: every enabled channel, the delivery loop, the scheduler and the
+HTTP server on one event loop, stopped cleanly by SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Protocol
+
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Component(Protocol):
+    """Something with a lifecycle that shares the loop: a platform, the HTTP server, the scheduler."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def build_components(runtime: Runtime) -> list[Component]:
+    components: list[Component] = []
+    cfg = runtime.config
+    if cfg.telegram.enabled:
+        from bot.telegram_wiring import telegram_component
+
+        components.append(telegram_component(runtime))
+    if cfg.slack.enabled:
+        from bot.slack_wiring import slack_component
+
+        components.append(slack_component(runtime))
+    return components
+
+
+async def run_forever(runtime: Runtime) -> None:
+    components = build_components(runtime)
+    if not components:
+        log.info("no chat platform enabled: running the terminal channel")
+        from bot.shell import run_shell
+
+        cfg = runtime.config.console
+        await run_shell(runtime, user=cfg.user, name=cfg.name, language=cfg.language, stdin=sys.stdin, stdout=sys.stdout)
+        return
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    runtime.start_delivery()
+    started: list[Component] = []
+    try:
+        for component in components:
+            await component.start()
+            started.append(component)
+        log.info("feedbackbot running; send SIGTERM or press Ctrl-C to stop")
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        for component in reversed(started):
+            try:
+                await asyncio.wait_for(component.stop(), 10)
+            except Exception:
+                log.exception("error while stopping %s", type(component).__name__)

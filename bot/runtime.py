@@ -1,0 +1,62 @@
+"""One place that wires the pieces together (ports and adapters: everything else gets
+its dependencies handed in, which is what lets tests swap the clock, the sentiment scorer
+or a platform for a fake)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from bot.config import Config
+from bot.delivery import Delivery
+from bot.service import Service, ServiceSettings
+from handlers.base import Channel
+from storage.sqlite import Store
+from surveys.sentiment import SentimentScorer, VaderScorer
+
+
+@dataclass
+class Runtime:
+    config: Config
+    store: Store
+    service: Service
+    delivery: Delivery
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    async def open(
+        cls,
+        config: Config,
+        channels: Mapping[str, Channel] | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        sentiment: SentimentScorer | None = None,
+        db_path: str | None = None,
+    ) -> Runtime:
+        store = await Store.open(db_path or config.storage.path, config.storage.durability)
+        delivery = Delivery(store, channels or {}, clock=clock)
+        service = Service(
+            store=store,
+            settings=ServiceSettings(config.surveys, config.bot.default_survey, config.bot.default_language),
+            sentiment=sentiment or VaderScorer(),
+            clock=clock,
+            on_commit=delivery.wake,
+        )
+        return cls(config, store, service, delivery)
+
+    def add_channel(self, channel: Channel) -> None:
+        self.delivery.channels[channel.platform] = channel
+
+    def start_delivery(self) -> None:
+        self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
+
+    async def close(self) -> None:
+        await self.delivery.stop()
+        for task in self.tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.store.close()

@@ -1,0 +1,140 @@
+"""The service: one inbound event, one transaction.
+
+Every adapter hands its events here. Inside a single storage transaction the service
+claims the event id (a redelivered event stops right there), loads the person and their
+open session, lets the pure engine decide, and writes the outcome together with every
+message to send. Only after the commit does the delivery loop get woken to send them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from storage.sqlite import Store, Tx
+from surveys import engine
+from surveys.kinds import SurveyDefinition
+from surveys.locales import normalise_language
+from surveys.model import HandleResult, Inbound
+from surveys.sentiment import SentimentScorer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSettings:
+    surveys: dict[str, SurveyDefinition]
+    default_survey: str
+    default_language: str = "en"
+
+
+@dataclass
+class Service:
+    store: Store
+    settings: ServiceSettings
+    sentiment: SentimentScorer
+    clock: Callable[[], float] = time.time
+    new_nonce: Callable[[], str] = field(default=lambda: secrets.token_hex(6))
+    on_commit: Callable[[], None] = field(default=lambda: None)
+    _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
+    turns: int = 0
+
+    def lock_for(self, platform: str, chat_id: str) -> asyncio.Lock:
+        """Events of one conversation are handled in arrival order; others run freely."""
+        key = (platform, chat_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            if len(self._locks) > 10_000:
+                for stale in [k for k, v in self._locks.items() if not v.locked()]:
+                    del self._locks[stale]
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    async def handle(self, inbound: Inbound) -> HandleResult:
+        async with self.lock_for(inbound.platform, inbound.chat_id):
+            now = self.clock()
+            async with self.store.transaction() as tx:
+                if not await tx.claim_event(inbound.event_id, now):
+                    log.debug("event %s already handled", inbound.event_id)
+                    return HandleResult(duplicate=True)
+                result = await self._survey_turn(tx, inbound, now)
+        self.turns += 1
+        self.on_commit()
+        return result
+
+    async def _survey_turn(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+        respondent = await tx.upsert_respondent(
+            inbound.platform,
+            inbound.user_id,
+            inbound.chat_id if inbound.is_private else None,
+            inbound.display_name,
+            inbound.handle,
+            inbound.language,
+            now,
+        )
+        language = normalise_language(respondent.language, self.settings.default_language)
+        session = await tx.open_session(respondent.id)
+        button_session: engine.Session | None = None
+        owned = True
+        if inbound.button is not None:
+            parsed = engine.parse_button(inbound.button)
+            if parsed is not None:
+                found = await tx.session_by_nonce(parsed[0])
+                if found is not None:
+                    button_session, owner = found
+                    owned = owner == respondent.id
+        ctx = engine.StepContext(
+            now=now,
+            surveys=self.settings.surveys,
+            default_survey=self.settings.default_survey,
+            language=language,
+            new_nonce=self.new_nonce(),
+            sentiment=self.sentiment,
+            name=inbound.display_name,
+            opted_out=respondent.opted_out,
+            button_session=button_session,
+            button_owned=owned,
+        )
+        t = engine.step(session, inbound, ctx)
+        if t.replaced is not None:
+            await tx.save_session(t.replaced, respondent.id, now)
+        saved = t.session
+        if t.session is not None and (t.session != session or t.session.id is None):
+            saved = await tx.save_session(t.session, respondent.id, now)
+        if t.response is not None and saved is not None:
+            await tx.upsert_response(saved, respondent.id, t.response, inbound.platform, now)
+        if t.opt_out is not None:
+            await tx.set_opt_out(respondent.id, t.opt_out, now)
+        await tx.enqueue(t.messages, now)
+        return HandleResult(toast=t.toast)
+
+    async def expire_due(self) -> int:
+        """Close sessions past their expiry even if the person never writes again, so
+        reports count them as expired rather than forever in progress."""
+        now = self.clock()
+        count = 0
+        async with self.store.transaction() as tx:
+            for session, respondent_id in await tx.expired_sessions(now):
+                t = engine.expire(session, self._context(now))
+                if t.session is not None:
+                    await tx.save_session(t.session, respondent_id, now)
+                if t.response is not None:
+                    channel = await tx.respondent_platform(respondent_id)
+                    await tx.upsert_response(session, respondent_id, t.response, channel, now)
+                count += 1
+        return count
+
+    def _context(self, now: float) -> engine.StepContext:
+        return engine.StepContext(
+            now=now,
+            surveys=self.settings.surveys,
+            default_survey=self.settings.default_survey,
+            language=self.settings.default_language,
+            new_nonce=self.new_nonce(),
+            sentiment=self.sentiment,
+        )
+

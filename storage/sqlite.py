@@ -1,0 +1,426 @@
+"""The SQLite store: the only module that writes SQL.
+
+One aiosqlite connection, guarded by one asyncio lock: every write happens inside
+``transaction()``, so an event's whole effect (claimed id, session, response, outbox rows)
+commits together or not at all. WAL keeps readers from blocking the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.records import OutboxRow, Respondent, ResponseRow
+from surveys.engine import ResponseUpdate, Session, Stage
+from surveys.model import OutMessage
+
+log = logging.getLogger(__name__)
+
+DURABILITY = {"full": "FULL", "normal": "NORMAL"}
+
+
+class StorageVersionError(RuntimeError):
+    """The database was written by a newer feedbackbot than this one."""
+
+
+def _migrations() -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for entry in resources.files("storage.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+MIGRATIONS = _migrations()
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class Store:
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path, durability: str = "full") -> Store:
+        """Open (creating if needed) and migrate. ``durability='full'`` survives power
+        loss; ``'normal'`` can lose the last commits on power loss (never on a crash of
+        the process) in exchange for fewer fsyncs."""
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        store = cls(conn, path)
+        try:
+            await store._migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def _migrate(self) -> None:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        if current > SCHEMA_VERSION:
+            raise StorageVersionError(
+                f"database {self.path} has schema version {current}, but this feedbackbot only knows up to "
+                f"{SCHEMA_VERSION}; upgrade feedbackbot (or restore a backup made before the upgrade)"
+            )
+        for version, sql in MIGRATIONS:
+            if version <= current:
+                continue
+            log.info("applying database migration %04d", version)
+            await self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
+
+    async def schema_version(self) -> int:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self.conn)
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    # -- reads and small writes that are their own transaction ------------------------
+
+    async def due_outbox(self, now: float, limit: int, busy: Iterable[tuple[str, str]] = ()) -> list[OutboxRow]:
+        """The oldest pending row of each destination, if due: one at a time per chat keeps
+        each conversation in order, while different chats go out in parallel. Interactive
+        rows first, so a campaign backlog never delays a reply."""
+        busy_set = set(busy)
+        async with self._lock:
+            cur = await self.conn.execute(
+                """
+                SELECT o.* FROM outbox o
+                JOIN (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' GROUP BY platform, chat_id) h
+                  ON h.id = o.id
+                WHERE o.next_attempt_at <= ?
+                ORDER BY o.lane = 'bulk', o.id
+                LIMIT ?
+                """,
+                (now, limit + len(busy_set)),
+            )
+            rows = await cur.fetchall()
+            await cur.close()
+        result = [OutboxRow.from_row(r) for r in rows]
+        return [r for r in result if (r.platform, r.chat_id) not in busy_set][:limit]
+
+    async def next_outbox_time(self) -> float | None:
+        async with self._lock, self.conn.execute(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    async def pending_outbox(self) -> int:
+        async with self._lock, self.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def mark_sent(self, row_id: int, message_id: str | None, now: float) -> None:
+        async with self.transaction() as tx:
+            await tx.mark_sent(row_id, message_id, now)
+
+    async def reschedule(self, row_id: int, next_at: float, error: str) -> None:
+        async with self._lock:
+            await self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?",
+                (next_at, error[:500], row_id),
+            )
+
+    async def defer_platform(self, platform: str, until: float) -> None:
+        """A 429 means the whole bot is over the limit: hold every pending row of that platform."""
+        async with self._lock:
+            await self.conn.execute(
+                "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?) WHERE status = 'pending' AND platform = ?",
+                (until, platform),
+            )
+
+    async def mark_dead(self, row: OutboxRow, error: str, unreachable: bool) -> None:
+        async with self.transaction() as tx:
+            await tx.conn.execute(
+                "UPDATE outbox SET status = 'dead', error = ?, attempts = attempts + 1 WHERE id = ?",
+                (error[:500], row.id),
+            )
+            if unreachable:
+                await tx.conn.execute(
+                    "UPDATE respondents SET unreachable = 1 WHERE platform = ? AND chat_id = ?",
+                    (row.platform, row.chat_id),
+                )
+                # Nothing else queued for a person who blocked us can ever arrive.
+                await tx.conn.execute(
+                    "UPDATE outbox SET status = 'dead', error = 'recipient unreachable' "
+                    "WHERE status = 'pending' AND platform = ? AND chat_id = ?",
+                    (row.platform, row.chat_id),
+                )
+
+    async def message_id_for(self, ref_key: str) -> tuple[str, str] | None:
+        """(chat id, platform message id) of the last sent message with this ref key."""
+        async with self._lock, self.conn.execute(
+            "SELECT chat_id, message_id FROM outbox WHERE ref_key = ? AND status = 'sent' "
+            "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (ref_key,),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    async def responses(
+        self, since: float | None = None, until: float | None = None, survey_id: str | None = None
+    ) -> AsyncIterator[ResponseRow]:
+        """Every response in a time window with its respondent, oldest first (for export)."""
+        sql = [
+            "SELECT r.*, p.platform AS r_platform, p.user_id AS r_user_id, p.display_name AS r_name,"
+            " p.handle AS r_handle FROM responses r LEFT JOIN respondents p ON p.id = r.respondent_id WHERE 1=1"
+        ]
+        params: list[Any] = []
+        if since is not None:
+            sql.append("AND r.created_at >= ?")
+            params.append(since)
+        if until is not None:
+            sql.append("AND r.created_at < ?")
+            params.append(until)
+        if survey_id is not None:
+            sql.append("AND r.survey_id = ?")
+            params.append(survey_id)
+        sql.append("ORDER BY r.created_at, r.id")
+        async with self._lock:
+            cur = await self.conn.execute(" ".join(sql), params)
+            rows = await cur.fetchall()
+            await cur.close()
+        for row in rows:
+            yield ResponseRow.from_row(row)
+
+    async def prune_events(self, older_than: float) -> int:
+        """Processed event ids only need to outlive the platforms' redelivery windows."""
+        async with self._lock:
+            cur = await self.conn.execute("DELETE FROM processed_events WHERE processed_at < ?", (older_than,))
+            count = cur.rowcount
+            await cur.close()
+        return count
+
+
+@dataclass
+class Tx:
+    """Operations inside one transaction. Each method is one round trip to SQLite's
+    thread: keeping them few per event is what keeps a turn fast."""
+
+    conn: aiosqlite.Connection
+
+    async def claim_event(self, event_id: str, now: float) -> bool:
+        cur = await self.conn.execute(
+            "INSERT OR IGNORE INTO processed_events (event_id, processed_at) VALUES (?, ?)", (event_id, now)
+        )
+        claimed = cur.rowcount == 1
+        await cur.close()
+        return claimed
+
+    async def upsert_respondent(
+        self,
+        platform: str,
+        user_id: str,
+        chat_id: str | None,
+        display_name: str,
+        handle: str,
+        language: str | None,
+        now: float,
+    ) -> Respondent:
+        cur = await self.conn.execute(
+            """
+            INSERT INTO respondents (platform, user_id, chat_id, display_name, handle, language, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (platform, user_id) DO UPDATE SET
+                chat_id = COALESCE(excluded.chat_id, chat_id),
+                display_name = CASE WHEN excluded.display_name != '' THEN excluded.display_name ELSE display_name END,
+                handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE handle END,
+                language = COALESCE(excluded.language, language),
+                unreachable = CASE WHEN excluded.chat_id IS NOT NULL THEN 0 ELSE unreachable END,
+                updated_at = excluded.updated_at
+            RETURNING *
+            """,
+            (platform, user_id, chat_id, display_name[:200], handle[:200], language, now, now),
+        )
+        row = await cur.fetchone()
+        await cur.close()
+        assert row is not None
+        return Respondent.from_row(row)
+
+    async def respondent(self, platform: str, user_id: str) -> Respondent | None:
+        async with self.conn.execute(
+            "SELECT * FROM respondents WHERE platform = ? AND user_id = ?", (platform, user_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else Respondent.from_row(row)
+
+    async def open_session(self, respondent_id: int) -> Session | None:
+        async with self.conn.execute(
+            "SELECT * FROM sessions WHERE respondent_id = ? AND stage IN ('score', 'comment') ORDER BY id DESC LIMIT 1",
+            (respondent_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _session(row)
+
+    async def session_by_nonce(self, nonce: str) -> tuple[Session, int] | None:
+        async with self.conn.execute("SELECT * FROM sessions WHERE nonce = ?", (nonce,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else (_session(row), int(row["respondent_id"]))
+
+    async def expired_sessions(self, now: float, limit: int = 500) -> list[tuple[Session, int]]:
+        async with self.conn.execute(
+            "SELECT * FROM sessions WHERE stage IN ('score', 'comment') AND expires_at <= ? LIMIT ?", (now, limit)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(_session(r), int(r["respondent_id"])) for r in rows]
+
+    async def respondent_platform(self, respondent_id: int) -> str:
+        async with self.conn.execute("SELECT platform FROM respondents WHERE id = ?", (respondent_id,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else ""
+
+    async def save_session(self, session: Session, respondent_id: int, now: float) -> Session:
+        if session.id is None:
+            cur = await self.conn.execute(
+                """
+                INSERT INTO sessions (respondent_id, survey_id, stage, language, nonce, score, attempts, context,
+                                      escalated, started_at, updated_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    respondent_id,
+                    session.survey_id,
+                    session.stage.value,
+                    session.language,
+                    session.nonce,
+                    session.score,
+                    session.attempts,
+                    json.dumps(session.context),
+                    int(session.escalated),
+                    session.started_at,
+                    now,
+                    session.expires_at,
+                ),
+            )
+            new_id = cur.lastrowid
+            await cur.close()
+            return Session(**{**session.__dict__, "id": new_id})
+        await self.conn.execute(
+            "UPDATE sessions SET stage = ?, score = ?, attempts = ?, escalated = ?, updated_at = ? WHERE id = ?",
+            (session.stage.value, session.score, session.attempts, int(session.escalated), now, session.id),
+        )
+        return session
+
+    async def upsert_response(
+        self, session: Session, respondent_id: int, update: ResponseUpdate, channel: str, now: float
+    ) -> int:
+        """One response row per session: created with the score, completed by the comment."""
+        cur = await self.conn.execute(
+            """
+            INSERT INTO responses (session_id, respondent_id, survey_id, kind, status, score, category, comment,
+                comment_truncated, comment_status, sentiment, sentiment_label, flags, language, channel, context,
+                created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (session_id) DO UPDATE SET
+                status = excluded.status, score = excluded.score, category = excluded.category,
+                comment = excluded.comment, comment_truncated = excluded.comment_truncated,
+                comment_status = excluded.comment_status, sentiment = excluded.sentiment,
+                sentiment_label = excluded.sentiment_label, flags = excluded.flags, updated_at = excluded.updated_at
+            RETURNING id
+            """,
+            (
+                session.id,
+                respondent_id,
+                update.survey_id,
+                update.kind.value,
+                update.status,
+                update.score,
+                update.category,
+                update.comment,
+                int(update.comment_truncated),
+                update.comment_status,
+                update.sentiment,
+                update.sentiment_label,
+                ",".join(update.flags),
+                update.language,
+                channel,
+                json.dumps(session.context),
+                now,
+                now,
+            ),
+        )
+        row = await cur.fetchone()
+        await cur.close()
+        assert row is not None
+        return int(row[0])
+
+    async def enqueue(self, messages: Sequence[OutMessage], now: float, delay: float = 0.0) -> None:
+        if not messages:
+            return
+        await self.conn.executemany(
+            "INSERT INTO outbox (platform, chat_id, lane, payload, ref_key, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    m.to.platform,
+                    m.to.chat_id,
+                    m.lane,
+                    json.dumps(m.to_json(), ensure_ascii=False),
+                    m.ref_key,
+                    now + delay,
+                    now,
+                )
+                for m in messages
+            ],
+        )
+
+    async def set_opt_out(self, respondent_id: int, opted_out: bool, now: float) -> None:
+        await self.conn.execute(
+            "UPDATE respondents SET opted_out = ?, updated_at = ? WHERE id = ?", (int(opted_out), now, respondent_id)
+        )
+
+    async def mark_sent(self, row_id: int, message_id: str | None, now: float) -> None:
+        await self.conn.execute(
+            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, error = NULL "
+            "WHERE id = ?",
+            (message_id, now, row_id),
+        )
+
+
+def _session(row: aiosqlite.Row) -> Session:
+    return Session(
+        id=int(row["id"]),
+        survey_id=row["survey_id"],
+        stage=Stage(row["stage"]),
+        language=row["language"],
+        nonce=row["nonce"],
+        score=row["score"],
+        attempts=int(row["attempts"]),
+        context=json.loads(row["context"] or "{}"),
+        escalated=bool(row["escalated"]),
+        started_at=float(row["started_at"]),
+        expires_at=float(row["expires_at"]),
+    )

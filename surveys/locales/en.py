@@ -1,0 +1,91 @@
+"""English: the reference catalog. Every other language must define the same keys
+(a unit test checks), with the same ``{placeholders}``."""
+
+MESSAGES: dict[str, str] = {
+    # Conversation
+    "greeting": "Hi {name}! I'm the feedback assistant for {product}. Whenever you want to tell us how we're doing, send /feedback.",
+    "greeting_no_name": "Hi! I'm the feedback assistant for {product}. Whenever you want to tell us how we're doing, send /feedback.",
+    "help": (
+        "I collect feedback for {product} in a few quick taps.\n"
+        "/feedback: start a short survey\n"
+        "/skip: skip the optional comment\n"
+        "/cancel: stop the current survey\n"
+        "/stop: no more survey invitations (/start turns them back on)\n"
+        "/mydata: get a copy of what we store about you\n"
+        "/forget: delete everything we store about you"
+    ),
+    "question_nps": "How likely are you to recommend {product} to a friend or colleague?",
+    "hint_nps": "Tap a number from 0 (not at all likely) to 10 (extremely likely), or type it.",
+    "question_csat": "How satisfied are you with {product}?",
+    "hint_csat": "Tap an answer, or type a number from 1 to 5.",
+    "question_ces": "How much do you agree: {product} made it easy for me to {task}.",
+    "hint_ces": "Tap an answer, or type a number from 1 (strongly disagree) to 7 (strongly agree).",
+    "default_task": "get what I needed",
+    "csat_1": "Very unsatisfied",
+    "csat_2": "Unsatisfied",
+    "csat_3": "Neutral",
+    "csat_4": "Satisfied",
+    "csat_5": "Very satisfied",
+    "ces_1": "Strongly disagree",
+    "ces_2": "Disagree",
+    "ces_3": "Somewhat disagree",
+    "ces_4": "Neutral",
+    "ces_5": "Somewhat agree",
+    "ces_6": "Agree",
+    "ces_7": "Strongly agree",
+    "chosen": "Your answer: {answer}",
+    "followup_positive": "Great to hear! What do you value most about {product}?",
+    "followup_neutral": "Thanks! What is the one thing we could do to make {product} better for you?",
+    "followup_negative": "I'm sorry we let you down. What went wrong, and what would fix it for you?",
+    "followup_hint": "Just type your answer, or tap Skip.",
+    "skip": "Skip",
+    "thanks": "Thank you! Your feedback helps us make {product} better.",
+    "thanks_escalated": "Thank you for telling us. Someone from our team will look into it.",
+    "comment_truncated": "Your comment was long, so I kept the first {limit} characters.",
+    "reprompt_none": "Sorry, I couldn't find a score in that. Please reply with a number from {low} to {high}.",
+    "reprompt_range": "{score} is outside the scale. Please reply with a number from {low} to {high}.",
+    "reprompt_ambiguous": "I see more than one number there. Please reply with just one, from {low} to {high}.",
+    "gave_up": "No problem, let's leave it there. You can start again any time with /feedback.",
+    "cancelled": "Okay, survey cancelled. Nothing more will be recorded.",
+    "nothing_to_cancel": "There's no survey in progress. Send /feedback to start one.",
+    "nothing_to_skip": "There's nothing to skip right now. Send /feedback to start a survey.",
+    "expired": "That survey has expired, but what you answered before was kept. Send /feedback to start a new one.",
+    "no_survey": "Thanks for your message! To share feedback, send /feedback.",
+    "unknown_survey": "I don't know a survey called \u201c{survey}\u201d. Send /feedback to start the default one.",
+    "empty_message": "That message looks empty. Please reply with a number from {low} to {high}.",
+    "groups_unsupported": "Surveys run in a private chat. Please send me a direct message.",
+    # Button presses that cannot be honoured (toasts: keep them short)
+    "toast_finished": "This survey is already finished.",
+    "toast_expired": "This survey has expired.",
+    "toast_not_yours": "This button belongs to someone else's survey.",
+    "toast_stale": "This button is no longer active.",
+    "toast_recorded": "Got it!",
+    # Invitations and preferences
+    "stopped": "Done: you won't get survey invitations any more. Send /start if you change your mind.",
+    "resumed": "Welcome back! Survey invitations are on again.",
+    "reminder": "A quick reminder: we'd love your answer. It takes ten seconds.",
+    # Closing the loop
+    "staff_reply": "Message from the {product} support team:\n{text}",
+    "recovery_question": "Our team has marked your issue as resolved. Was it solved for you?",
+    "yes": "Yes",
+    "no": "No",
+    "recovery_thanks_yes": "Wonderful, thank you for letting us know!",
+    "recovery_thanks_no": "Thanks for telling us. We'll take another look.",
+    # Privacy
+    "mydata_caption": "Here is everything we store about you.",
+    "forget_confirm": "This deletes everything we store about you, including your feedback. Are you sure?",
+    "forget_yes": "Yes, delete it",
+    "forget_no": "Keep it",
+    "forget_done": "Done. Everything we stored about you has been deleted.",
+    "forget_kept": "Okay, nothing was deleted.",
+}
+
+# Words people type for numbers, used by the answer parser (0-10).
+NUMBER_WORDS: dict[str, int] = {
+    "zero": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+
+# Words that mean yes / no, for typed answers to yes/no questions.
+YES_WORDS: tuple[str, ...] = ("yes", "y", "yeah", "yep", "sure", "solved", "ok", "okay")
+NO_WORDS: tuple[str, ...] = ("no", "n", "nope", "not really", "not yet")

@@ -1,0 +1,39 @@
+"""Customer-facing wording: the catalog for the person's language, with the survey's
+overrides on top, so operators can reword any message without touching code."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+from surveys.kinds import SurveyDefinition
+from surveys.locales import MESSAGES
+
+
+class _Lenient(dict[str, object]):
+    """Leaves unknown placeholders visible instead of crashing on an operator's typo."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def text(language: str, key: str, survey: SurveyDefinition | None = None, **values: object) -> str:
+    """Render one message. Survey overrides win: ``texts.<lang>.<key>``, then
+    ``texts.all.<key>`` (one override for every language), then the catalog."""
+    template = _template(language, key, survey)
+    params: dict[str, object] = {}
+    if survey is not None:
+        params["product"] = survey.product
+        params["task"] = survey.task or MESSAGES.get(language, MESSAGES["en"])["default_task"]
+    params.update(values)
+    return string.Formatter().vformat(template, (), _Lenient(params))
+
+
+def _template(language: str, key: str, survey: SurveyDefinition | None) -> str:
+    if survey is not None:
+        for scope in (language, "all"):
+            override: Mapping[str, str] = survey.texts.get(scope, {})
+            if key in override:
+                return override[key]
+    catalog = MESSAGES.get(language, MESSAGES["en"])
+    return catalog.get(key) or MESSAGES["en"][key]
