@@ -83,6 +83,14 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True)
+class EscalationConfig:
+    remind_unclaimed_minutes: float = 30
+    remind_unresolved_hours: float = 24
+    oncall: str = ""
+    ask_recovery: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     bot: BotSettings
     storage: StorageSettings
@@ -91,6 +99,7 @@ class Config:
     slack: SlackSettings
     console: ConsoleSettings
     surveys: dict[str, SurveyDefinition]
+    escalation: EscalationConfig = EscalationConfig()
     api_token: str = field(default="", repr=False)
     source: str = ""
 
@@ -243,6 +252,12 @@ SLACK_SPEC: dict[str, Check] = {
     "staff_user_ids": _ids,
 }
 CONSOLE_SPEC: dict[str, Check] = {"user": STR, "name": STR, "language": _language}
+GLOBAL_ESCALATION_SPEC: dict[str, Check] = {
+    "remind_unclaimed_minutes": _positive(NUMBER),
+    "remind_unresolved_hours": _positive(NUMBER),
+    "oncall": STR,
+    "ask_recovery": BOOL,
+}
 ESCALATION_SPEC: dict[str, Check] = {
     "enabled": BOOL,
     "scores": _list_of(INT),
@@ -314,7 +329,7 @@ def _survey(index: int, data: Any) -> SurveyDefinition:
     )
 
 
-TOP_LEVEL = ("bot", "storage", "http", "telegram", "slack", "console", "surveys")
+TOP_LEVEL = ("bot", "storage", "http", "telegram", "slack", "console", "escalation", "surveys")
 
 
 def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> Config:
@@ -327,6 +342,7 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
     telegram = TelegramSettings(**_section(data.get("telegram"), "telegram", TELEGRAM_SPEC))
     slack = SlackSettings(**_section(data.get("slack"), "slack", SLACK_SPEC))
     console = ConsoleSettings(**_section(data.get("console"), "console", CONSOLE_SPEC))
+    escalation = EscalationConfig(**_section(data.get("escalation"), "escalation", GLOBAL_ESCALATION_SPEC))
 
     raw_surveys = data.get("surveys", [])
     if not isinstance(raw_surveys, list):
@@ -371,7 +387,20 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
     api_token = env.get("FEEDBACKBOT_API_TOKEN", "")
     if http.enabled and not api_token:
         raise ConfigError("http.enabled", "the HTTP API needs the environment variable FEEDBACKBOT_API_TOKEN")
-    return Config(bot, storage, http, telegram, slack, console, surveys, api_token=api_token, source=source)
+    return Config(
+        bot, storage, http, telegram, slack, console, surveys, escalation=escalation, api_token=api_token, source=source
+    )
+
+
+def staff_destinations(config: Config) -> tuple[str, ...]:
+    """Where alerts go when a survey names no destinations: the staff chat of every
+    enabled platform, else the terminal."""
+    found = []
+    if config.telegram.enabled and config.telegram.staff_chat_id:
+        found.append(f"telegram:{config.telegram.staff_chat_id}")
+    if config.slack.enabled and config.slack.staff_channel:
+        found.append(f"slack:{config.slack.staff_channel}")
+    return tuple(found) or ("console:staff",)
 
 
 def _secret(env: Mapping[str, str], name: str, because: str) -> str:

@@ -10,6 +10,7 @@ import signal
 import sys
 from typing import Protocol
 
+from bot.http import HttpServer
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -23,9 +24,25 @@ class Component(Protocol):
     async def stop(self) -> None: ...
 
 
-def build_components(runtime: Runtime) -> list[Component]:
-    components: list[Component] = []
+def needs_http(runtime: Runtime) -> bool:
     cfg = runtime.config
+    return (
+        cfg.http.enabled
+        or (cfg.slack.enabled and cfg.slack.mode == "http")
+        or (cfg.telegram.enabled and cfg.telegram.mode == "webhook")
+    )
+
+
+def build_components(runtime: Runtime) -> list[Component]:
+    """Platform components first (they add their routes), the HTTP server last, because
+    aiohttp freezes its routes when it starts."""
+    cfg = runtime.config
+    if needs_http(runtime) and runtime.http is None:
+        addresses = [cfg.http.listen]
+        if cfg.slack.enabled and cfg.slack.mode == "http" and cfg.slack.listen:
+            addresses.append(cfg.slack.listen)
+        runtime.http = HttpServer(addresses)
+    components: list[Component] = []
     if cfg.telegram.enabled:
         from bot.telegram_wiring import telegram_component
 
@@ -34,6 +51,8 @@ def build_components(runtime: Runtime) -> list[Component]:
         from bot.slack_wiring import slack_component
 
         components.append(slack_component(runtime))
+    if runtime.http is not None:
+        components.append(runtime.http)
     return components
 
 

@@ -10,8 +10,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from bot.config import Config
+from bot.config import Config, staff_destinations
+from bot.escalations import EscalationDesk, EscalationSettings
 from bot.delivery import Delivery
+from bot.http import HttpServer
 from bot.service import Service, ServiceSettings
 from handlers.base import Channel
 from storage.sqlite import Store
@@ -25,6 +27,7 @@ class Runtime:
     service: Service
     delivery: Delivery
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    http: HttpServer | None = None
 
     @classmethod
     async def open(
@@ -38,10 +41,25 @@ class Runtime:
     ) -> Runtime:
         store = await Store.open(db_path or config.storage.path, config.storage.durability)
         delivery = Delivery(store, channels or {}, clock=clock)
+        esc = config.escalation
+        desk = EscalationDesk(
+            EscalationSettings(
+                default_destinations=staff_destinations(config),
+                per_survey={sid: s.alert_destinations for sid, s in config.surveys.items() if s.alert_destinations},
+                remind_unclaimed_after=esc.remind_unclaimed_minutes * 60,
+                remind_unresolved_after=esc.remind_unresolved_hours * 3600,
+                oncall=esc.oncall,
+                ask_recovery=esc.ask_recovery,
+                timezone=config.bot.timezone,
+                default_language=config.bot.default_language,
+                products={sid: s.product for sid, s in config.surveys.items()},
+            )
+        )
         service = Service(
             store=store,
             settings=ServiceSettings(config.surveys, config.bot.default_survey, config.bot.default_language),
             sentiment=sentiment or VaderScorer(),
+            desk=desk,
             clock=clock,
             on_commit=delivery.wake,
         )

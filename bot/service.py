@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.escalations import EscalationDesk
 from storage.sqlite import Store, Tx
-from surveys import engine
+from surveys import alerts, engine
 from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
-from surveys.model import HandleResult, Inbound
+from surveys.model import Destination, HandleResult, Inbound, OutMessage
 from surveys.sentiment import SentimentScorer
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class Service:
     store: Store
     settings: ServiceSettings
     sentiment: SentimentScorer
+    desk: EscalationDesk
     clock: Callable[[], float] = time.time
     new_nonce: Callable[[], str] = field(default=lambda: secrets.token_hex(6))
     on_commit: Callable[[], None] = field(default=lambda: None)
@@ -61,10 +63,46 @@ class Service:
                 if not await tx.claim_event(inbound.event_id, now):
                     log.debug("event %s already handled", inbound.event_id)
                     return HandleResult(duplicate=True)
-                result = await self._survey_turn(tx, inbound, now)
+                result = await self._route(tx, inbound, now)
+                if result.toast and inbound.button is None:
+                    # Typed commands have no button to attach a toast to: answer in the chat.
+                    audience = "customer" if inbound.is_private else "staff"
+                    here = Destination(inbound.platform, inbound.chat_id)
+                    await tx.enqueue([OutMessage(here, result.toast, audience=audience)], now)
+                    result = HandleResult()
         self.turns += 1
         self.on_commit()
         return result
+
+    async def _route(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+        """Staff actions and staff chats first; everything else is a customer's turn."""
+        button = inbound.button or ""
+        if button.startswith(f"{alerts.ACTION_PREFIX}:"):
+            return await self.desk.on_staff_button(tx, inbound, now)
+        if not inbound.is_private:
+            staff_command = await self._staff_command(tx, inbound, now)
+            if staff_command is not None:
+                return staff_command
+            relayed = await self.desk.on_staff_text(tx, inbound, now)
+            if relayed is not None:
+                return relayed
+            if inbound.command is None:
+                return HandleResult()  # group chatter is not ours to answer
+        return await self._survey_turn(tx, inbound, now)
+
+    async def _staff_command(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult | None:
+        """``/claim 12``, ``/reply 12``, ``/resolve 12 refunded``: the typed equivalents
+        of the alert buttons, for channels and people without buttons."""
+        if inbound.command not in alerts.ACTIONS:
+            return None
+        if not inbound.is_staff:
+            return HandleResult(toast="Sorry, only support staff can act on feedback alerts.")
+        number, _, note = inbound.args.partition(" ")
+        escalation = await tx.escalation(int(number)) if number.isdigit() else None
+        if escalation is None:
+            note_hint = " [note]" if inbound.command == "resolve" else ""
+            return HandleResult(toast=f"Usage: /{inbound.command} <alert number>{note_hint}")
+        return await self.desk.act(tx, escalation, inbound.command, inbound, now, note=note.strip()[:500])
 
     async def _survey_turn(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
         respondent = await tx.upsert_respondent(
@@ -77,7 +115,12 @@ class Service:
             now,
         )
         language = normalise_language(respondent.language, self.settings.default_language)
+        if inbound.button is not None and inbound.button.startswith(f"{alerts.RECOVERY_PREFIX}:"):
+            return await self.desk.on_recovery_button(tx, respondent.id, inbound, now)
         session = await tx.open_session(respondent.id)
+        if session is None and inbound.text is not None and inbound.is_private:
+            if await self.desk.on_customer_text(tx, respondent.id, inbound, now):
+                return HandleResult()
         button_session: engine.Session | None = None
         owned = True
         if inbound.button is not None:
@@ -106,7 +149,9 @@ class Service:
         if t.session is not None and (t.session != session or t.session.id is None):
             saved = await tx.save_session(t.session, respondent.id, now)
         if t.response is not None and saved is not None:
-            await tx.upsert_response(saved, respondent.id, t.response, inbound.platform, now)
+            response_id = await tx.upsert_response(saved, respondent.id, t.response, inbound.platform, now)
+            if t.escalation is not None:
+                await self.desk.on_response(tx, t.escalation, response_id, respondent.id, saved.survey_id, now)
         if t.opt_out is not None:
             await tx.set_opt_out(respondent.id, t.opt_out, now)
         await tx.enqueue(t.messages, now)
@@ -126,6 +171,13 @@ class Service:
                     channel = await tx.respondent_platform(respondent_id)
                     await tx.upsert_response(session, respondent_id, t.response, channel, now)
                 count += 1
+        return count
+
+    async def remind_escalations(self) -> int:
+        async with self.store.transaction() as tx:
+            count = await self.desk.remind(tx, self.clock())
+        if count:
+            self.on_commit()
         return count
 
     def _context(self, now: float) -> engine.StepContext:

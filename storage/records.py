@@ -60,6 +60,47 @@ class OutboxRow:
         )
 
 
+@dataclass(frozen=True)
+class Escalation:
+    id: int
+    response_id: int
+    respondent_id: int | None
+    survey_id: str
+    rules: tuple[str, ...]
+    state: str
+    claimed_by: str | None
+    claimed_by_name: str | None
+    resolved_by_name: str | None
+    resolution_note: str | None
+    opened_at: float
+    claimed_at: float | None
+    resolved_at: float | None
+    reminders: int
+    reply_pending_by: str | None
+    recovered: bool | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Escalation:
+        return cls(
+            id=int(row["id"]),
+            response_id=int(row["response_id"]),
+            respondent_id=row["respondent_id"],
+            survey_id=row["survey_id"],
+            rules=tuple(r for r in (row["rules"] or "").split(",") if r),
+            state=row["state"],
+            claimed_by=row["claimed_by"],
+            claimed_by_name=row["claimed_by_name"],
+            resolved_by_name=row["resolved_by_name"],
+            resolution_note=row["resolution_note"],
+            opened_at=float(row["opened_at"]),
+            claimed_at=row["claimed_at"],
+            resolved_at=row["resolved_at"],
+            reminders=int(row["reminders"]),
+            reply_pending_by=row["reply_pending_by"],
+            recovered=None if row["recovered"] is None else bool(row["recovered"]),
+        )
+
+
 EXPORT_FIELDS: tuple[str, ...] = (
     "id",
     "survey_id",

@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.records import OutboxRow, Respondent, ResponseRow
+from storage.records import Escalation, OutboxRow, Respondent, ResponseRow
 from surveys.engine import ResponseUpdate, Session, Stage
 from surveys.model import OutMessage
 
@@ -396,6 +396,113 @@ class Tx:
                 for m in messages
             ],
         )
+
+    # -- escalations -----------------------------------------------------------------
+
+    async def create_escalation(
+        self, response_id: int, respondent_id: int, survey_id: str, rules: Sequence[str], now: float
+    ) -> int | None:
+        """The alert for a response, once: None if that response already has one."""
+        cur = await self.conn.execute(
+            "INSERT OR IGNORE INTO escalations (response_id, respondent_id, survey_id, rules, opened_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (response_id, respondent_id, survey_id, ",".join(rules), now),
+        )
+        new_id = cur.lastrowid if cur.rowcount == 1 else None
+        await cur.close()
+        return new_id
+
+    async def escalation_for_response(self, response_id: int) -> Escalation | None:
+        return await self._one_escalation("response_id = ?", (response_id,))
+
+    async def escalation(self, escalation_id: int) -> Escalation | None:
+        return await self._one_escalation("id = ?", (escalation_id,))
+
+    async def escalation_replying(self, staff_key: str) -> Escalation | None:
+        """The alert this staff member pressed Reply on and has not answered yet."""
+        return await self._one_escalation("reply_pending_by = ? AND state != 'resolved' ORDER BY id DESC", (staff_key,))
+
+    async def escalation_relaying(self, respondent_id: int) -> Escalation | None:
+        return await self._one_escalation(
+            "respondent_id = ? AND relay_open = 1 AND state != 'resolved' ORDER BY id DESC", (respondent_id,)
+        )
+
+    async def escalation_awaiting_recovery(self, respondent_id: int) -> Escalation | None:
+        return await self._one_escalation(
+            "respondent_id = ? AND recovery_asked_at IS NOT NULL AND recovered IS NULL ORDER BY id DESC",
+            (respondent_id,),
+        )
+
+    async def escalation_by_message(self, platform: str, chat_id: str, message_id: str) -> Escalation | None:
+        """Which alert a staff reply refers to (a Telegram reply, a Slack thread)."""
+        async with self.conn.execute(
+            "SELECT ref_key FROM outbox WHERE platform = ? AND chat_id = ? AND message_id = ? "
+            "AND ref_key LIKE 'alert:%' LIMIT 1",
+            (platform, chat_id, message_id),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return await self.escalation(int(str(row[0]).split(":")[1]))
+
+    async def _one_escalation(self, where: str, params: tuple[Any, ...]) -> Escalation | None:
+        async with self.conn.execute(f"SELECT * FROM escalations WHERE {where} LIMIT 1", params) as cur:
+            row = await cur.fetchone()
+        return None if row is None else Escalation.from_row(row)
+
+    async def update_escalation(self, escalation_id: int, **fields: Any) -> None:
+        allowed = {
+            "state", "claimed_by", "claimed_by_name", "resolved_by", "resolved_by_name", "resolution_note",
+            "recovered", "claimed_at", "first_reply_at", "resolved_at", "reminded_at", "reminders",
+            "reply_pending_by", "relay_open", "recovery_asked_at", "rules",
+        }
+        assert set(fields) <= allowed, set(fields) - allowed
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        await self.conn.execute(f"UPDATE escalations SET {assignments} WHERE id = ?", (*fields.values(), escalation_id))
+
+    async def alert_facts(self, escalation_id: int) -> dict[str, Any] | None:
+        """Everything an alert shows, in one query plus one for the customer's history."""
+        async with self.conn.execute(
+            """
+            SELECT e.*, r.kind, r.score, r.category, r.comment, r.comment_status, r.sentiment, r.sentiment_label,
+                   r.context, r.language AS r_language, r.created_at AS response_at,
+                   p.display_name, p.handle, p.platform, p.user_id, p.chat_id, p.language AS p_language
+            FROM escalations e
+            JOIN responses r ON r.id = e.response_id
+            LEFT JOIN respondents p ON p.id = e.respondent_id
+            WHERE e.id = ?
+            """,
+            (escalation_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        facts = {k: row[k] for k in row.keys()}
+        async with self.conn.execute(
+            "SELECT score FROM responses WHERE respondent_id = ? AND created_at < ? AND score IS NOT NULL "
+            "ORDER BY created_at DESC LIMIT 20",
+            (row["respondent_id"], row["response_at"]),
+        ) as cur:
+            facts["history"] = [int(r[0]) for r in await cur.fetchall()]
+        return facts
+
+    async def escalations_to_remind(self, unclaimed_before: float, unresolved_before: float) -> list[Escalation]:
+        async with self.conn.execute(
+            """
+            SELECT * FROM escalations
+            WHERE (state = 'open' AND COALESCE(reminded_at, opened_at) <= ?)
+               OR (state = 'claimed' AND COALESCE(reminded_at, claimed_at) <= ?)
+            ORDER BY id
+            """,
+            (unclaimed_before, unresolved_before),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [Escalation.from_row(r) for r in rows]
+
+    async def respondent_by_id(self, respondent_id: int) -> Respondent | None:
+        async with self.conn.execute("SELECT * FROM respondents WHERE id = ?", (respondent_id,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else Respondent.from_row(row)
 
     async def set_opt_out(self, respondent_id: int, opted_out: bool, now: float) -> None:
         await self.conn.execute(

@@ -135,6 +135,8 @@ def question_ref(nonce: str) -> str:
 def step(session: Session | None, inbound: Inbound, ctx: StepContext) -> Transition:
     """Advance the conversation by one inbound event."""
     here = Destination(inbound.platform, inbound.chat_id)
+    if session is not None and not session.is_open:
+        session = None
     transition = Transition(session)
     expired_now = False
     if session is not None and session.is_open and ctx.now >= session.expires_at:
@@ -410,10 +412,15 @@ def _on_button(t: Transition, current: Session | None, data: str, here: Destinat
 
 
 def _say(
-    here: Destination, ctx: StepContext, key: str, survey: SurveyDefinition | None = None, lang: str = "", **kw: object
+    here: Destination,
+    ctx: StepContext,
+    key: str,
+    definition: SurveyDefinition | None = None,
+    lang: str = "",
+    **kw: object,
 ) -> OutMessage:
-    survey = survey or ctx.surveys.get(ctx.default_survey)
-    return OutMessage(here, text(lang or ctx.language, key, survey, **kw))
+    definition = definition or ctx.surveys.get(ctx.default_survey)
+    return OutMessage(here, text(lang or ctx.language, key, definition, **kw))
 
 
 def _question_text(session: Session, survey: SurveyDefinition) -> str:

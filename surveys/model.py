@@ -131,6 +131,9 @@ class Inbound:
     message_id: str | None = None  # the platform message the button was on, or this message's id
     reply_to_message_id: str | None = None  # the message this one replies to (Telegram reply, Slack thread)
     is_private: bool = True
+    # Set by the adapter, which knows the platform's staff chat, its members and the
+    # configured staff user ids. Only staff may act on alerts.
+    is_staff: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ class _Lenient(dict[str, object]):
         return "{" + key + "}"
 
 
-def text(language: str, key: str, survey: SurveyDefinition | None = None, **values: object) -> str:
+def text(language: str, key: str, survey: SurveyDefinition | None = None, /, **values: object) -> str:
     """Render one message. Survey overrides win: ``texts.<lang>.<key>``, then
     ``texts.all.<key>`` (one override for every language), then the catalog."""
     template = _template(language, key, survey)

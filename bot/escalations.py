@@ -1,0 +1,300 @@
+"""Closing the loop: alerts to staff, Claim / Reply / Resolve, the relay between a staff
+thread and the customer's chat, reminders and the recovery question.
+
+Everything here runs inside the service's transaction for the event that caused it, so an
+alert (or an edit of one) is written to the outbox together with the response that
+triggered it: it is delivered once, even across a crash or a staff-platform outage.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from storage.records import Escalation
+from storage.sqlite import Tx
+from surveys import alerts
+from surveys.engine import Escalation as EscalationDecision
+from surveys.locales import normalise_language
+from surveys.model import Choice, Destination, HandleResult, Inbound, OutMessage
+from surveys.parsing import clean_comment, parse_yes_no
+from surveys.texts import text
+
+MAX_RELAY_CHARS = 3500
+
+
+@dataclass(frozen=True)
+class EscalationSettings:
+    """Where alerts go and when staff are nudged. Destinations per survey override
+    ``default_destinations``."""
+
+    default_destinations: tuple[str, ...] = ("console:staff",)
+    per_survey: dict[str, tuple[str, ...]] | None = None
+    remind_unclaimed_after: float = 30 * 60
+    remind_unresolved_after: float = 24 * 3600
+    oncall: str = ""
+    ask_recovery: bool = True
+    timezone: str = "UTC"
+    default_language: str = "en"
+    products: dict[str, str] | None = None
+
+    def destinations(self, survey_id: str) -> list[Destination]:
+        specs = (self.per_survey or {}).get(survey_id) or self.default_destinations
+        return [Destination.parse(s) for s in specs]
+
+
+class EscalationDesk:
+    def __init__(self, settings: EscalationSettings) -> None:
+        self.settings = settings
+
+    # -- alerts --------------------------------------------------------------------
+
+    async def on_response(
+        self, tx: Tx, decision: EscalationDecision, response_id: int, respondent_id: int, survey_id: str, now: float
+    ) -> None:
+        """Open the alert (first rule that fires) or refresh it in place (later facts)."""
+        existing = await tx.escalation_for_response(response_id)
+        if existing is None:
+            if decision.update_only:
+                return
+            new_id = await tx.create_escalation(response_id, respondent_id, survey_id, decision.rules, now)
+            if new_id is None:
+                return
+            await self._post_alert(tx, new_id, edit=False, now=now)
+            return
+        if decision.rules:
+            rules = tuple(dict.fromkeys((*existing.rules, *decision.rules)))
+            await tx.update_escalation(existing.id, rules=",".join(rules))
+        await self._post_alert(tx, existing.id, edit=True, now=now)
+
+    async def _post_alert(self, tx: Tx, escalation_id: int, *, edit: bool, now: float) -> None:
+        facts = await tx.alert_facts(escalation_id)
+        if facts is None:
+            return
+        view = self._view(facts)
+        messages = []
+        for dest in self.settings.destinations(facts["survey_id"]):
+            message = alerts.render(view, dest)
+            if edit:
+                message = OutMessage(
+                    message.to, message.text, message.choices, message.blocks, edit_of=message.ref_key,
+                    audience="staff",
+                )
+            messages.append(message)
+        await tx.enqueue(messages, now)
+
+    def _view(self, f: dict[str, object]) -> alerts.AlertView:
+        def opt_float(key: str) -> float | None:
+            value = f.get(key)
+            return None if value is None else float(value)  # type: ignore[arg-type]
+
+        history = list(f.get("history") or [])  # type: ignore[call-overload]
+        return alerts.AlertView(
+            escalation_id=int(f["id"]),  # type: ignore[call-overload]
+            survey_id=str(f["survey_id"]),
+            kind=str(f["kind"]),
+            score=f["score"],  # type: ignore[arg-type]
+            category=f["category"],  # type: ignore[arg-type]
+            comment=f["comment"],  # type: ignore[arg-type]
+            comment_status=str(f["comment_status"]),
+            sentiment=opt_float("sentiment"),
+            sentiment_label=str(f["sentiment_label"]),
+            rules=tuple(r for r in str(f["rules"] or "").split(",") if r),
+            customer_name=str(f.get("display_name") or ""),
+            customer_handle=str(f.get("handle") or ""),
+            platform=str(f.get("platform") or "?"),
+            language=str(f.get("r_language") or f.get("p_language") or "?"),
+            history=tuple(history),
+            history_count=len(history),
+            context=json.loads(str(f.get("context") or "{}")),
+            opened_at=float(f["opened_at"]),  # type: ignore[arg-type]
+            state=str(f["state"]),
+            claimed_by=str(f.get("claimed_by_name") or ""),
+            resolved_by=str(f.get("resolved_by_name") or ""),
+            resolved_at=opt_float("resolved_at"),
+            note=str(f.get("resolution_note") or ""),
+            recovered=None if f.get("recovered") is None else bool(f["recovered"]),
+            timezone=self.settings.timezone,
+        )
+
+    # -- staff actions -------------------------------------------------------------
+
+    async def on_staff_button(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+        parsed = alerts.parse_action(inbound.button or "")
+        if parsed is None:
+            return HandleResult(toast="This button is no longer active.")
+        if not inbound.is_staff:
+            return HandleResult(toast="Sorry, only support staff can act on feedback alerts.")
+        escalation = await tx.escalation(parsed[0])
+        if escalation is None:
+            return HandleResult(toast="This alert no longer exists.")
+        return await self.act(tx, escalation, parsed[1], inbound, now, note="")
+
+    async def act(
+        self, tx: Tx, escalation: Escalation, action: str, inbound: Inbound, now: float, note: str
+    ) -> HandleResult:
+        who = staff_name(inbound)
+        key = staff_key(inbound)
+        if escalation.state == "resolved":
+            return HandleResult(toast=f"Already resolved by {escalation.resolved_by_name}.")
+        if action == "claim":
+            if escalation.state == "claimed" and escalation.claimed_by != key:
+                return HandleResult(toast=f"Already claimed by {escalation.claimed_by_name}.")
+            await tx.update_escalation(
+                escalation.id, state="claimed", claimed_by=key, claimed_by_name=who,
+                claimed_at=escalation.claimed_at or now,
+            )
+            await self._post_alert(tx, escalation.id, edit=True, now=now)
+            return HandleResult(toast=f"Claimed. It's yours, {who}.")
+        if action == "reply":
+            fields: dict[str, object] = {"reply_pending_by": key}
+            if escalation.state == "open":
+                fields.update(state="claimed", claimed_by=key, claimed_by_name=who, claimed_at=now)
+            await tx.update_escalation(escalation.id, **fields)
+            if escalation.state == "open":
+                await self._post_alert(tx, escalation.id, edit=True, now=now)
+            return HandleResult(toast="Your next message here (or a reply to the alert) goes to the customer.")
+        # resolve
+        await tx.update_escalation(
+            escalation.id, state="resolved", resolved_by=key, resolved_by_name=who, resolved_at=now,
+            resolution_note=note or None, reply_pending_by=None, relay_open=0,
+            claimed_by=escalation.claimed_by or key, claimed_by_name=escalation.claimed_by_name or who,
+            claimed_at=escalation.claimed_at or now,
+        )
+        if self.settings.ask_recovery:
+            await self._ask_recovery(tx, escalation, now)
+        await self._post_alert(tx, escalation.id, edit=True, now=now)
+        return HandleResult(toast="Resolved.")
+
+    async def _ask_recovery(self, tx: Tx, escalation: Escalation, now: float) -> None:
+        respondent = await tx.respondent_by_id(escalation.respondent_id) if escalation.respondent_id else None
+        if respondent is None or not respondent.chat_id or respondent.unreachable:
+            return
+        lang = normalise_language(respondent.language, self.settings.default_language)
+        choices = (
+            (
+                Choice(text(lang, "yes"), alerts.recovery_value(escalation.id, True), text(lang, "yes").lower()),
+                Choice(text(lang, "no"), alerts.recovery_value(escalation.id, False), text(lang, "no").lower()),
+            ),
+        )
+        await tx.update_escalation(escalation.id, recovery_asked_at=now)
+        dest = Destination(respondent.platform, respondent.chat_id)
+        await tx.enqueue([OutMessage(dest, text(lang, "recovery_question"), choices=choices)], now)
+
+    async def on_staff_text(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult | None:
+        """A message in a staff chat: a reply to an alert, or the next message after
+        pressing Reply, is relayed to the customer. Anything else is staff chatter."""
+        if not inbound.is_staff or inbound.text is None:
+            return None
+        escalation = None
+        if inbound.reply_to_message_id:
+            escalation = await tx.escalation_by_message(inbound.platform, inbound.chat_id, inbound.reply_to_message_id)
+        if escalation is None:
+            escalation = await tx.escalation_replying(staff_key(inbound))
+        if escalation is None or escalation.state == "resolved":
+            return None
+        respondent = await tx.respondent_by_id(escalation.respondent_id) if escalation.respondent_id else None
+        if respondent is None or not respondent.chat_id:
+            return HandleResult(toast="The customer can no longer be reached.")
+        body, _ = clean_comment(inbound.text, MAX_RELAY_CHARS)
+        if not body:
+            return None
+        lang = normalise_language(respondent.language, self.settings.default_language)
+        product = (self.settings.products or {}).get(escalation.survey_id, "")
+        message = text(lang, "staff_reply", None, product=product, text=body)
+        await tx.enqueue([OutMessage(Destination(respondent.platform, respondent.chat_id), message)], now)
+        fields: dict[str, object] = {"relay_open": 1, "reply_pending_by": None}
+        first_reply = escalation.state == "open" or escalation.claimed_at is None
+        await tx.update_escalation(escalation.id, **fields)
+        await self._note_first_reply(tx, escalation.id, now)
+        if first_reply:
+            await tx.update_escalation(
+                escalation.id, state="claimed", claimed_by=staff_key(inbound), claimed_by_name=staff_name(inbound),
+                claimed_at=now,
+            )
+            await self._post_alert(tx, escalation.id, edit=True, now=now)
+        return HandleResult()
+
+    async def _note_first_reply(self, tx: Tx, escalation_id: int, now: float) -> None:
+        await tx.conn.execute(
+            "UPDATE escalations SET first_reply_at = COALESCE(first_reply_at, ?) WHERE id = ?", (now, escalation_id)
+        )
+
+    # -- the customer's side -------------------------------------------------------
+
+    async def on_customer_text(self, tx: Tx, respondent_id: int, inbound: Inbound, now: float) -> bool:
+        """Outside a survey, a customer's message may answer the recovery question or
+        continue a conversation with staff. Returns True when it was consumed."""
+        if inbound.text is None:
+            return False
+        pending = await tx.escalation_awaiting_recovery(respondent_id)
+        if pending is not None:
+            answer = parse_yes_no(inbound.text, normalise_language(inbound.language, self.settings.default_language))
+            if answer is not None:
+                await self.record_recovery(tx, pending.id, answer, inbound, now)
+                return True
+        relaying = await tx.escalation_relaying(respondent_id)
+        if relaying is None:
+            return False
+        body, _ = clean_comment(inbound.text, MAX_RELAY_CHARS)
+        if not body:
+            return True
+        name = inbound.display_name or inbound.handle or "Customer"
+        messages = [
+            OutMessage(dest, f"💬 {name}: {body}", reply_to=alerts.alert_ref(relaying.id, dest), audience="staff")
+            for dest in self.settings.destinations(relaying.survey_id)
+        ]
+        await tx.enqueue(messages, now)
+        return True
+
+    async def on_recovery_button(self, tx: Tx, respondent_id: int, inbound: Inbound, now: float) -> HandleResult:
+        parsed = alerts.parse_recovery(inbound.button or "")
+        lang = normalise_language(inbound.language, self.settings.default_language)
+        escalation = await tx.escalation(parsed[0]) if parsed else None
+        if parsed is None or escalation is None or escalation.respondent_id != respondent_id:
+            return HandleResult(toast=text(lang, "toast_stale"))
+        if escalation.recovered is not None:
+            return HandleResult(toast=text(lang, "toast_finished"))
+        await self.record_recovery(tx, escalation.id, parsed[1], inbound, now)
+        return HandleResult(toast=text(lang, "toast_recorded"))
+
+    async def record_recovery(self, tx: Tx, escalation_id: int, solved: bool, inbound: Inbound, now: float) -> None:
+        lang = normalise_language(inbound.language, self.settings.default_language)
+        await tx.update_escalation(escalation_id, recovered=int(solved))
+        key = "recovery_thanks_yes" if solved else "recovery_thanks_no"
+        await tx.enqueue([OutMessage(Destination(inbound.platform, inbound.chat_id), text(lang, key))], now)
+        await self._post_alert(tx, escalation_id, edit=True, now=now)
+
+    # -- reminders -----------------------------------------------------------------
+
+    async def remind(self, tx: Tx, now: float) -> int:
+        """Nudge staff: an unclaimed alert is re-posted with the on-call ping; a claimed
+        one left unresolved reminds its owner. Each alert is nudged once per interval."""
+        due = await tx.escalations_to_remind(
+            now - self.settings.remind_unclaimed_after, now - self.settings.remind_unresolved_after
+        )
+        for escalation in due:
+            if escalation.state == "open":
+                minutes = int((now - escalation.opened_at) // 60)
+                ping = f"{self.settings.oncall} " if self.settings.oncall else ""
+                body = f"⏰ {ping}Alert #{escalation.id} has been waiting {minutes} min with nobody on it."
+            else:
+                hours = (now - (escalation.claimed_at or escalation.opened_at)) / 3600
+                body = f"⏰ {escalation.claimed_by_name}, alert #{escalation.id} is still open ({hours:.0f} h)."
+            messages = [
+                OutMessage(dest, body, reply_to=alerts.alert_ref(escalation.id, dest), audience="staff")
+                for dest in self.settings.destinations(escalation.survey_id)
+            ]
+            await tx.enqueue(messages, now)
+            await tx.update_escalation(escalation.id, reminded_at=now, reminders=escalation.reminders + 1)
+        return len(due)
+
+
+def staff_key(inbound: Inbound) -> str:
+    return f"{inbound.platform}:{inbound.user_id}"
+
+
+def staff_name(inbound: Inbound) -> str:
+    if inbound.display_name:
+        return inbound.display_name
+    return f"@{inbound.handle}" if inbound.handle else inbound.user_id

@@ -1,0 +1,102 @@
+"""The terminal channel and the CLI as a user runs them: real subprocesses, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_config(tmp_path: Path, extra: str = "") -> Path:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "feedbackbot.db"', f'path = "{(tmp_path / "bot.db").as_posix()}"')
+    path = tmp_path / "config.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def feedbackbot(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN") and k != "SLACK_SIGNING_SECRET"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd or ROOT,
+        env=env,
+    )
+
+
+def test_scripted_survey_through_the_shell_then_export(tmp_path: Path) -> None:
+    cfg = str(write_config(tmp_path))
+    script = "/feedback\nI'd say 3 out of 10\nThe checkout is confusing and slow\n/feedback csat\n⭐⭐⭐⭐⭐\n/skip\n"
+    shell = feedbackbot("shell", "--config", cfg, "--user", "alice", "--name", "Alice", stdin=script)
+    assert shell.returncode == 0, shell.stderr
+    out = shell.stdout
+    assert "How likely are you to recommend Acme" in out
+    assert "What went wrong" in out
+    assert "STAFF" in out  # the detractor alert is printed apart from the conversation
+    assert "Thank you" in out
+    assert "Traceback" not in shell.stderr
+
+    export = feedbackbot("export", "--config", cfg, "--format", "jsonl")
+    assert export.returncode == 0, export.stderr
+    rows = [json.loads(line) for line in export.stdout.splitlines()]
+    assert [(r["survey_id"], r["score"], r["category"]) for r in rows] == [
+        ("nps", 3, "detractor"),
+        ("csat", 5, "satisfied"),
+    ]
+    assert rows[0]["comment"] == "The checkout is confusing and slow"
+    assert rows[0]["sentiment_label"] == "negative" and rows[0]["user_id"] == "alice"
+    assert rows[1]["comment_status"] == "skipped"
+
+    csv_out = tmp_path / "out.csv"
+    export_csv = feedbackbot("export", "--config", cfg, "--survey", "csat", "--output", str(csv_out))
+    assert export_csv.returncode == 0
+    lines = csv_out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("id,survey_id,kind") and len(lines) == 2
+
+
+def test_shell_survives_hostile_input(tmp_path: Path) -> None:
+    cfg = str(write_config(tmp_path))
+    lines = ["/feedback", "", "\u202e\u0000\ufeff", "/unknown", "10", "x" * 100_000, "🤷" * 50_000, "/skip", ""]
+    script = "\n".join(lines)
+    shell = feedbackbot("shell", "--config", cfg, stdin=script)
+    assert shell.returncode == 0, shell.stderr
+    assert "Traceback" not in shell.stderr
+    assert "kept the first 2000 characters" in shell.stdout
+
+
+@pytest.mark.parametrize(
+    ("toml", "fragment"),
+    [
+        ("[bot\n", "TOML syntax error"),
+        ('[storage]\npath = 3\n[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\n', "storage.path: expected a string"),
+        ('[bogus]\n[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\n', "bogus: unknown section"),
+        ('[bot]\ntimezone = "Mars/Olympus"\n[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\n', "bot.timezone"),
+        ('[[surveys]]\nid="a"\nkind="nps2"\nproduct="x"\n', "surveys[0].kind: expected one of"),
+        ('[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\ncolour="red"\n', "surveys[0].colour: unknown key"),
+        ('[telegram]\nenabled = true\n[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\n', "TELEGRAM_BOT_TOKEN"),
+    ],
+)
+def test_broken_config_names_the_key_and_exits_2(tmp_path: Path, toml: str, fragment: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(toml, encoding="utf-8")
+    result = feedbackbot("check-config", "--config", str(path))
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_and_version(tmp_path: Path) -> None:
+    ok = feedbackbot("check-config", "--config", str(write_config(tmp_path)))
+    assert ok.returncode == 0 and "OK" in ok.stdout
+    version = feedbackbot("--version")
+    assert version.returncode == 0 and version.stdout.startswith("feedbackbot ")

@@ -1,0 +1,105 @@
+"""The store on a real temporary file: migrations, transactions, exactly-once events."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.runtime import Runtime
+from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, Store, StorageVersionError
+from surveys.model import Inbound
+
+
+def message(event: str, text: str | None = None, command: str | None = None, args: str = "") -> Inbound:
+    return Inbound(event, "console", "u1", "u1", display_name="Ann", text=text, command=command, args=args)
+
+
+async def count(store: Store, table: str) -> int:
+    async with store.conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def test_new_database_is_at_latest_version_in_wal_mode(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "a.db")
+    assert await store.schema_version() == SCHEMA_VERSION
+    async with store.conn.execute("PRAGMA journal_mode") as cur:
+        row = await cur.fetchone()
+    assert row is not None and row[0] == "wal"
+    await store.close()
+
+
+async def test_older_database_upgrades_in_place_keeping_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # a database as version 1 left it
+        db.executescript(MIGRATIONS[0][1])
+        db.execute("PRAGMA user_version=1")
+        db.execute(
+            "INSERT INTO respondents (platform, user_id, display_name, created_at, updated_at) "
+            "VALUES ('telegram', '42', 'Old Timer', 0, 0)"
+        )
+    store = await Store.open(path)
+    assert await store.schema_version() == SCHEMA_VERSION
+    async with store.transaction() as tx:
+        found = await tx.respondent("telegram", "42")
+    assert found is not None and found.display_name == "Old Timer"
+    await store.close()
+
+
+async def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
+    with pytest.raises(StorageVersionError, match="upgrade feedbackbot"):
+        await Store.open(path)
+
+
+async def test_redelivered_event_changes_nothing(runtime: Runtime) -> None:
+    service, store = runtime.service, runtime.store
+    await service.handle(message("e1", command="feedback"))
+    first = await service.handle(message("e2", text="9"))
+    assert not first.duplicate
+    before = {t: await count(store, t) for t in ("responses", "outbox", "sessions")}
+    again = await service.handle(message("e2", text="9"))
+    assert again.duplicate
+    assert {t: await count(store, t) for t in before} == before
+
+
+async def test_failed_transaction_leaves_no_trace(runtime: Runtime) -> None:
+    store = runtime.store
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            await tx.claim_event("boom", 1.0)
+            raise RuntimeError("crash mid-event")
+    async with store.transaction() as tx:
+        assert await tx.claim_event("boom", 1.0)  # the claim was rolled back too
+
+
+async def test_response_row_is_created_with_score_and_completed_by_comment(runtime: Runtime) -> None:
+    service = runtime.service
+    await service.handle(message("a", command="feedback", args="csat"))
+    await service.handle(message("b", text="2"))
+    rows = [r.values async for r in runtime.store.responses()]
+    assert len(rows) == 1 and rows[0]["score"] == 2 and rows[0]["comment_status"] == "pending"
+    await service.handle(message("c", text="The app keeps crashing"))
+    rows = [r.values async for r in runtime.store.responses()]
+    assert len(rows) == 1
+    assert rows[0]["comment"] == "The app keeps crashing" and rows[0]["comment_status"] == "given"
+    assert rows[0]["category"] == "unsatisfied" and rows[0]["display_name"] == "Ann"
+
+
+async def test_expiry_sweep_closes_stale_sessions(runtime: Runtime, clock: object) -> None:
+    service = runtime.service
+    await service.handle(message("a", command="feedback"))
+    await service.handle(message("b", text="8"))
+    clock.advance(73 * 3600)  # type: ignore[attr-defined]
+    assert await service.expire_due() == 1
+    rows = [r.values async for r in runtime.store.responses()]
+    assert rows[0]["score"] == 8 and rows[0]["comment_status"] == "expired"
+    async with runtime.store.transaction() as tx:
+        respondent = await tx.respondent("console", "u1")
+        assert respondent is not None
+        assert await tx.open_session(respondent.id) is None
