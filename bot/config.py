@@ -19,7 +19,13 @@ from surveys.kinds import EscalationRules, Kind, SurveyDefinition
 from surveys.locales import SUPPORTED
 from surveys.model import Destination
 
-SECRET_VARS = ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "FEEDBACKBOT_API_TOKEN")
+SECRET_VARS = (
+    "TELEGRAM_BOT_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "FEEDBACKBOT_API_TOKEN",
+)
 
 
 class ConfigError(Exception):

@@ -9,6 +9,7 @@ which keeps each conversation in order; different chats are sent concurrently.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -69,10 +70,10 @@ class Delivery:
             key = (row.platform, row.chat_id)
             task = asyncio.create_task(self._deliver(row))
             self._inflight[key] = task
-            task.add_done_callback(lambda _t, key=key: self._done(key))
+            task.add_done_callback(functools.partial(self._done, key))
         return len(rows)
 
-    def _done(self, key: tuple[str, str]) -> None:
+    def _done(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
         self._inflight.pop(key, None)
         self._wake.set()
 
@@ -127,7 +128,7 @@ class Delivery:
         except PermanentError as exc:
             log.warning("outbox row %s failed permanently: %s", row.id, exc)
             await self.store.mark_dead(row, str(exc), unreachable=False)
-        except (TransientError, DeliveryError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, TransientError, DeliveryError, OSError) as exc:
             await self._retry(row, exc)
         except Exception as exc:  # an adapter bug must not kill the loop or lose the row
             log.exception("unexpected error sending outbox row %s", row.id)

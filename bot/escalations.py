@@ -77,7 +77,11 @@ class EscalationDesk:
             message = alerts.render(view, dest)
             if edit:
                 message = OutMessage(
-                    message.to, message.text, message.choices, message.blocks, edit_of=message.ref_key,
+                    message.to,
+                    message.text,
+                    message.choices,
+                    message.blocks,
+                    edit_of=message.ref_key,
                     audience="staff",
                 )
             messages.append(message)
@@ -141,7 +145,10 @@ class EscalationDesk:
             if escalation.state == "claimed" and escalation.claimed_by != key:
                 return HandleResult(toast=f"Already claimed by {escalation.claimed_by_name}.")
             await tx.update_escalation(
-                escalation.id, state="claimed", claimed_by=key, claimed_by_name=who,
+                escalation.id,
+                state="claimed",
+                claimed_by=key,
+                claimed_by_name=who,
                 claimed_at=escalation.claimed_at or now,
             )
             await self._post_alert(tx, escalation.id, edit=True, now=now)
@@ -156,9 +163,16 @@ class EscalationDesk:
             return HandleResult(toast="Your next message here (or a reply to the alert) goes to the customer.")
         # resolve
         await tx.update_escalation(
-            escalation.id, state="resolved", resolved_by=key, resolved_by_name=who, resolved_at=now,
-            resolution_note=note or None, reply_pending_by=None, relay_open=0,
-            claimed_by=escalation.claimed_by or key, claimed_by_name=escalation.claimed_by_name or who,
+            escalation.id,
+            state="resolved",
+            resolved_by=key,
+            resolved_by_name=who,
+            resolved_at=now,
+            resolution_note=note or None,
+            reply_pending_by=None,
+            relay_open=0,
+            claimed_by=escalation.claimed_by or key,
+            claimed_by_name=escalation.claimed_by_name or who,
             claimed_at=escalation.claimed_at or now,
         )
         if self.settings.ask_recovery:
@@ -209,7 +223,10 @@ class EscalationDesk:
         await self._note_first_reply(tx, escalation.id, now)
         if first_reply:
             await tx.update_escalation(
-                escalation.id, state="claimed", claimed_by=staff_key(inbound), claimed_by_name=staff_name(inbound),
+                escalation.id,
+                state="claimed",
+                claimed_by=staff_key(inbound),
+                claimed_by_name=staff_name(inbound),
                 claimed_at=now,
             )
             await self._post_alert(tx, escalation.id, edit=True, now=now)

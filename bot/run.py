@@ -63,7 +63,9 @@ async def run_forever(runtime: Runtime) -> None:
         from bot.shell import run_shell
 
         cfg = runtime.config.console
-        await run_shell(runtime, user=cfg.user, name=cfg.name, language=cfg.language, stdin=sys.stdin, stdout=sys.stdout)
+        await run_shell(
+            runtime, user=cfg.user, name=cfg.name, language=cfg.language, stdin=sys.stdin, stdout=sys.stdout
+        )
         return
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.config import Config, staff_destinations
-from bot.escalations import EscalationDesk, EscalationSettings
 from bot.delivery import Delivery
+from bot.escalations import EscalationDesk, EscalationSettings
 from bot.http import HttpServer
 from bot.service import Service, ServiceSettings
 from handlers.base import Channel

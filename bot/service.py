@@ -189,4 +189,3 @@ class Service:
             new_nonce=self.new_nonce(),
             sentiment=self.sentiment,
         )
-

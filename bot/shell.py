@@ -43,4 +43,3 @@ async def run_shell(runtime: Runtime, *, user: str, name: str, language: str, st
     if interactive:
         stdout.write("\n")
     await runtime.delivery.drain()
-

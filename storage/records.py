@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ class Respondent:
     unreachable: bool
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Respondent:
+    def from_row(cls, row: Any) -> Respondent:
         return cls(
             id=int(row["id"]),
             platform=row["platform"],
@@ -48,7 +47,7 @@ class OutboxRow:
     created_at: float
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> OutboxRow:
+    def from_row(cls, row: Any) -> OutboxRow:
         return cls(
             id=int(row["id"]),
             platform=row["platform"],
@@ -80,7 +79,7 @@ class Escalation:
     recovered: bool | None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Escalation:
+    def from_row(cls, row: Any) -> Escalation:
         return cls(
             id=int(row["id"]),
             response_id=int(row["response_id"]),
@@ -134,7 +133,7 @@ class ResponseRow:
     values: dict[str, Any]
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> ResponseRow:
+    def from_row(cls, row: Any) -> ResponseRow:
         keys = row.keys() if hasattr(row, "keys") else []
         raw = {k: row[k] for k in keys}
         values = {

@@ -132,9 +132,10 @@ class Store:
         return [r for r in result if (r.platform, r.chat_id) not in busy_set][:limit]
 
     async def next_outbox_time(self) -> float | None:
-        async with self._lock, self.conn.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
-        ) as cur:
+        async with (
+            self._lock,
+            self.conn.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'") as cur,
+        ):
             row = await cur.fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
@@ -182,11 +183,14 @@ class Store:
 
     async def message_id_for(self, ref_key: str) -> tuple[str, str] | None:
         """(chat id, platform message id) of the last sent message with this ref key."""
-        async with self._lock, self.conn.execute(
-            "SELECT chat_id, message_id FROM outbox WHERE ref_key = ? AND status = 'sent' "
-            "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-            (ref_key,),
-        ) as cur:
+        async with (
+            self._lock,
+            self.conn.execute(
+                "SELECT chat_id, message_id FROM outbox WHERE ref_key = ? AND status = 'sent' "
+                "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+                (ref_key,),
+            ) as cur,
+        ):
             row = await cur.fetchone()
         return None if row is None else (str(row[0]), str(row[1]))
 
@@ -452,9 +456,22 @@ class Tx:
 
     async def update_escalation(self, escalation_id: int, **fields: Any) -> None:
         allowed = {
-            "state", "claimed_by", "claimed_by_name", "resolved_by", "resolved_by_name", "resolution_note",
-            "recovered", "claimed_at", "first_reply_at", "resolved_at", "reminded_at", "reminders",
-            "reply_pending_by", "relay_open", "recovery_asked_at", "rules",
+            "state",
+            "claimed_by",
+            "claimed_by_name",
+            "resolved_by",
+            "resolved_by_name",
+            "resolution_note",
+            "recovered",
+            "claimed_at",
+            "first_reply_at",
+            "resolved_at",
+            "reminded_at",
+            "reminders",
+            "reply_pending_by",
+            "relay_open",
+            "recovery_asked_at",
+            "rules",
         }
         assert set(fields) <= allowed, set(fields) - allowed
         assignments = ", ".join(f"{k} = ?" for k in fields)

@@ -154,8 +154,12 @@ def render(view: AlertView, dest: Destination) -> OutMessage:
                 Choice("Resolve", action_value(eid, "resolve"), f"/resolve {eid}"),
             ),
         )
-    plain = "\n".join(
-        f"{b.label}: {b.text}" if b.label else b.text for b in blocks if b.kind != "divider"
+    plain = "\n".join(f"{b.label}: {b.text}" if b.label else b.text for b in blocks if b.kind != "divider")
+    return OutMessage(
+        dest,
+        plain,
+        choices=choices,
+        blocks=tuple(blocks),
+        ref_key=alert_ref(view.escalation_id, dest),
+        audience="staff",
     )
-    return OutMessage(dest, plain, choices=choices, blocks=tuple(blocks), ref_key=alert_ref(view.escalation_id, dest),
-                      audience="staff")

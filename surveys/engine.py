@@ -367,7 +367,9 @@ def _expire(t: Transition, session: Session, ctx: StepContext) -> None:
             comment_status="expired",
         )
     elif session.stage is Stage.SCORE:
-        t.response = ResponseUpdate(survey.id, survey.kind, session.language, status="expired", comment_status="expired")
+        t.response = ResponseUpdate(
+            survey.id, survey.kind, session.language, status="expired", comment_status="expired"
+        )
 
 
 # -- buttons -------------------------------------------------------------------------
@@ -384,7 +386,7 @@ def _on_button(t: Transition, current: Session | None, data: str, here: Destinat
         t.toast = text(lang, "toast_not_yours")
         return
     if current is None or current.nonce != pressed.nonce:
-        if pressed.is_open and ctx.now >= pressed.expires_at or pressed.stage is Stage.EXPIRED:
+        if (pressed.is_open and ctx.now >= pressed.expires_at) or pressed.stage is Stage.EXPIRED:
             t.toast = text(lang, "toast_expired")
         else:
             t.toast = text(lang, "toast_finished" if pressed.stage is Stage.DONE else "toast_stale")
@@ -459,7 +461,9 @@ def _answer_label(survey: SurveyDefinition, language: str, score: int) -> str:
     return text(language, f"{survey.kind.value}_{score}", survey)
 
 
-def _close_question(session: Session, here: Destination, ctx: StepContext, answer: str | None = None) -> list[OutMessage]:
+def _close_question(
+    session: Session, here: Destination, ctx: StepContext, answer: str | None = None
+) -> list[OutMessage]:
     """Edit the question message so its buttons disappear and, when answered, it shows the choice."""
     survey = ctx.surveys.get(session.survey_id)
     if survey is None or session.stage is not Stage.SCORE:

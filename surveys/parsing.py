@@ -279,10 +279,6 @@ def parse_score(text: str, low: int, high: int, language: str = "en", *, stars: 
     No number at all is "none"; nothing but whitespace and invisible characters is "empty".
     Never raises.
     """
-    return _parse_score(text, low, high, language, stars)
-
-
-def _parse_score(text: str, low: int, high: int, language: str, stars: bool) -> ParseResult:
     text = text.lstrip(_EDGE_CHARS)
     prepared = _prepare(text)
     if _is_blank(prepared):
@@ -353,10 +349,6 @@ def parse_yes_no(text: str, language: str = "en") -> bool | None:
     ("not solved", "nicht gelöst") counts as no. Single letters ("y", "n") count only as
     the whole message, since "y" is also Spanish for "and". Never raises.
     """
-    return _parse_yes_no(text, language)
-
-
-def _parse_yes_no(text: str, language: str) -> bool | None:
     prepared = _prepare(text.lstrip(_EDGE_CHARS))
     if _is_blank(prepared):
         return None
@@ -440,10 +432,6 @@ def clean_comment(text: str, limit: int) -> tuple[str, bool]:
     the nearest point that does not separate a character from its combining marks, emoji
     modifiers or joiners. Never raises.
     """
-    return _clean_comment(text, limit)
-
-
-def _clean_comment(text: str, limit: int) -> tuple[str, bool]:
     text = _fix_surrogates(text)
     text = _LINE_BREAK.sub("\n", text)
     text = _CONTROL.sub("", text)

@@ -3,8 +3,13 @@
 
 MESSAGES: dict[str, str] = {
     # Conversation
-    "greeting": "Hi {name}! I'm the feedback assistant for {product}. Whenever you want to tell us how we're doing, send /feedback.",
-    "greeting_no_name": "Hi! I'm the feedback assistant for {product}. Whenever you want to tell us how we're doing, send /feedback.",
+    "greeting": (
+        "Hi {name}! I'm the feedback assistant for {product}. "
+        "Whenever you want to tell us how we're doing, send /feedback."
+    ),
+    "greeting_no_name": (
+        "Hi! I'm the feedback assistant for {product}. Whenever you want to tell us how we're doing, send /feedback."
+    ),
     "help": (
         "I collect feedback for {product} in a few quick taps.\n"
         "/feedback: start a short survey\n"

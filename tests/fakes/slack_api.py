@@ -343,7 +343,7 @@ class FakeSlackAPI:
     async def wait_for(
         self,
         predicate: Callable[[FakeSlackAPI], bool | Awaitable[bool]],
-        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test-helper API
+        timeout: float = 5.0,
         interval: float = 0.01,
     ) -> None:
         """Poll until ``predicate(fake)`` is true; raise ``TimeoutError`` after ``timeout`` seconds."""
@@ -941,7 +941,7 @@ class FakeSocketMode:
         if waiter is not None and not waiter.done():
             waiter.set_result(message)
 
-    async def wait_connected(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_connected(self, timeout: float = 5.0) -> None:
         await asyncio.wait_for(self._connected.wait(), timeout)
 
     async def send_envelope(
@@ -952,7 +952,7 @@ class FakeSocketMode:
         retry_attempt: int = 0,
         retry_reason: str = "",
         accepts_response_payload: bool | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> str:
         """Send an envelope (``events_api`` | ``interactive`` | ``slash_commands``) and return its envelope_id."""
         await self.wait_connected(timeout)
@@ -979,7 +979,7 @@ class FakeSocketMode:
         """Wrap ``event`` in an event_callback body and send it as an ``events_api`` envelope."""
         return await self.send_envelope("events_api", event_callback(event), **envelope_kwargs)
 
-    async def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+    async def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """The client's ack ``{"envelope_id": ..., "payload"?: ...}`` for ``envelope_id``."""
         if envelope_id in self._acks_by_id:
             return self._acks_by_id[envelope_id]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.runtime import Runtime
-from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, Store, StorageVersionError
+from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, StorageVersionError, Store
 from surveys.model import Inbound
 
 

@@ -99,14 +99,20 @@ def test_question_has_buttons_with_typed_equivalents(kind: str) -> None:
 
 def test_wording_per_kind() -> None:
     assert "recommend Acme to a friend or colleague" in step(None, say(command="feedback"), ctx()).messages[0].text
-    assert "made it easy for me to return a parcel" in step(
-        None, say(command="feedback", args="ces"), ctx()
-    ).messages[0].text
+    assert (
+        "made it easy for me to return a parcel"
+        in step(None, say(command="feedback", args="ces"), ctx()).messages[0].text
+    )
 
 
 @pytest.mark.parametrize(
     ("typed", "fragment"),
-    [("banana", "couldn't find a score"), ("11", "11 is outside"), ("7 or 8", "more than one number"), ("   ", "empty")],
+    [
+        ("banana", "couldn't find a score"),
+        ("11", "11 is outside"),
+        ("7 or 8", "more than one number"),
+        ("   ", "empty"),
+    ],
 )
 def test_bad_scores_reprompt_with_the_range(typed: str, fragment: str) -> None:
     session, (t,) = run(started(), say(typed))
@@ -147,7 +153,7 @@ def test_skipping_the_score_counts_as_skipped_not_answered() -> None:
 
 
 def test_cancel_records_nothing_further() -> None:
-    session, (t, t2) = run(started(), say(command="cancel"), say("9"))
+    _, (t, t2) = run(started(), say(command="cancel"), say("9"))
     assert t.session is not None and t.session.stage is Stage.CANCELLED
     assert t.response is None
     assert t2.response is None and "/feedback" in t2.messages[0].text
@@ -170,7 +176,9 @@ def test_nothing_to_cancel_or_skip() -> None:
         ("f:n1:s99", "open", True, "no longer active"),  # forged score
     ],
 )
-def test_stale_and_forged_buttons_change_nothing(data: str, button_session: str | None, owned: bool, toast: str) -> None:
+def test_stale_and_forged_buttons_change_nothing(
+    data: str, button_session: str | None, owned: bool, toast: str
+) -> None:
     s = started()
     pressed = {
         None: None,
