@@ -107,6 +107,13 @@ class Store:
                 raise
             await self.conn.execute("COMMIT")
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for read-only queries (reports, exports), under the same lock so
+        a read never interleaves with another coroutine's open transaction."""
+        async with self._lock:
+            yield self.conn
+
     # -- reads and small writes that are their own transaction ------------------------
 
     async def due_outbox(self, now: float, limit: int, busy: Iterable[tuple[str, str]] = ()) -> list[OutboxRow]:
