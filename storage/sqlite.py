@@ -139,9 +139,14 @@ class Store:
         return [r for r in result if (r.platform, r.chat_id) not in busy_set][:limit]
 
     async def next_outbox_time(self) -> float | None:
+        """When the next head-of-line row (the oldest pending one of some chat) is due: rows
+        queued behind a head wait for it, however old their own retry time."""
         async with (
             self._lock,
-            self.conn.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'") as cur,
+            self.conn.execute(
+                "SELECT MIN(o.next_attempt_at) FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox "
+                "WHERE status = 'pending' GROUP BY platform, chat_id) h ON h.id = o.id"
+            ) as cur,
         ):
             row = await cur.fetchone()
         return None if row is None or row[0] is None else float(row[0])

@@ -1,0 +1,126 @@
+"""The outbox delivery loop against a scripted channel: outages, 429s, blocked users,
+ordering, and nothing sent twice. The clock is the test's, so retries need no sleeping."""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.runtime import Runtime
+from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
+from surveys.model import Inbound, OutMessage
+from tests.conftest import Clock
+
+_ids = itertools.count()
+
+
+class Scripted:
+    """Fails the next calls as told, then records what it sends."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.failures: list[Exception] = []
+        self.sent: list[tuple[str, str]] = []
+        self.edits: list[tuple[str, str]] = []
+        self.n = 0
+
+    async def send(self, message: OutMessage, reply_to: str | None) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.n += 1
+        self.sent.append((message.to.chat_id, message.text))
+        return str(self.n)
+
+    async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.edits.append((message_id, message.text))
+
+
+def say(user: str, text: str | None = None, command: str | None = None) -> Inbound:
+    return Inbound(f"d{next(_ids)}", "console", user, user, text=text, command=command)
+
+
+async def settle(runtime: Runtime, clock: Clock, seconds: float = 0) -> None:
+    clock.advance(seconds)
+    runtime.delivery.wake()
+    await runtime.delivery.drain()
+
+
+async def status_counts(runtime: Runtime) -> dict[str, int]:
+    async with runtime.store.reading() as conn, conn.execute(
+        "SELECT status, COUNT(*) FROM outbox GROUP BY status"
+    ) as cur:
+        return {r[0]: r[1] for r in await cur.fetchall()}
+
+
+async def test_outage_then_recovery_delivers_everything_once_in_order(runtime: Runtime, clock: Clock) -> None:
+    channel = Scripted()
+    runtime.add_channel(channel)
+    runtime.start_delivery()
+    channel.failures = [TransientError("502")] * 3
+    await runtime.service.handle(say("a", command="feedback"))
+    await runtime.service.handle(say("a", "2"))
+    await runtime.service.handle(say("a", "awful, just awful"))
+    for _ in range(6):  # backoff 0.5, 1, 2 s ... on the test's clock
+        await settle(runtime, clock, 5)
+    texts = [t for chat, t in channel.sent if chat == "a"]
+    assert len(texts) == 3 and "recommend" in texts[0] and "went wrong" in texts[1] and "Thank you" in texts[2]
+    assert len([t for chat, t in channel.sent if chat == "staff"]) == 1  # the alert, once
+    assert len(channel.edits) == 2  # question closed, alert updated with the comment
+    assert await status_counts(runtime) == {"sent": 6}
+
+
+async def test_rate_limit_holds_the_platform_for_retry_after(runtime: Runtime, clock: Clock) -> None:
+    channel = Scripted()
+    runtime.add_channel(channel)
+    runtime.start_delivery()
+    channel.failures = [RetryLater(30)]
+    await runtime.service.handle(say("b", command="feedback"))
+    await settle(runtime, clock)
+    assert channel.sent == []
+    await settle(runtime, clock, 29)
+    assert channel.sent == []
+    await settle(runtime, clock, 2)
+    assert len(channel.sent) == 1
+
+
+async def test_blocked_user_is_marked_unreachable_and_not_retried(runtime: Runtime, clock: Clock) -> None:
+    channel = Scripted()
+    runtime.add_channel(channel)
+    runtime.start_delivery()
+    channel.failures = [Unreachable("bot was blocked by the user")]
+    await runtime.service.handle(say("c", command="feedback"))
+    await runtime.service.handle(say("c", command="help"))
+    await settle(runtime, clock, 120)
+    assert channel.sent == []
+    async with runtime.store.transaction() as tx:
+        person = await tx.respondent("console", "c")
+    assert person is not None and person.unreachable
+    assert await status_counts(runtime) == {"dead": 2}
+
+
+async def test_permanent_error_drops_only_that_message(runtime: Runtime, clock: Clock) -> None:
+    channel = Scripted()
+    runtime.add_channel(channel)
+    runtime.start_delivery()
+    channel.failures = [PermanentError("message too long")]
+    await runtime.service.handle(say("d", command="help"))
+    await runtime.service.handle(say("d", command="feedback"))
+    await settle(runtime, clock, 1)
+    assert len(channel.sent) == 1 and "recommend" in channel.sent[0][1]
+
+
+async def test_pending_messages_survive_a_restart(runtime: Runtime, clock: Clock, tmp_path: object) -> None:
+    await runtime.service.handle(say("e", command="feedback"))  # committed, never sent: no channel yet
+    path = runtime.store.path
+    await runtime.close()
+    again = await Runtime.open(runtime.config, clock=clock, db_path=path)
+    channel = Scripted()
+    again.add_channel(channel)
+    again.start_delivery()
+    await again.delivery.drain()
+    assert len(channel.sent) == 1
+    await again.close()
+    runtime.tasks.clear()
+    runtime.store = await type(runtime.store).open(path)  # the fixture closes it again
