@@ -64,6 +64,7 @@ class TelegramSettings:
     staff_chat_id: str = ""
     staff_user_ids: tuple[str, ...] = ()
     concurrency: int = 16
+    bot_username: str = ""
     token: str = field(default="", repr=False)
     webhook_secret: str = field(default="", repr=False)
 
@@ -97,6 +98,37 @@ class EscalationConfig:
 
 
 @dataclass(frozen=True)
+class InvitationConfig:
+    fatigue_days: float = 30
+    quiet_hours: str = "21:00-09:00"
+    reminder_hours: float = 24
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    id: str
+    survey: str
+    audience: str
+    cron: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """One scheduled digest ([[digests]]): when (a crontab in its own time zone), which
+    period it reports ("week", "month" or "days:N"), which surveys, and where it goes."""
+
+    id: str
+    cron: str
+    timezone: str = "UTC"
+    period: str = "week"
+    surveys: tuple[str, ...] = ()
+    destinations: tuple[str, ...] = ()
+    grace_hours: float = 24.0
+    chart: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     bot: BotSettings
     storage: StorageSettings
@@ -106,8 +138,12 @@ class Config:
     console: ConsoleSettings
     surveys: dict[str, SurveyDefinition]
     escalation: EscalationConfig = EscalationConfig()
+    invitations: InvitationConfig = InvitationConfig()
+    campaigns: tuple[CampaignConfig, ...] = ()
+    recontact_days: dict[str, float] = field(default_factory=dict)
     api_token: str = field(default="", repr=False)
     source: str = ""
+    digests: tuple[DigestConfig, ...] = ()
 
 
 # -- validation helpers --------------------------------------------------------------
@@ -248,6 +284,7 @@ TELEGRAM_SPEC: dict[str, Check] = {
     "staff_chat_id": _id,
     "staff_user_ids": _ids,
     "concurrency": _positive(INT),
+    "bot_username": STR,
 }
 SLACK_SPEC: dict[str, Check] = {
     "enabled": BOOL,
@@ -258,6 +295,59 @@ SLACK_SPEC: dict[str, Check] = {
     "staff_user_ids": _ids,
 }
 CONSOLE_SPEC: dict[str, Check] = {"user": STR, "name": STR, "language": _language}
+
+
+def _quiet_hours(key: str, value: Any) -> str:
+    STR(key, value)
+    try:
+        start, end = value.split("-")
+        for part in (start, end):
+            hours, minutes = part.strip().split(":")
+            if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+                raise ValueError
+    except ValueError:
+        problem = f"expected 'HH:MM-HH:MM' such as '21:00-09:00' (equal times turn it off), got {value!r}"
+        raise ConfigError(key, problem) from None
+    return str(value)
+
+
+def _cron(key: str, value: Any) -> str:
+    """Five crontab fields, with day names: APScheduler 3 counts weekday 0 as Monday while
+    cron counts it as Sunday, so a numeric weekday would silently fire on the wrong day."""
+    STR(key, value)
+    fields = value.split()
+    if len(fields) != 5:
+        raise ConfigError(key, f"expected 5 cron fields 'minute hour day month weekday', got {value!r}")
+    if any(c.isdigit() for c in fields[4]):
+        raise ConfigError(key, f"use day names in the weekday field (mon, tue, ..., mon-fri), got {fields[4]!r}")
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger(minute=fields[0], hour=fields[1], day=fields[2], month=fields[3], day_of_week=fields[4])
+    except ValueError as exc:
+        raise ConfigError(key, f"invalid cron expression {value!r}: {exc}") from None
+    return str(value)
+
+
+def _audience(key: str, value: Any) -> str:
+    STR(key, value)
+    if value not in ("all", "telegram", "slack") and not value.startswith("file:"):
+        raise ConfigError(key, f"expected 'all', 'telegram', 'slack' or 'file:<path>', got {value!r}")
+    return str(value)
+
+
+INVITATIONS_SPEC: dict[str, Check] = {
+    "fatigue_days": NUMBER,
+    "quiet_hours": _quiet_hours,
+    "reminder_hours": NUMBER,
+}
+CAMPAIGN_SPEC: dict[str, Check] = {
+    "id": STR,
+    "survey": STR,
+    "audience": _audience,
+    "cron": _cron,
+    "timezone": _timezone,
+}
 GLOBAL_ESCALATION_SPEC: dict[str, Check] = {
     "remind_unclaimed_minutes": _positive(NUMBER),
     "remind_unresolved_hours": _positive(NUMBER),
@@ -278,6 +368,7 @@ SURVEY_SPEC: dict[str, Check] = {
     "task": STR,
     "expiry_hours": _positive(NUMBER),
     "max_comment_chars": _positive(INT),
+    "recontact_days": NUMBER,
     "texts": lambda key, value: value,  # checked in _survey
     "escalation": lambda key, value: value,
 }
@@ -335,7 +426,18 @@ def _survey(index: int, data: Any) -> SurveyDefinition:
     )
 
 
-TOP_LEVEL = ("bot", "storage", "http", "telegram", "slack", "console", "escalation", "surveys")
+TOP_LEVEL = (
+    "bot",
+    "storage",
+    "http",
+    "telegram",
+    "slack",
+    "console",
+    "escalation",
+    "invitations",
+    "campaigns",
+    "surveys",
+)
 
 
 def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> Config:
@@ -349,6 +451,7 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
     slack = SlackSettings(**_section(data.get("slack"), "slack", SLACK_SPEC))
     console = ConsoleSettings(**_section(data.get("console"), "console", CONSOLE_SPEC))
     escalation = EscalationConfig(**_section(data.get("escalation"), "escalation", GLOBAL_ESCALATION_SPEC))
+    invitations = InvitationConfig(**_section(data.get("invitations"), "invitations", INVITATIONS_SPEC))
 
     raw_surveys = data.get("surveys", [])
     if not isinstance(raw_surveys, list):
@@ -365,6 +468,29 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
     if default_survey not in surveys:
         raise ConfigError("bot.default_survey", f"no survey with id {default_survey!r} (have: {', '.join(surveys)})")
     bot = BotSettings(bot.default_language, default_survey, bot.timezone, bot.log_level)
+
+    raw_campaigns = data.get("campaigns", [])
+    if not isinstance(raw_campaigns, list):
+        raise ConfigError("campaigns", "expected an array of tables: [[campaigns]]")
+    campaigns = []
+    for i, item in enumerate(raw_campaigns):
+        where = f"campaigns[{i}]"
+        fields = _section(item, where, CAMPAIGN_SPEC)
+        for required in ("id", "survey", "audience", "cron"):
+            if required not in fields:
+                raise ConfigError(f"{where}.{required}", "is required")
+        if fields["survey"] not in surveys:
+            raise ConfigError(f"{where}.survey", f"no survey with id {fields['survey']!r}")
+        campaigns.append(
+            CampaignConfig(
+                timezone=fields.get("timezone", bot.timezone), **{k: v for k, v in fields.items() if k != "timezone"}
+            )
+        )
+    recontact = {
+        s.id: float(data_s["recontact_days"])
+        for s, data_s in zip(surveys.values(), raw_surveys, strict=True)
+        if isinstance(data_s, dict) and "recontact_days" in data_s
+    }
 
     enabled = {"console"} | {p for p, on in (("telegram", telegram.enabled), ("slack", slack.enabled)) if on}
     for survey in surveys.values():
@@ -394,7 +520,19 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
     if http.enabled and not api_token:
         raise ConfigError("http.enabled", "the HTTP API needs the environment variable FEEDBACKBOT_API_TOKEN")
     return Config(
-        bot, storage, http, telegram, slack, console, surveys, escalation=escalation, api_token=api_token, source=source
+        bot,
+        storage,
+        http,
+        telegram,
+        slack,
+        console,
+        surveys,
+        escalation=escalation,
+        invitations=invitations,
+        campaigns=tuple(campaigns),
+        recontact_days=recontact,
+        api_token=api_token,
+        source=source,
     )
 
 

@@ -42,6 +42,10 @@ def build_components(runtime: Runtime) -> list[Component]:
         if cfg.slack.enabled and cfg.slack.mode == "http" and cfg.slack.listen:
             addresses.append(cfg.slack.listen)
         runtime.http = HttpServer(addresses)
+        if cfg.http.enabled:
+            from bot.api import SendApi
+
+            SendApi(runtime.inviter, cfg.api_token).install(runtime.http.app)
     components: list[Component] = []
     if cfg.telegram.enabled:
         from bot.telegram_wiring import telegram_component

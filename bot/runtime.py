@@ -9,15 +9,23 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time as dtime
 
 from bot.config import Config, staff_destinations
 from bot.delivery import Delivery
 from bot.escalations import EscalationDesk, EscalationSettings
 from bot.http import HttpServer
+from bot.invitations import Inviter
 from bot.service import Service, ServiceSettings
 from handlers.base import Channel
 from storage.sqlite import Store
+from surveys.invitations import Policy
 from surveys.sentiment import SentimentScorer, VaderScorer
+
+
+def time_of_day(text: str) -> dtime:
+    hours, minutes = text.strip().split(":")
+    return dtime(int(hours), int(minutes))
 
 
 @dataclass
@@ -26,6 +34,7 @@ class Runtime:
     store: Store
     service: Service
     delivery: Delivery
+    inviter: Inviter
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     http: HttpServer | None = None
 
@@ -63,7 +72,25 @@ class Runtime:
             clock=clock,
             on_commit=delivery.wake,
         )
-        return cls(config, store, service, delivery)
+        inv = config.invitations
+        quiet_start, quiet_end = (time_of_day(part) for part in inv.quiet_hours.split("-"))
+        inviter = Inviter(
+            store=store,
+            surveys=config.surveys,
+            policy=Policy(
+                fatigue_days=inv.fatigue_days,
+                recontact_days=dict(config.recontact_days),
+                quiet_start=quiet_start,
+                quiet_end=quiet_end,
+                timezone=config.bot.timezone,
+            ),
+            sentiment=service.sentiment,
+            default_language=config.bot.default_language,
+            reminder_after=inv.reminder_hours * 3600 if inv.reminder_hours > 0 else None,
+            clock=clock,
+            on_commit=delivery.wake,
+        )
+        return cls(config, store, service, delivery, inviter)
 
     def add_channel(self, channel: Channel) -> None:
         self.delivery.channels[channel.platform] = channel

@@ -20,6 +20,8 @@ class Respondent:
     language: str | None
     opted_out: bool
     unreachable: bool
+    timezone: str | None = None
+    person_key: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Respondent:
@@ -33,6 +35,8 @@ class Respondent:
             language=row["language"],
             opted_out=bool(row["opted_out"]),
             unreachable=bool(row["unreachable"]),
+            timezone=row["timezone"],
+            person_key=row["person_key"],
         )
 
 

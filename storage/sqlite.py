@@ -413,6 +413,128 @@ class Tx:
             ],
         )
 
+    # -- invitations -----------------------------------------------------------------
+
+    async def ensure_respondent(self, platform: str, user_id: str, chat_id: str, now: float) -> Respondent:
+        """A person we are about to invite: created if new, otherwise left exactly as it
+        is (an invitation must never clear an opt-out or an unreachable mark)."""
+        await self.conn.execute(
+            "INSERT OR IGNORE INTO respondents (platform, user_id, chat_id, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (platform, user_id, chat_id, now, now),
+        )
+        found = await self.respondent(platform, user_id)
+        assert found is not None
+        return found
+
+    async def set_person_key(self, respondent_id: int, person_key: str) -> None:
+        await self.conn.execute("UPDATE respondents SET person_key = ? WHERE id = ?", (person_key, respondent_id))
+
+    async def invitation_by_key(self, key: str) -> dict[str, Any] | None:
+        async with self.conn.execute("SELECT * FROM invitations WHERE idempotency_key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else dict(row)
+
+    async def last_invited(self, respondent_id: int, survey_id: str) -> tuple[float | None, float | None]:
+        """(last invitation to anything, last to this survey), across every identity that
+        shares the person's key, so someone on both Telegram and Slack counts once."""
+        async with self.conn.execute(
+            """
+            SELECT MAX(i.sent_at), MAX(CASE WHEN i.survey_id = ? THEN i.sent_at END)
+            FROM invitations i
+            WHERE i.status = 'sent' AND i.respondent_id IN (
+                SELECT id FROM respondents WHERE id = ?
+                UNION
+                SELECT o.id FROM respondents o JOIN respondents me ON me.id = ?
+                WHERE me.person_key IS NOT NULL AND o.person_key = me.person_key
+            )
+            """,
+            (survey_id, respondent_id, respondent_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return (None, None) if row is None else (row[0], row[1])
+
+    async def insert_invitation(
+        self,
+        respondent_id: int,
+        survey_id: str,
+        status: str,
+        reason: str | None,
+        key: str | None,
+        campaign_id: str | None,
+        context: dict[str, str],
+        lane: str,
+        not_before: float,
+        now: float,
+    ) -> int | None:
+        cur = await self.conn.execute(
+            "INSERT OR IGNORE INTO invitations (respondent_id, survey_id, status, reason, idempotency_key, "
+            "campaign_id, context, lane, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (respondent_id, survey_id, status, reason, key, campaign_id, json.dumps(context), lane, not_before, now),
+        )
+        new_id = cur.lastrowid if cur.rowcount == 1 else None
+        await cur.close()
+        return new_id
+
+    async def due_invitations(self, now: float, limit: int) -> list[dict[str, Any]]:
+        async with self.conn.execute(
+            "SELECT * FROM invitations WHERE status = 'scheduled' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            (now, limit),
+        ) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def invitation(self, invitation_id: int) -> dict[str, Any] | None:
+        async with self.conn.execute("SELECT * FROM invitations WHERE id = ?", (invitation_id,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else dict(row)
+
+    async def mark_invitation(
+        self,
+        invitation_id: int,
+        status: str,
+        *,
+        reason: str | None = None,
+        session_id: int | None = None,
+        sent_at: float | None = None,
+    ) -> None:
+        await self.conn.execute(
+            "UPDATE invitations SET status = ?, reason = COALESCE(?, reason), session_id = COALESCE(?, session_id), "
+            "sent_at = COALESCE(?, sent_at) WHERE id = ?",
+            (status, reason, session_id, sent_at, invitation_id),
+        )
+
+    async def reminders_due(self, sent_before: float, limit: int) -> list[dict[str, Any]]:
+        """Invitations whose survey is still waiting for its first answer."""
+        async with self.conn.execute(
+            """
+            SELECT i.id, i.survey_id, s.nonce, s.language, p.platform, p.chat_id
+            FROM invitations i
+            JOIN sessions s ON s.id = i.session_id
+            JOIN respondents p ON p.id = i.respondent_id
+            WHERE i.status = 'sent' AND i.reminded_at IS NULL AND i.sent_at <= ? AND s.stage = 'score'
+              AND p.opted_out = 0 AND p.unreachable = 0
+            ORDER BY i.sent_at LIMIT ?
+            """,
+            (sent_before, limit),
+        ) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def mark_reminded(self, invitation_id: int, now: float) -> None:
+        await self.conn.execute("UPDATE invitations SET reminded_at = ? WHERE id = ?", (now, invitation_id))
+
+    async def audience(self, platform: str | None, after_id: int, limit: int) -> list[Respondent]:
+        """Everyone reachable who has not opted out, in id order (so a campaign can page
+        through millions of people and resume from the last id it handled)."""
+        sql = "SELECT * FROM respondents WHERE id > ? AND opted_out = 0 AND unreachable = 0 AND chat_id IS NOT NULL"
+        params: list[Any] = [after_id]
+        if platform:
+            sql += " AND platform = ?"
+            params.append(platform)
+        sql += " ORDER BY id LIMIT ?"
+        params.append(limit)
+        async with self.conn.execute(sql, params) as cur:
+            return [Respondent.from_row(r) for r in await cur.fetchall()]
+
     # -- escalations -----------------------------------------------------------------
 
     async def create_escalation(

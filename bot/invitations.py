@@ -1,0 +1,195 @@
+"""Sending surveys to people who did not ask: API triggers, the CLI, campaigns.
+
+An invitation is recorded first (with its idempotency key), checked against the rules that
+protect customers (opt-out, unreachable, fatigue, recontact, quiet hours), and only then
+turned into a session plus an outbox message, in the same transaction. So an API retry or
+a campaign resumed after a crash can never invite anyone twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.sqlite import Store, Tx
+from surveys import engine
+from surveys.invitations import PersonFacts, Policy, after_quiet_hours, refusal
+from surveys.kinds import SurveyDefinition
+from surveys.locales import normalise_language
+from surveys.model import Destination, OutMessage
+from surveys.sentiment import SentimentScorer
+from surveys.texts import text
+
+PLATFORMS = ("telegram", "slack", "console")
+
+
+class InviteError(ValueError):
+    """A request that cannot be an invitation at all (unknown survey, bad recipient)."""
+
+
+@dataclass(frozen=True)
+class InviteRequest:
+    survey_id: str
+    platform: str
+    user_id: str
+    context: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    idempotency_key: str | None = None
+    person_key: str | None = None
+    campaign_id: str | None = None
+    lane: str = "interactive"
+
+
+@dataclass(frozen=True)
+class InviteResult:
+    invitation_id: int
+    status: str  # scheduled | sent | throttled | opted_out | unreachable | busy
+    reason: str | None
+    send_at: float
+    duplicate: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "invitation_id": self.invitation_id,
+            "status": self.status,
+            "reason": self.reason,
+            "send_at": self.send_at,
+            "duplicate": self.duplicate,
+        }
+
+
+@dataclass
+class Inviter:
+    store: Store
+    surveys: dict[str, SurveyDefinition]
+    policy: Policy
+    sentiment: SentimentScorer
+    default_language: str = "en"
+    reminder_after: float | None = 24 * 3600
+    clock: Callable[[], float] = time.time
+    new_nonce: Callable[[], str] = field(default=lambda: __import__("secrets").token_hex(6))
+    on_commit: Callable[[], None] = field(default=lambda: None)
+
+    def validate(self, request: InviteRequest) -> None:
+        if request.survey_id not in self.surveys:
+            raise InviteError(f"unknown survey {request.survey_id!r} (known: {', '.join(self.surveys)})")
+        if request.platform not in PLATFORMS:
+            raise InviteError(f"unknown platform {request.platform!r} (expected one of {', '.join(PLATFORMS)})")
+        if not request.user_id or len(request.user_id) > 64 or not request.user_id.replace("-", "").isalnum():
+            raise InviteError(f"invalid recipient id {request.user_id!r}")
+        if not 0 <= request.delay <= 90 * 86400:
+            raise InviteError("delay must be between 0 and 90 days (in seconds)")
+
+    async def invite(self, request: InviteRequest) -> InviteResult:
+        self.validate(request)
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            result = await self.invite_in(tx, request, now)
+        if result.status == "sent":
+            self.on_commit()
+        return result
+
+    async def invite_in(self, tx: Tx, request: InviteRequest, now: float) -> InviteResult:
+        if request.idempotency_key:
+            existing = await tx.invitation_by_key(request.idempotency_key)
+            if existing is not None:
+                return InviteResult(
+                    existing["id"], existing["status"], existing["reason"], existing["not_before"], duplicate=True
+                )
+        person = await tx.ensure_respondent(request.platform, request.user_id, request.user_id, now)
+        if request.person_key:
+            await tx.set_person_key(person.id, request.person_key)
+        last_any, last_survey = await tx.last_invited(person.id, request.survey_id)
+        facts = PersonFacts(person.opted_out, person.unreachable, last_any, last_survey, person.timezone)
+        refused = refusal(now, facts, request.survey_id, self.policy)
+        send_at = after_quiet_hours(now + request.delay, person.timezone, self.policy)
+        status, reason = refused if refused else ("scheduled", None)
+        new_id = await tx.insert_invitation(
+            person.id,
+            request.survey_id,
+            status,
+            reason,
+            request.idempotency_key,
+            request.campaign_id,
+            request.context,
+            request.lane,
+            send_at,
+            now,
+        )
+        if new_id is None:  # the same key raced in
+            existing = await tx.invitation_by_key(request.idempotency_key or "")
+            assert existing is not None
+            return InviteResult(existing["id"], existing["status"], existing["reason"], existing["not_before"], True)
+        if status == "scheduled" and send_at <= now:
+            status, reason = await self._dispatch(tx, new_id, now)
+        return InviteResult(new_id, status, reason, send_at)
+
+    async def dispatch_due(self, limit: int = 500) -> int:
+        """Send every scheduled invitation whose time has come (delays, quiet hours,
+        campaigns). Each batch is one transaction; a crash resumes with what is left."""
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            due = await tx.due_invitations(now, limit)
+            sent = 0
+            for row in due:
+                status, _ = await self._dispatch(tx, row["id"], now)
+                sent += status == "sent"
+        if sent:
+            self.on_commit()
+        return len(due)
+
+    async def _dispatch(self, tx: Tx, invitation_id: int, now: float) -> tuple[str, str | None]:
+        row = await tx.invitation(invitation_id)
+        assert row is not None
+        person = await tx.respondent_by_id(row["respondent_id"])
+        survey = self.surveys.get(row["survey_id"])
+        if person is None or survey is None or not person.chat_id:
+            await tx.mark_invitation(invitation_id, "failed", reason="recipient or survey no longer exists")
+            return "failed", "recipient or survey no longer exists"
+        last_any, last_survey = await tx.last_invited(person.id, survey.id)
+        facts = PersonFacts(person.opted_out, person.unreachable, last_any, last_survey, person.timezone)
+        refused = refusal(now, facts, survey.id, self.policy)
+        if refused:
+            await tx.mark_invitation(invitation_id, refused[0], reason=refused[1])
+            return refused
+        if await tx.open_session(person.id) is not None:
+            reason = "the person is in the middle of another survey"
+            await tx.mark_invitation(invitation_id, "busy", reason=reason)
+            return "busy", reason
+        language = normalise_language(person.language, self.default_language)
+        ctx = engine.StepContext(
+            now=now,
+            surveys=self.surveys,
+            default_survey=survey.id,
+            language=language,
+            new_nonce=self.new_nonce(),
+            sentiment=self.sentiment,
+        )
+        context = json.loads(row["context"] or "{}")
+        started = engine.start_session(survey, Destination(person.platform, person.chat_id), ctx, context, row["lane"])
+        assert started.session is not None
+        session = await tx.save_session(started.session, person.id, now)
+        await tx.enqueue(started.messages, now)
+        await tx.mark_invitation(invitation_id, "sent", session_id=session.id, sent_at=now)
+        return "sent", None
+
+    async def remind_due(self, limit: int = 500) -> int:
+        """One reminder to people who have not answered; the session's expiry ends it."""
+        if self.reminder_after is None:
+            return 0
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            due = await tx.reminders_due(now - self.reminder_after, limit)
+            for row in due:
+                survey = self.surveys.get(row["survey_id"])
+                dest = Destination(row["platform"], row["chat_id"])
+                body = text(row["language"], "reminder", survey)
+                message = OutMessage(dest, body, reply_to=engine.question_ref(row["nonce"]), lane="bulk")
+                await tx.enqueue([message], now)
+                await tx.mark_reminded(row["id"], now)
+        if due:
+            self.on_commit()
+        return len(due)
