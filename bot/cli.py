@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot import config as config_mod
 from bot import logs
 from bot.config import Config, ConfigError
+from bot.runtime import Runtime
 from storage.sqlite import StorageVersionError
 
 EXIT_CONFIG = 2
@@ -52,7 +53,28 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--until", help="last day, inclusive (YYYY-MM-DD or ISO time)")
     export.add_argument("--survey", help="only this survey id")
     export.add_argument("--output", help="file to write instead of standard output")
+    send = add("send", "invite people to a survey now (or after --delay); the running bot delivers it")
+    send.add_argument("--survey", required=True, help="survey id")
+    target = send.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", action="append", help="telegram:<chat id> or slack:<user id> (repeatable)")
+    target.add_argument("--to-file", help="file with one platform:id per line")
+    send.add_argument("--context", action="append", default=[], metavar="KEY=VALUE", help="shown to staff in alerts")
+    send.add_argument("--delay", type=float, default=0.0, help="seconds to wait before sending")
+    link = add("link", "print the Telegram deep link that starts a survey (for emails, receipts, websites)")
+    link.add_argument("--survey", required=True, help="survey id")
+    link.add_argument("--context", help="a reference passed with the link (letters, digits, _ and -; e.g. an order id)")
+    link.add_argument("--qr", metavar="FILE", help="also write a QR code PNG to FILE")
     return parser
+
+
+def parse_context(pairs: list[str]) -> dict[str, str]:
+    context = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"feedbackbot: --context expects KEY=VALUE, got {pair!r}")
+        context[key.strip()] = value.strip()
+    return context
 
 
 def parse_when(value: str, tz: str, end: bool = False) -> float:
@@ -89,7 +111,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
-    from bot.runtime import Runtime
 
     if args.command == "check-config":
         enabled = [name for name, on in (("telegram", cfg.telegram.enabled), ("slack", cfg.slack.enabled)) if on]
@@ -122,6 +143,10 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
             else:
                 await export(runtime.store, sys.stdout, args.format, since, until, args.survey)
             return 0
+        if args.command == "send":
+            return await _send(runtime, args)
+        if args.command == "link":
+            return _link(cfg, args)
         if args.command == "run":
             from bot.run import run_forever
 
@@ -130,6 +155,64 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
     finally:
         await runtime.close()
     return 1
+
+
+async def _send(runtime: Runtime, args: argparse.Namespace) -> int:
+    from bot.campaigns import read_list
+    from bot.invitations import InviteError, InviteRequest
+
+    if args.to_file:
+        try:
+            recipients = read_list(args.to_file)
+        except (OSError, ValueError) as exc:
+            print(f"feedbackbot: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+    else:
+        recipients = []
+        for spec in args.to:
+            platform, sep, user = spec.partition(":")
+            if not sep:
+                print(f"feedbackbot: --to expects telegram:<chat id> or slack:<user id>, got {spec!r}", file=sys.stderr)
+                return EXIT_CONFIG
+            recipients.append((platform, user))
+    context = parse_context(args.context)
+    failures = 0
+    for platform, user in recipients:
+        request = InviteRequest(args.survey, platform, user, context=context, delay=args.delay)
+        try:
+            result = await runtime.inviter.invite(request)
+        except InviteError as exc:
+            print(f"{platform}:{user}\terror\t{exc}")
+            failures += 1
+            continue
+        print(f"{platform}:{user}\t{result.status}\t{result.reason or ''}".rstrip())
+    return 1 if failures else 0
+
+
+def _link(cfg: Config, args: argparse.Namespace) -> int:
+    import re
+
+    if args.survey not in cfg.surveys:
+        print(f"feedbackbot: unknown survey {args.survey!r} (known: {', '.join(cfg.surveys)})", file=sys.stderr)
+        return EXIT_CONFIG
+    if not cfg.telegram.bot_username:
+        print("feedbackbot: set [telegram] bot_username (the @name BotFather gave your bot)", file=sys.stderr)
+        return EXIT_CONFIG
+    payload = args.survey + (f"-{args.context}" if args.context else "")
+    # Telegram allows only these characters, at most 64 of them, in a start payload.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload):
+        print("feedbackbot: --context may use letters, digits, _ and - (64 characters with the survey id)",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    url = f"https://t.me/{cfg.telegram.bot_username.lstrip('@')}?start={payload}"
+    print(url)
+    if args.qr:
+        import qrcode
+        from qrcode.image.pure import PyPNGImage
+
+        qrcode.make(url, image_factory=PyPNGImage).save(args.qr)
+        print(f"QR code written to {args.qr}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

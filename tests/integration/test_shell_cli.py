@@ -100,3 +100,29 @@ def test_check_config_and_version(tmp_path: Path) -> None:
     assert ok.returncode == 0 and "OK" in ok.stdout
     version = feedbackbot("--version")
     assert version.returncode == 0 and version.stdout.startswith("feedbackbot ")
+
+
+def test_cli_send_and_link(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, "")
+    text = cfg.read_text(encoding="utf-8").replace(
+        "concurrency = 16", 'concurrency = 16\nbot_username = "acme_feedback_bot"'
+    )
+    cfg.write_text(text, encoding="utf-8")
+    sent = feedbackbot("send", "--config", str(cfg), "--survey", "csat", "--to", "telegram:555", "--to",
+                       "slack:U9", "--context", "ticket=T-1")
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.splitlines() == ["telegram:555\tsent", "slack:U9\tsent"]
+    again = feedbackbot("send", "--config", str(cfg), "--survey", "nps", "--to", "telegram:555")
+    assert "throttled" in again.stdout  # fatigue: invited minutes ago
+    listing = tmp_path / "people.txt"
+    listing.write_text("telegram:777\n# comment\nbogus-line\n", encoding="utf-8")
+    bad = feedbackbot("send", "--config", str(cfg), "--survey", "nps", "--to-file", str(listing))
+    assert bad.returncode == 2 and ":3:" in bad.stderr
+
+    qr = tmp_path / "qr.png"
+    link = feedbackbot("link", "--config", str(cfg), "--survey", "nps", "--context", "order-1234", "--qr", str(qr))
+    assert link.returncode == 0, link.stderr
+    assert link.stdout.strip() == "https://t.me/acme_feedback_bot?start=nps-order-1234"
+    assert qr.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad_link = feedbackbot("link", "--config", str(cfg), "--survey", "nps", "--context", "a b")
+    assert bad_link.returncode == 2
