@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--to-file", help="file with one platform:id per line")
     send.add_argument("--context", action="append", default=[], metavar="KEY=VALUE", help="shown to staff in alerts")
     send.add_argument("--delay", type=float, default=0.0, help="seconds to wait before sending")
+    forget = add("forget", "erase everything stored about one person (their right to erasure)")
+    forget.add_argument("--platform", required=True, choices=("telegram", "slack", "console"))
+    forget.add_argument("--user", required=True, help="their user id on that platform")
     link = add("link", "print the Telegram deep link that starts a survey (for emails, receipts, websites)")
     link.add_argument("--survey", required=True, help="survey id")
     link.add_argument("--context", help="a reference passed with the link (letters, digits, _ and -; e.g. an order id)")
@@ -138,13 +141,19 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
             until = parse_when(args.until, tz, end=True) if args.until else None
             if args.output:
                 with Path(args.output).open("w", encoding="utf-8", newline="") as out:
-                    count = await export(runtime.store, out, args.format, since, until, args.survey)
+                    count = await export(
+                        runtime.store, out, args.format, since, until, args.survey, cfg.privacy.anonymous
+                    )
                 print(f"exported {count} responses to {args.output}", file=sys.stderr)
             else:
-                await export(runtime.store, sys.stdout, args.format, since, until, args.survey)
+                await export(
+                    runtime.store, sys.stdout, args.format, since, until, args.survey, cfg.privacy.anonymous
+                )
             return 0
         if args.command == "send":
             return await _send(runtime, args)
+        if args.command == "forget":
+            return await _forget(runtime, args)
         if args.command == "link":
             return _link(cfg, args)
         if args.command == "run":
@@ -187,6 +196,22 @@ async def _send(runtime: Runtime, args: argparse.Namespace) -> int:
             continue
         print(f"{platform}:{user}\t{result.status}\t{result.reason or ''}".rstrip())
     return 1 if failures else 0
+
+
+async def _forget(runtime: Runtime, args: argparse.Namespace) -> int:
+    async with runtime.store.transaction() as tx:
+        person = await tx.respondent(args.platform, args.user)
+    if person is None:
+        print(f"nothing stored about {args.platform}:{args.user}")
+        return 0
+    assert runtime.service.privacy is not None
+    alert_ids = await runtime.store.erase_person(person.id)
+    now = runtime.service.clock()
+    async with runtime.store.transaction() as tx:
+        await runtime.service.privacy.redact_alerts(tx, alert_ids, now)
+    await runtime.store.compact()
+    print(f"erased {args.platform}:{args.user} ({len(alert_ids)} staff alerts will be redacted by the running bot)")
+    return 0
 
 
 def _link(cfg: Config, args: argparse.Namespace) -> int:

@@ -98,6 +98,12 @@ class EscalationConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyConfig:
+    retention_days: float = 0  # 0 keeps everything
+    anonymous: bool = False
+
+
+@dataclass(frozen=True)
 class InvitationConfig:
     fatigue_days: float = 30
     quiet_hours: str = "21:00-09:00"
@@ -139,6 +145,7 @@ class Config:
     surveys: dict[str, SurveyDefinition]
     escalation: EscalationConfig = EscalationConfig()
     invitations: InvitationConfig = InvitationConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     campaigns: tuple[CampaignConfig, ...] = ()
     recontact_days: dict[str, float] = field(default_factory=dict)
     api_token: str = field(default="", repr=False)
@@ -336,6 +343,7 @@ def _audience(key: str, value: Any) -> str:
     return str(value)
 
 
+PRIVACY_SPEC: dict[str, Check] = {"retention_days": NUMBER, "anonymous": BOOL}
 INVITATIONS_SPEC: dict[str, Check] = {
     "fatigue_days": NUMBER,
     "quiet_hours": _quiet_hours,
@@ -426,6 +434,83 @@ def _survey(index: int, data: Any) -> SurveyDefinition:
     )
 
 
+def _digest_cron(key: str, value: Any) -> str:
+    STR(key, value)
+    from bot.scheduler import crontab_trigger
+
+    try:
+        crontab_trigger(value, "UTC")
+    except ValueError as exc:
+        raise ConfigError(key, str(exc)) from None
+    return " ".join(value.split())
+
+
+def _digest_period(key: str, value: Any) -> str:
+    STR(key, value)
+    from surveys.digest import PeriodSpec
+
+    try:
+        PeriodSpec.parse(value)
+    except ValueError as exc:
+        raise ConfigError(key, str(exc)) from None
+    return str(value)
+
+
+DIGEST_SPEC: dict[str, Check] = {
+    "id": STR,
+    "cron": _digest_cron,
+    "timezone": _timezone,
+    "period": _digest_period,
+    "surveys": _list_of(STR),
+    "destinations": _list_of(_destination),
+    "grace_hours": _positive(NUMBER),
+    "chart": BOOL,
+}
+
+
+def _digests(
+    raw: Any, surveys: Mapping[str, SurveyDefinition], timezone: str, enabled: set[str], fallback: tuple[str, ...]
+) -> tuple[DigestConfig, ...]:
+    """[[digests]]: ids unique, surveys defined (default: all), destinations on an enabled
+    platform (default: the staff chats, like alerts)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError("digests", "expected an array of tables: [[digests]]")
+    found: dict[str, DigestConfig] = {}
+    for index, item in enumerate(raw):
+        where = f"digests[{index}]"
+        fields = _section(item, where, DIGEST_SPEC)
+        for required in ("id", "cron"):
+            if required not in fields:
+                raise ConfigError(f"{where}.{required}", "is required")
+        did = fields["id"]
+        if not did or not all(c.isalnum() or c == "_" for c in did) or len(did) > 32:
+            raise ConfigError(f"{where}.id", f"expected letters, digits or '_' (at most 32, no '-'), got {did!r}")
+        if did in found:
+            raise ConfigError(f"{where}.id", f"duplicate digest id {did!r}")
+        chosen = fields.get("surveys", ())
+        for i, sid in enumerate(chosen):
+            if sid not in surveys:
+                raise ConfigError(f"{where}.surveys[{i}]", f"no survey with id {sid!r} (have: {', '.join(surveys)})")
+        destinations = fields.get("destinations", ())
+        for i, dest in enumerate(destinations):
+            platform = dest.split(":", 1)[0]
+            if platform not in enabled:
+                raise ConfigError(f"{where}.destinations[{i}]", f"{dest!r} is on {platform}, which is not enabled")
+        found[did] = DigestConfig(
+            id=did,
+            cron=fields["cron"],
+            timezone=fields.get("timezone", timezone),
+            period=fields.get("period", "week"),
+            surveys=tuple(dict.fromkeys(chosen)) or tuple(surveys),
+            destinations=tuple(dict.fromkeys(destinations)) or fallback,
+            grace_hours=float(fields.get("grace_hours", 24)),
+            chart=fields.get("chart", True),
+        )
+    return tuple(found.values())
+
+
 TOP_LEVEL = (
     "bot",
     "storage",
@@ -436,7 +521,9 @@ TOP_LEVEL = (
     "escalation",
     "invitations",
     "campaigns",
+    "privacy",
     "surveys",
+    "digests",
 )
 
 
@@ -452,6 +539,9 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
     console = ConsoleSettings(**_section(data.get("console"), "console", CONSOLE_SPEC))
     escalation = EscalationConfig(**_section(data.get("escalation"), "escalation", GLOBAL_ESCALATION_SPEC))
     invitations = InvitationConfig(**_section(data.get("invitations"), "invitations", INVITATIONS_SPEC))
+    privacy = PrivacyConfig(**_section(data.get("privacy"), "privacy", PRIVACY_SPEC))
+    if privacy.retention_days < 0:
+        raise ConfigError("privacy.retention_days", "expected 0 (keep everything) or a positive number of days")
 
     raw_surveys = data.get("surveys", [])
     if not isinstance(raw_surveys, list):
@@ -519,7 +609,7 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
     api_token = env.get("FEEDBACKBOT_API_TOKEN", "")
     if http.enabled and not api_token:
         raise ConfigError("http.enabled", "the HTTP API needs the environment variable FEEDBACKBOT_API_TOKEN")
-    return Config(
+    config = Config(
         bot,
         storage,
         http,
@@ -529,11 +619,14 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
         surveys,
         escalation=escalation,
         invitations=invitations,
+        privacy=privacy,
         campaigns=tuple(campaigns),
         recontact_days=recontact,
         api_token=api_token,
         source=source,
     )
+    digests = _digests(data.get("digests"), surveys, bot.timezone, enabled, staff_destinations(config))
+    return _replace(config, digests=digests) if digests else config
 
 
 def staff_destinations(config: Config) -> tuple[str, ...]:

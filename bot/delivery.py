@@ -9,11 +9,13 @@ which keeps each conversation in order; different chats are sent concurrently.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from handlers.base import Channel, DeliveryError, PermanentError, RetryLater, TransientError, Unreachable
 from storage.records import OutboxRow
@@ -136,6 +138,8 @@ class Delivery:
         else:
             await self.store.mark_sent(row.id, message_id, self.clock())
             self.sent += 1
+            if message.attachment and message.attachment_temporary:
+                _remove(message.attachment)
 
     async def _retry(self, row: OutboxRow, exc: BaseException) -> None:
         now = self.clock()
@@ -146,6 +150,14 @@ class Delivery:
         delay = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)
         log.warning("sending outbox row %s failed (%s); retrying in %.1fs", row.id, type(exc).__name__, delay)
         await self.store.reschedule(row.id, now + delay, f"{type(exc).__name__}: {exc}")
+
+
+def _remove(path: str) -> None:
+    """Personal-data exports live on disk only until they are delivered."""
+    file = Path(path)
+    file.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        file.parent.rmdir()
 
 
 def _mask(chat_id: str) -> str:

@@ -37,6 +37,7 @@ class EscalationSettings:
     timezone: str = "UTC"
     default_language: str = "en"
     products: dict[str, str] | None = None
+    anonymous: bool = False
 
     def destinations(self, survey_id: str) -> list[Destination]:
         specs = (self.per_survey or {}).get(survey_id) or self.default_destinations
@@ -119,6 +120,7 @@ class EscalationDesk:
             note=str(f.get("resolution_note") or ""),
             recovered=None if f.get("recovered") is None else bool(f["recovered"]),
             timezone=self.settings.timezone,
+            anonymous=self.settings.anonymous,
         )
 
     # -- staff actions -------------------------------------------------------------
@@ -256,7 +258,7 @@ class EscalationDesk:
         body, _ = clean_comment(inbound.text, MAX_RELAY_CHARS)
         if not body:
             return True
-        name = inbound.display_name or inbound.handle or "Customer"
+        name = "Customer" if self.settings.anonymous else (inbound.display_name or inbound.handle or "Customer")
         messages = [
             OutMessage(dest, f"💬 {name}: {body}", reply_to=alerts.alert_ref(relaying.id, dest), audience="staff")
             for dest in self.settings.destinations(relaying.survey_id)

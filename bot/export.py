@@ -22,9 +22,19 @@ def _row(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+IDENTITY_FIELDS = ("user_id", "display_name", "handle")
+
+
 async def export(
-    store: Store, out: TextIO, fmt: str, since: float | None, until: float | None, survey: str | None
+    store: Store,
+    out: TextIO,
+    fmt: str,
+    since: float | None,
+    until: float | None,
+    survey: str | None,
+    anonymous: bool = False,
 ) -> int:
+    """``anonymous`` (the ``[privacy] anonymous`` setting) leaves identities out."""
     count = 0
     writer: csv.DictWriter[str] | None = None
     if fmt == "csv":
@@ -32,6 +42,8 @@ async def export(
         writer.writeheader()
     async for response in store.responses(since, until, survey):
         row = _row(response.values)
+        if anonymous:
+            row.update(dict.fromkeys(IDENTITY_FIELDS, ""))
         if writer is not None:
             flat = dict(row)
             flat["flags"] = ";".join(row["flags"])

@@ -10,12 +10,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time as dtime
+from pathlib import Path
 
 from bot.config import Config, staff_destinations
 from bot.delivery import Delivery
+from bot.digests import DigestService
 from bot.escalations import EscalationDesk, EscalationSettings
 from bot.http import HttpServer
 from bot.invitations import Inviter
+from bot.privacy import PrivacyDesk
 from bot.service import Service, ServiceSettings
 from handlers.base import Channel
 from storage.sqlite import Store
@@ -37,6 +40,14 @@ class Runtime:
     inviter: Inviter
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     http: HttpServer | None = None
+    digests: DigestService | None = None
+
+    def __post_init__(self) -> None:
+        if self.digests is None:
+            self.digests = DigestService(
+                self.store, self.config, clock=self.service.clock, on_commit=self.delivery.wake
+            )
+        self.service.digests = self.digests
 
     @classmethod
     async def open(
@@ -62,6 +73,7 @@ class Runtime:
                 timezone=config.bot.timezone,
                 default_language=config.bot.default_language,
                 products={sid: s.product for sid, s in config.surveys.items()},
+                anonymous=config.privacy.anonymous,
             )
         )
         service = Service(
@@ -71,6 +83,12 @@ class Runtime:
             desk=desk,
             clock=clock,
             on_commit=delivery.wake,
+        )
+        service.privacy = PrivacyDesk(
+            store,
+            export_dir=Path(db_path or config.storage.path).resolve().parent / "exports",
+            default_language=config.bot.default_language,
+            escalation_destinations=desk.settings.destinations,
         )
         inv = config.invitations
         quiet_start, quiet_end = (time_of_day(part) for part in inv.quiet_hours.split("-"))
@@ -99,6 +117,8 @@ class Runtime:
         self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
 
     async def close(self) -> None:
+        if self.digests is not None:
+            await self.digests.close()
         await self.delivery.stop()
         for task in self.tasks:
             task.cancel()

@@ -14,14 +14,22 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from bot.escalations import EscalationDesk
+from bot.privacy import PrivacyDesk
+from bot.privacy import parse_button as privacy_button
 from storage.sqlite import Store, Tx
 from surveys import alerts, engine
 from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
 from surveys.model import Destination, HandleResult, Inbound, OutMessage
 from surveys.sentiment import SentimentScorer
+from surveys.texts import text
+
+if TYPE_CHECKING:
+    from bot.digests import DigestService
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +47,14 @@ class Service:
     settings: ServiceSettings
     sentiment: SentimentScorer
     desk: EscalationDesk
+    privacy: PrivacyDesk | None = None
     clock: Callable[[], float] = time.time
     new_nonce: Callable[[], str] = field(default=lambda: secrets.token_hex(6))
     on_commit: Callable[[], None] = field(default=lambda: None)
     _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
     turns: int = 0
+    # Set by the runtime: answers ``/digest [survey]`` from a staff chat.
+    digests: DigestService | None = None
 
     def lock_for(self, platform: str, chat_id: str) -> asyncio.Lock:
         """Events of one conversation are handled in arrival order; others run freely."""
@@ -69,10 +80,25 @@ class Service:
                     audience = "customer" if inbound.is_private else "staff"
                     here = Destination(inbound.platform, inbound.chat_id)
                     await tx.enqueue([OutMessage(here, result.toast, audience=audience)], now)
-                    result = HandleResult()
+                    result = HandleResult(extra=result.extra)
+        if "mydata" in result.extra or "forget" in result.extra:
+            await self._privacy_after_commit(inbound, result)
         self.turns += 1
         self.on_commit()
         return result
+
+    async def _privacy_after_commit(self, inbound: Inbound, result: HandleResult) -> None:
+        """/mydata reads and /forget rewrites the whole file (VACUUM): both run after the
+        event's own transaction, never inside it."""
+        assert self.privacy is not None
+        now = self.clock()
+        if "mydata" in result.extra:
+            messages = await self.privacy.mydata(result.extra["mydata"], inbound, now)
+            async with self.store.transaction() as tx:
+                await tx.enqueue(messages, now)
+        if "forget" in result.extra:
+            language = normalise_language(inbound.language, self.settings.default_language)
+            await self.privacy.forget(result.extra["forget"], inbound.platform, inbound.chat_id, language, now)
 
     async def _route(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
         """Staff actions and staff chats first; everything else is a customer's turn."""
@@ -93,6 +119,12 @@ class Service:
     async def _staff_command(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult | None:
         """``/claim 12``, ``/reply 12``, ``/resolve 12 refunded``: the typed equivalents
         of the alert buttons, for channels and people without buttons."""
+        if inbound.command == "digest":
+            if not inbound.is_staff:
+                return HandleResult(toast="Sorry, only support staff can ask for a digest.")
+            if self.digests is None:
+                return HandleResult(toast="Digests are not available here.")
+            return await self.digests.on_demand(tx, inbound, now)
         if inbound.command not in alerts.ACTIONS:
             return None
         if not inbound.is_staff:
@@ -117,6 +149,9 @@ class Service:
         language = normalise_language(respondent.language, self.settings.default_language)
         if inbound.button is not None and inbound.button.startswith(f"{alerts.RECOVERY_PREFIX}:"):
             return await self.desk.on_recovery_button(tx, respondent.id, inbound, now)
+        privacy = await self._privacy_turn(tx, respondent.id, inbound, language, now)
+        if privacy is not None:
+            return privacy
         session = await tx.open_session(respondent.id)
         if session is None and inbound.text is not None and inbound.is_private:
             if await self.desk.on_customer_text(tx, respondent.id, inbound, now):
@@ -156,6 +191,31 @@ class Service:
             await tx.set_opt_out(respondent.id, t.opt_out, now)
         await tx.enqueue(t.messages, now)
         return HandleResult(toast=t.toast)
+
+    async def _privacy_turn(
+        self, tx: Tx, respondent_id: int, inbound: Inbound, language: str, now: float
+    ) -> HandleResult | None:
+        if self.privacy is None or not inbound.is_private:
+            return None
+        answer = None
+        if inbound.button is not None:
+            answer = privacy_button(inbound.button)
+            if answer is None and inbound.button.startswith("p:"):
+                return HandleResult(toast=text(language, "toast_stale"))
+        elif inbound.command == "forget":
+            answer = inbound.args.strip().lower() or "ask"
+        elif inbound.command == "mydata":
+            return HandleResult(extra={"mydata": respondent_id})
+        if answer is None:
+            return None
+        here = Destination(inbound.platform, inbound.chat_id)
+        if answer == "yes":
+            return HandleResult(toast=text(language, "toast_recorded"), extra={"forget": respondent_id})
+        if answer == "no":
+            await tx.enqueue([OutMessage(here, text(language, "forget_kept"))], now)
+            return HandleResult(toast=text(language, "toast_recorded"))
+        await tx.enqueue([self.privacy.confirm_forget(inbound)], now)
+        return HandleResult()
 
     async def expire_due(self) -> int:
         """Close sessions past their expiry even if the person never writes again, so

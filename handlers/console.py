@@ -63,7 +63,14 @@ def render_body(message: OutMessage) -> str:
     choice_lines = [_choices(row) for row in message.choices]
     if choice_lines:
         lines.append("   ".join(choice_lines) if all(len(r) > 1 for r in message.choices) else "\n".join(choice_lines))
-    if message.attachment:
+    if message.attachment and message.attachment_temporary:
+        # A personal-data export is deleted once delivered: show it here instead.
+        try:
+            with open(message.attachment, encoding="utf-8") as file:
+                lines.append(file.read())
+        except OSError:
+            lines.append("[attachment no longer available]")
+    elif message.attachment:
         lines.append(f"[attachment: {message.attachment}]")
     return "\n".join(line for line in lines if line)
 

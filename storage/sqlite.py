@@ -64,6 +64,8 @@ class Store:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
         await conn.execute("PRAGMA foreign_keys=ON")
+        # Deleted content is overwritten, not just unlinked: erasure must leave no trace.
+        await conn.execute("PRAGMA secure_delete=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         store = cls(conn, path)
         try:
@@ -231,6 +233,116 @@ class Store:
             await cur.close()
         for row in rows:
             yield ResponseRow.from_row(row)
+
+    # -- privacy -----------------------------------------------------------------------
+
+    async def personal_data(self, respondent_id: int) -> dict[str, Any]:
+        """Everything stored about one person, for /mydata."""
+        async with self._lock:
+            out: dict[str, Any] = {}
+            queries = {
+                "profile": ("SELECT platform, user_id, chat_id, display_name, handle, language, timezone, opted_out, "
+                            "unreachable, created_at, updated_at FROM respondents WHERE id = ?"),
+                "responses": ("SELECT survey_id, kind, status, score, category, comment, comment_status, sentiment, "
+                              "sentiment_label, flags, language, channel, context, created_at FROM responses "
+                              "WHERE respondent_id = ? ORDER BY created_at"),
+                "invitations": ("SELECT survey_id, status, context, created_at, sent_at FROM invitations "
+                                "WHERE respondent_id = ? ORDER BY created_at"),
+                "escalations": ("SELECT survey_id, state, opened_at, claimed_at, resolved_at, recovered "
+                                "FROM escalations WHERE respondent_id = ? ORDER BY opened_at"),
+            }
+            for name, sql in queries.items():
+                async with self.conn.execute(sql, (respondent_id,)) as cur:
+                    out[name] = [dict(r) for r in await cur.fetchall()]
+            async with self.conn.execute(
+                "SELECT o.payload, o.created_at FROM outbox o JOIN respondents p ON p.id = ? "
+                "WHERE o.platform = p.platform AND o.chat_id = p.chat_id ORDER BY o.id",
+                (respondent_id,),
+            ) as cur:
+                out["messages_to_you"] = [
+                    {"text": json.loads(r[0])["text"], "created_at": r[1]} for r in await cur.fetchall()
+                ]
+        return out
+
+    async def erase_person(self, respondent_id: int) -> list[int]:
+        """Erase a person: identity, sessions, invitations, the text of their comments,
+        every message exchanged with them and every alert about them. Scores stay, with
+        no link to anyone, so past aggregates still add up. Returns the ids of the alerts
+        whose posted copies should be redacted on the staff platforms."""
+        async with self.transaction() as tx:
+            conn = tx.conn
+            async with conn.execute("SELECT * FROM respondents WHERE id = ?", (respondent_id,)) as cur:
+                person = await cur.fetchone()
+            if person is None:
+                return []
+            async with conn.execute("SELECT id FROM escalations WHERE respondent_id = ?", (respondent_id,)) as cur:
+                alert_ids = [int(r[0]) for r in await cur.fetchall()]
+            for eid in alert_ids:
+                like = f"alert:{eid}:%"
+                # Sent alerts keep only what is needed to edit them into a redaction notice.
+                await conn.execute(
+                    "UPDATE outbox SET payload = json_object('to', json_array(platform, chat_id, NULL), "
+                    "'text', '(erased)') WHERE ref_key LIKE ? AND status = 'sent'",
+                    (like,),
+                )
+                await conn.execute(
+                    "DELETE FROM outbox WHERE (ref_key LIKE ? AND status != 'sent') "
+                    "OR json_extract(payload, '$.reply_to') LIKE ? OR json_extract(payload, '$.edit_of') LIKE ?",
+                    (like, like, like),
+                )
+            await conn.execute(
+                "DELETE FROM outbox WHERE platform = ? AND chat_id = ?", (person["platform"], person["chat_id"])
+            )
+            await conn.execute(
+                "UPDATE escalations SET respondent_id = NULL, resolution_note = NULL WHERE respondent_id = ?",
+                (respondent_id,),
+            )
+            await conn.execute(
+                "UPDATE responses SET comment = NULL, context = '{}', respondent_id = NULL, session_id = NULL, "
+                "flags = '' WHERE respondent_id = ?",
+                (respondent_id,),
+            )
+            await conn.execute(
+                "DELETE FROM processed_events WHERE event_id LIKE ? OR event_id LIKE ?",
+                (f"%:{person['chat_id']}:%", f"%:{person['user_id']}%"),
+            )
+            await conn.execute("DELETE FROM respondents WHERE id = ?", (respondent_id,))
+        return alert_ids
+
+    async def compact(self) -> None:
+        """Rewrite the file so erased bytes are really gone (VACUUM), then empty the WAL."""
+        async with self._lock:
+            await self.conn.execute("VACUUM")
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def apply_retention(self, older_than: float) -> dict[str, int]:
+        """Anonymise what is older than the retention window, keeping scores for trends.
+        A person who opted out keeps a bare record, so the opt-out is still honoured."""
+        counts: dict[str, int] = {}
+        async with self.transaction() as tx:
+            steps = {
+                "comments": (
+                    "UPDATE responses SET comment = NULL, context = '{}', respondent_id = NULL, session_id = NULL "
+                    "WHERE created_at < ? AND (comment IS NOT NULL OR respondent_id IS NOT NULL)"
+                ),
+                "messages": "DELETE FROM outbox WHERE created_at < ? AND status != 'pending'",
+                "sessions": "DELETE FROM sessions WHERE updated_at < ? AND stage NOT IN ('score', 'comment')",
+                "notes": "UPDATE escalations SET resolution_note = NULL WHERE opened_at < ? AND resolution_note IS NOT NULL",
+                "people": (
+                    "DELETE FROM respondents WHERE updated_at < ? AND opted_out = 0 "
+                    "AND id NOT IN (SELECT respondent_id FROM sessions) "
+                    "AND id NOT IN (SELECT respondent_id FROM invitations WHERE status = 'scheduled')"
+                ),
+                "opted_out_identities": (
+                    "UPDATE respondents SET display_name = '', handle = '' WHERE updated_at < ? AND opted_out = 1 "
+                    "AND (display_name != '' OR handle != '')"
+                ),
+            }
+            for name, sql in steps.items():
+                cur = await tx.conn.execute(sql, (older_than,))
+                counts[name] = cur.rowcount
+                await cur.close()
+        return counts
 
     async def prune_events(self, older_than: float) -> int:
         """Processed event ids only need to outlive the platforms' redelivery windows."""

@@ -76,6 +76,7 @@ class OutMessage:
     reply_to: str | None = None
     lane: str = "interactive"  # "interactive" | "bulk"
     attachment: str | None = None  # path of an image or file to upload with the message
+    attachment_temporary: bool = False  # delete the file once delivered (personal data exports)
     audience: str = "customer"  # "customer" | "staff": how the console shows it
 
     def to_json(self) -> dict[str, Any]:
@@ -89,6 +90,7 @@ class OutMessage:
             "reply_to": self.reply_to,
             "lane": self.lane,
             "attachment": self.attachment,
+            "attachment_temporary": self.attachment_temporary,
             "audience": self.audience,
         }
 
@@ -105,6 +107,7 @@ class OutMessage:
             reply_to=data.get("reply_to"),
             lane=data.get("lane", "interactive"),
             attachment=data.get("attachment"),
+            attachment_temporary=data.get("attachment_temporary", False),
             audience=data.get("audience", "customer"),
         )
 
