@@ -97,25 +97,15 @@ def _block(block: Block) -> str:
 
 def inbound_from_line(line: str, *, user: str, name: str, language: str, sequence: int, session: str) -> Inbound:
     """A typed line becomes a command or a text answer, exactly like a chat message."""
-    event_id = f"console:{session}:{sequence}"
     command = split_command(line)
-    if command is not None:
-        return Inbound(
-            event_id=event_id,
-            platform="console",
-            user_id=user,
-            chat_id=user,
-            display_name=name,
-            language=language,
-            command=command[0],
-            args=command[1],
-        )
     return Inbound(
-        event_id=event_id,
+        event_id=f"console:{session}:{sequence}",
         platform="console",
         user_id=user,
         chat_id=user,
         display_name=name,
         language=language,
-        text=line,
+        text=None if command else line,
+        command=command[0] if command else None,
+        args=command[1] if command else "",
     )
