@@ -67,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("--survey", required=True, help="survey id")
     link.add_argument("--context", help="a reference passed with the link (letters, digits, _ and -; e.g. an order id)")
     link.add_argument("--qr", metavar="FILE", help="also write a QR code PNG to FILE")
+    digest = add("digest", "print a digest (the last complete week by default) without posting it")
+    digest.add_argument("--since", help="first day (YYYY-MM-DD or ISO time, in [bot] timezone)")
+    digest.add_argument("--until", help="last day, inclusive (YYYY-MM-DD or ISO time)")
+    digest.add_argument("--survey", action="append", default=[], help="only this survey id (repeatable)")
+    digest.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    digest.add_argument("--chart", metavar="FILE", help="also write the chart PNG (FILE-<survey>.png for several)")
+    digest.add_argument("--post", action="store_true", help="queue it for the configured digest destinations")
+    importer = add("import", "load historical responses from a CSV export (all rows or none)")
+    importer.add_argument("file", metavar="FILE.csv")
     return parser
 
 
@@ -156,6 +165,17 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
             return await _forget(runtime, args)
         if args.command == "link":
             return _link(cfg, args)
+        if args.command == "digest":
+            from bot.digests import cli_digest
+
+            tz = cfg.bot.timezone
+            since = parse_when(args.since, tz) if args.since else None
+            until = parse_when(args.until, tz, end=True) if args.until else None
+            return await cli_digest(runtime, args, since, until, sys.stdout, sys.stderr)
+        if args.command == "import":
+            from bot.importer import cli_import
+
+            return await cli_import(runtime, args.file, sys.stdout, sys.stderr)
         if args.command == "run":
             from bot.run import run_forever
 

@@ -55,6 +55,9 @@ def build_components(runtime: Runtime) -> list[Component]:
         from bot.slack_wiring import slack_component
 
         components.append(slack_component(runtime))
+    from bot.scheduler import Scheduler
+
+    components.append(Scheduler(runtime))  # digests, expiry, reminders: one scheduler for all
     if runtime.http is not None:
         components.append(runtime.http)
     return components
@@ -62,14 +65,20 @@ def build_components(runtime: Runtime) -> list[Component]:
 
 async def run_forever(runtime: Runtime) -> None:
     components = build_components(runtime)
-    if not components:
+    if all(getattr(c, "background", False) for c in components):
         log.info("no chat platform enabled: running the terminal channel")
         from bot.shell import run_shell
 
         cfg = runtime.config.console
-        await run_shell(
-            runtime, user=cfg.user, name=cfg.name, language=cfg.language, stdin=sys.stdin, stdout=sys.stdout
-        )
+        for component in components:  # the scheduler runs beside the terminal too
+            await component.start()
+        try:
+            await run_shell(
+                runtime, user=cfg.user, name=cfg.name, language=cfg.language, stdin=sys.stdin, stdout=sys.stdout
+            )
+        finally:
+            for component in reversed(components):
+                await component.stop()
         return
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from typing import TYPE_CHECKING
 
 from bot.escalations import EscalationDesk
 from bot.privacy import PrivacyDesk

@@ -12,8 +12,10 @@ inside the event's transaction, which holds the lock).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
@@ -22,6 +24,15 @@ from storage.sqlite import Store
 from surveys.digest import ChannelRate, Comment, EscalationFacts
 
 MAX_COMMENT_CHARS = 600  # what is read of a comment for quotes and themes
+_CHUNK = 500  # ids per IN (...) list
+
+
+@dataclass(frozen=True)
+class CommentFacts:
+    sentiment: dict[str, int]  # comments by sentiment label
+    negative: list[Comment]  # most negative first
+    positive: list[Comment]  # most positive first
+    themes: list[tuple[str, str]]  # (text, language) of the newest negative comments
 
 
 @asynccontextmanager
@@ -41,66 +52,105 @@ class Reports:
 
     # -- responses -------------------------------------------------------------------
 
-    async def score_counts(self, survey_id: str, windows: Sequence[tuple[float, float]]) -> list[dict[int, int]]:
-        """Answered responses by score in each window, in one statement: one index range per
-        window (a covering index, the table itself is not read)."""
-        if not windows:
-            return []
+    async def score_counts(
+        self, survey_id: str, scores: Sequence[int], windows: Sequence[tuple[float, float]]
+    ) -> list[dict[int, int]]:
+        """Answered responses by score in each window, in one statement: one covering index
+        range per (score, window) on ``responses (survey_id, status, score, created_at)``, so
+        nothing is sorted and the table itself is not read."""
+        if not windows or not scores:
+            return [{} for _ in windows]
         arms = []
         params: list[Any] = []
         for i, (start, end) in enumerate(windows):
-            arms.append(
-                f"SELECT {int(i)} AS w, score, COUNT(*) AS n FROM responses "
-                "WHERE survey_id = ? AND created_at >= ? AND created_at < ? "
-                "AND status = 'answered' AND score IS NOT NULL GROUP BY score"
-            )
-            params += [survey_id, start, end]
+            for score in scores:
+                arms.append(
+                    f"SELECT {int(i)}, {int(score)}, COUNT(*) FROM responses WHERE survey_id = ? "
+                    f"AND status = 'answered' AND score = {int(score)} AND created_at >= ? AND created_at < ?"
+                )
+                params += [survey_id, start, end]
         counts: list[dict[int, int]] = [{} for _ in windows]
         for w, score, n in await self._all(" UNION ALL ".join(arms), params):
-            counts[int(w)][int(score)] = int(n)
+            if n:
+                counts[int(w)][int(score)] = int(n)
         return counts
 
     def _window(self) -> str:
         return "survey_id = ? AND created_at >= ? AND created_at < ? AND status = 'answered'"
 
-    async def sentiment_counts(self, survey_id: str, start: float, end: float) -> dict[str, int]:
-        """Comments given in the window, by sentiment label (positive/neutral/negative/unscored)."""
+    async def comment_facts(
+        self,
+        survey_id: str,
+        start: float,
+        end: float,
+        *,
+        negative_max_score: int,
+        negatives: int = 3,
+        positives: int = 2,
+        theme_limit: int = 200,
+    ) -> CommentFacts:
+        """The window's comments in two queries: one pass over the window's commented rows
+        (no text) gives the sentiment mix and picks the quotes and theme sample; a second
+        reads the text of just those rows by id.
+
+        * Quotes: the most negative and most positive *scored* comments by VADER compound
+          (ties: newest first; the same text is quoted once); unscored comments (other
+          languages) are never ranked.
+        * Themes: the newest ``theme_limit`` negative comments, negative by sentiment or by
+          score (at most ``negative_max_score``) so that comments VADER cannot score count too.
+        """
         rows = await self._all(
-            f"SELECT sentiment_label, COUNT(*) FROM responses WHERE {self._window()} "
-            "AND comment_status = 'given' GROUP BY sentiment_label",
+            f"SELECT id, sentiment_label, sentiment, score FROM responses WHERE {self._window()} "
+            "AND comment_status = 'given' ORDER BY created_at",  # the index order: no sorting
             (survey_id, start, end),
         )
-        return {str(label): int(n) for label, n in rows}
-
-    async def extreme_comments(
-        self, survey_id: str, start: float, end: float, negative: int = 3, positive: int = 2
-    ) -> tuple[list[Comment], list[Comment]]:
-        """The most negative and most positive scored comments of the window (by VADER
-        compound; ties: newest first). Unscored comments (other languages) are not ranked."""
-        found: list[list[Comment]] = []
-        for label, order, limit in (("negative", "ASC", negative), ("positive", "DESC", positive)):
-            rows = await self._all(
-                f"SELECT substr(comment, 1, ?), score, sentiment FROM responses WHERE {self._window()} "
-                f"AND comment_status = 'given' AND sentiment_label = ? AND sentiment IS NOT NULL "
-                f"ORDER BY sentiment {order}, created_at DESC LIMIT ?",
-                (MAX_COMMENT_CHARS, survey_id, start, end, label, limit),
+        mix = dict(Counter(str(r[1]) for r in rows))
+        negative: list[Any] = []
+        positive: list[Any] = []
+        for age, row in enumerate(rows):  # age: bigger is newer
+            if row[2] is not None and row[1] in ("negative", "positive"):
+                (negative if row[1] == "negative" else positive).append((row[2], -age, row))
+        # A few spare candidates, so that the same words said twice are quoted once.
+        worst = [r for *_, r in sorted(negative)[: negatives * 4]]
+        best = [r for *_, r in sorted(positive, key=lambda c: (-c[0], c[1]))[: positives * 4]]
+        theme_rows: list[Any] = []
+        for row in reversed(rows):  # newest first
+            if len(theme_rows) >= theme_limit:
+                break
+            if row[1] == "negative" or (row[3] is not None and row[3] <= negative_max_score):
+                theme_rows.append(row)
+        wanted = {int(r[0]) for r in (*worst, *best, *theme_rows)}
+        texts: dict[int, tuple[str, str]] = {}
+        ids = sorted(wanted)
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            found = await self._all(
+                f"SELECT id, substr(comment, 1, ?), COALESCE(language, 'en') FROM responses "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                (MAX_COMMENT_CHARS, *chunk),
             )
-            found.append([Comment(str(text), score, float(s)) for text, score, s in rows if text])
-        return found[0], found[1]
+            texts.update((int(rid), (str(text or ""), str(lang))) for rid, text, lang in found)
 
-    async def theme_comments(
-        self, survey_id: str, start: float, end: float, negative_max_score: int, limit: int
-    ) -> list[tuple[str, str]]:
-        """The newest ``limit`` negative comments of the window as (text, language): negative
-        by sentiment, or by score (at most ``negative_max_score``) so that comments in
-        languages VADER cannot score still count."""
-        rows = await self._all(
-            f"SELECT substr(comment, 1, ?), COALESCE(language, 'en') FROM responses WHERE {self._window()} "
-            "AND comment_status = 'given' AND (sentiment_label = 'negative' OR score <= ?) "
-            "ORDER BY created_at DESC LIMIT ?",
-            (MAX_COMMENT_CHARS, survey_id, start, end, negative_max_score, limit),
+        def quotes(candidates: list[Any], limit: int) -> list[Comment]:
+            picked: list[Comment] = []
+            seen: set[str] = set()
+            for row in candidates:
+                text = texts.get(int(row[0]), ("", ""))[0]
+                key = " ".join(text.casefold().split())
+                if not key or key in seen:
+                    continue
+                seen.add(key)
+                picked.append(Comment(text, row[3], float(row[2])))
+                if len(picked) == limit:
+                    break
+            return picked
+
+        return CommentFacts(
+            sentiment=mix,
+            negative=quotes(worst, negatives),
+            positive=quotes(best, positives),
+            themes=[texts[int(r[0])] for r in theme_rows if texts.get(int(r[0]), ("", ""))[0]],
         )
-        return [(str(text), str(lang)) for text, lang in rows if text]
 
     # -- escalations and invitations -----------------------------------------------------
 
@@ -111,27 +161,35 @@ class Reports:
             "WHERE survey_id = ? AND opened_at >= ? AND opened_at < ?",
             (survey_id, start, end),
         )
-        claim = tuple(float(c) - float(o) for o, c, _r, _x in rows if c is not None)
-        resolve = tuple(float(r) - float(o) for o, _c, r, _x in rows if r is not None)
+        claim: list[float] = []
+        resolve: list[float] = []
+        recovered = not_recovered = 0
+        for opened, claimed, resolved, answer in rows:
+            if claimed is not None:
+                claim.append(claimed - opened)
+            if resolved is not None:
+                resolve.append(resolved - opened)
+            if answer is not None:
+                recovered += answer == 1
+                not_recovered += answer == 0
         return EscalationFacts(
             opened=len(rows),
             claimed=len(claim),
             resolved=len(resolve),
-            claim_seconds=claim,
-            resolve_seconds=resolve,
-            recovered=sum(1 for *_, x in rows if x == 1),
-            not_recovered=sum(1 for *_, x in rows if x == 0),
+            claim_seconds=tuple(claim),
+            resolve_seconds=tuple(resolve),
+            recovered=recovered,
+            not_recovered=not_recovered,
         )
 
     async def invitation_counts(self, survey_id: str, start: float, end: float) -> list[ChannelRate]:
         """Per channel: survey sessions started in the window ("invited") and how many of those
-        have an answered response ("responded"), whenever the answer came."""
+        got a score, i.e. have an answered response ("responded"), whenever the answer came."""
         rows = await self._all(
             """
-            SELECT COALESCE(p.platform, 'unknown') AS channel, COUNT(*), COUNT(r.id)
+            SELECT COALESCE(p.platform, 'unknown') AS channel, COUNT(*), COUNT(s.score)
             FROM sessions s
             LEFT JOIN respondents p ON p.id = s.respondent_id
-            LEFT JOIN responses r ON r.session_id = s.id AND r.status = 'answered'
             WHERE s.survey_id = ? AND s.started_at >= ? AND s.started_at < ?
             GROUP BY channel ORDER BY channel
             """,
@@ -159,6 +217,11 @@ class Reports:
         inserted = cur.rowcount == 1
         await cur.close()
         return inserted
+
+    async def event_processed(self, event_id: str) -> bool:
+        """Whether an inbound event's transaction committed (its id was claimed)."""
+        rows = await self._all("SELECT 1 FROM processed_events WHERE event_id = ?", (event_id,))
+        return bool(rows)
 
     async def runs(self, digest_id: str, limit: int = 20) -> list[tuple[str, str, str, float]]:
         """The latest runs of a digest: (period_start, period_end, status, created_at)."""

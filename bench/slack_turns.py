@@ -1,0 +1,209 @@
+"""Survey turns per second through the real Bolt app (HTTP mode, signed requests) over the fake
+Slack Web API, beside the Bolt echo-app floor (``bench.echo_slack``) measured in the same run.
+
+Each simulated person does a whole NPS survey the way a person would, waiting for the bot's
+reply before the next step: ``/feedback nps`` -> press a score button -> type a comment.
+That is three turns, each a signed request acknowledged by Bolt, one service transaction in
+SQLite, and the replies sent by the delivery loop (question; edit + follow-up + ephemeral
+note; thanks). ``--concurrency`` people are in the middle of a survey at any moment.
+
+    .venv/bin/python -m bench.slack_turns --users 200
+    .venv/bin/python -m bench.slack_turns --users 200 --profile   # where the time goes
+
+One process, one event loop (fake API, bot, senders), like the floor: the ratio between the
+two is what to compare across machines, not the absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import logging
+import pstats
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.echo_slack import measure_echo
+from surveys.engine import parse_button
+from tests.e2e.slack_helpers import SIGNING_SECRET, running_bot
+from tests.fakes.slack_api import FakeSlackAPI, SlackRequestSender, dm_message
+
+TURNS_PER_USER = 3
+COMMENT = "Support was quick and friendly, the export is a bit slow."
+
+
+class SignallingFake(FakeSlackAPI):
+    """The fake plus a wake-up per stored message, so hundreds of waiting users cost no polling
+    (polling from the same loop would bill the bot for the benchmark's own overhead)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._waiters: dict[str, tuple[int, asyncio.Future[None]]] = {}
+
+    def _store_message(self, channel: str, params: dict[str, Any], *, thread_ts: Any = None) -> dict[str, Any]:
+        msg = super()._store_message(channel, params, thread_ts=thread_ts)
+        waiter = self._waiters.get(channel)
+        if waiter is not None and len(self._messages.get(channel, [])) >= waiter[0] and not waiter[1].done():
+            waiter[1].set_result(None)
+        return msg
+
+    async def wait_messages(self, channel: str, count: int, timeout: float) -> None:  # noqa: ASYNC109
+        if len(self._messages.get(channel, [])) >= count:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters[channel] = (count, future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        finally:
+            self._waiters.pop(channel, None)
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _score_button(question: dict[str, Any], score: int) -> dict[str, Any]:
+    for block in question.get("blocks") or []:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            parsed = parse_button(element["value"])
+            if parsed is not None and parsed[1] == f"s{score}":
+                return element
+    raise RuntimeError("the question has no score buttons")
+
+
+async def measure_turns(
+    n_users: int,
+    *,
+    concurrency: int = 16,
+    latency: float = 0.0,
+    durability: str = "full",
+    warmup: int = 10,
+    timeout: float = 30.0,  # noqa: ASYNC109
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with SignallingFake(latency=latency) as fake:
+            fake.add_channel("CSTAFF", members=["USTAFF"])
+            async with running_bot(fake, str(Path(tmp) / "bench.db"), durability=durability) as bot:
+                sender = SlackRequestSender(bot.url, SIGNING_SECRET)
+                turn_ms: list[float] = []
+                non_200: list[int] = []
+
+                async def turn(send: Any, dm: str, expect: int) -> None:
+                    started = time.monotonic()
+                    resp = await send
+                    if resp.status != 200:
+                        non_200.append(resp.status)
+                    await fake.wait_messages(dm, expect, timeout)
+                    turn_ms.append((time.monotonic() - started) * 1000)
+
+                async def survey(user: str) -> None:
+                    dm = "D" + user
+                    await turn(sender.command(user, "/feedback", "nps"), dm, 1)
+                    question = fake.messages(dm)[0]
+                    button = _score_button(question, 9 if int(user[1:]) % 2 else 4)
+                    await turn(
+                        sender.action(
+                            user, button["action_id"], button["value"], channel=dm, message_ts=question["ts"]
+                        ),
+                        dm,
+                        2,
+                    )
+                    await turn(sender.event(dm_message(user, COMMENT)), dm, 3)
+
+                async def run(users: list[str]) -> None:
+                    queue: asyncio.Queue[str] = asyncio.Queue()
+                    for user in users:
+                        queue.put_nowait(user)
+
+                    async def worker() -> None:
+                        while not queue.empty():
+                            await survey(queue.get_nowait())
+
+                    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+                try:
+                    for i in range(warmup + n_users):
+                        fake.add_user(f"U{i:06d}", locale="en-US")
+                    await run([f"U{i:06d}" for i in range(warmup)])
+                    await bot.settle()
+                    turn_ms.clear()
+                    calls_before = len(fake.calls)
+
+                    users = [f"U{i:06d}" for i in range(warmup, warmup + n_users)]
+                    cpu0 = time.process_time()
+                    t0 = time.monotonic()
+                    await run(users)
+                    elapsed = time.monotonic() - t0
+                    cpu = time.process_time() - cpu0
+                    await bot.settle()
+                    responses = [r for r in await bot.responses() if r["user_id"] in set(users)]
+                finally:
+                    await sender.close()
+                turns = n_users * TURNS_PER_USER
+                return {
+                    "users": n_users,
+                    "turns": turns,
+                    "concurrency": concurrency,
+                    "latency_s": latency,
+                    "durability": durability,
+                    "elapsed_s": round(elapsed, 4),
+                    "turns_per_s": round(turns / elapsed, 1),
+                    "turn_p50_ms": round(_pct(turn_ms, 0.5), 2),
+                    "turn_p95_ms": round(_pct(turn_ms, 0.95), 2),
+                    "cpu_ms_per_turn": round(cpu / turns * 1000, 3),
+                    "api_calls_per_turn": round((len(fake.calls) - calls_before) / turns, 2),
+                    "complete_responses": sum(1 for r in responses if r["comment_status"] == "given"),
+                    "non_200": len(non_200),
+                    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                }
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    floor = await measure_echo(args.users * TURNS_PER_USER, args.latency, concurrency=8, n_users=min(args.users, 100))
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
+    turns = await measure_turns(
+        args.users, concurrency=args.concurrency, latency=args.latency, durability=args.durability
+    )
+    if profiler is not None:
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        print(out.getvalue())
+    ratio = turns["turns_per_s"] / floor["events_per_s"] if floor["events_per_s"] else float("nan")
+    return {"survey": turns, "echo_floor": floor, "ratio_to_floor": round(ratio, 3), "target_ratio": 0.75}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=200, help="people doing a full survey (default 200)")
+    parser.add_argument("--concurrency", type=int, default=16, help="people mid-survey at once (default 16)")
+    parser.add_argument("--latency", type=float, default=0.0, help="simulated Web API latency in seconds")
+    parser.add_argument("--durability", choices=("full", "normal"), default="full", help="[storage] durability")
+    parser.add_argument("--profile", action="store_true", help="cProfile the survey run and print the top 30")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    result = asyncio.run(measure(args))
+    s, f = result["survey"], result["echo_floor"]
+    print(
+        f"survey: {s['turns']} turns in {s['elapsed_s']:.2f}s = {s['turns_per_s']:.0f} turns/s "
+        f"(p50 {s['turn_p50_ms']:.1f} ms, p95 {s['turn_p95_ms']:.1f} ms, CPU {s['cpu_ms_per_turn']:.2f} ms/turn, "
+        f"{s['api_calls_per_turn']} API calls/turn) | echo floor {f['events_per_s']:.0f} events/s | "
+        f"ratio {result['ratio_to_floor']:.2f} (target {result['target_ratio']})"
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

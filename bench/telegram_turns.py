@@ -1,0 +1,243 @@
+"""Survey turns per second through the real python-telegram-bot against the fake Bot API, beside
+the echo-bot floor (``bench.echo_telegram.measure_echo``) measured in the same run.
+
+A turn is one inbound update handled with its reply delivered. Every user does a full survey:
+``/feedback`` (answered by the question with its keyboard), a typed score (answered by an edit of
+the question and the follow-up) and a comment (answered by the thanks). Like the echo floor, all
+updates are queued at once (all the /feedback first, then all the scores, then all the comments),
+so the bot sees a burst in which each chat's three updates must still be handled in order.
+
+Everything runs in one process and one event loop: the fake API, the Telegram component, the
+service, SQLite (through aiosqlite's thread) and the delivery loop. Figures are for comparing
+with the floor measured in the same run, not server capacities.
+
+    .venv/bin/python -m bench.telegram_turns --users 300 --latency-users 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.echo_telegram import measure_echo
+from tests.e2e.telegram_helpers import STAFF_CHAT, bot_config, start_bot
+from tests.fakes.telegram_api import FakeTelegramAPI
+
+FIRST_USER = 300_000
+
+
+def fixed_sentiment(text: str, language: str) -> float | None:
+    """As in bench.service_turns: sentiment scoring is the domain's cost, not the channel's."""
+    return 0.1
+
+
+async def measure_turns(
+    users: int,
+    latency: float = 0.0,
+    concurrency: int = 16,
+    *,
+    durability: str = "normal",
+    warmup_users: int = 10,
+    vader: bool = False,
+    profile: str | None = None,
+    delivery_concurrency: int | None = None,
+) -> dict[str, Any]:
+    sentiment: Any = fixed_sentiment
+    if vader:
+        from surveys.sentiment import VaderScorer
+
+        sentiment = VaderScorer()
+    with tempfile.TemporaryDirectory() as tmp:
+        async with FakeTelegramAPI() as fake:
+            cfg = bot_config(fake, telegram={"concurrency": concurrency}, durability=durability)
+            bot = await start_bot(
+                fake,
+                Path(tmp) / "bench.db",
+                config=cfg,
+                poll_timeout=1.0,
+                sentiment=sentiment,
+                delivery_concurrency=delivery_concurrency,
+            )
+            try:
+                if warmup_users:
+                    await _run_surveys(fake, range(FIRST_USER - warmup_users, FIRST_USER), timeout=60)
+                fake.latency = latency
+                profiler = None
+                if profile:
+                    import cProfile
+
+                    profiler = cProfile.Profile()
+                    profiler.enable()
+                cpu0, t0 = time.process_time(), time.perf_counter()
+                await _run_surveys(fake, range(FIRST_USER, FIRST_USER + users), timeout=120 + users * latency * 6)
+                elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+                if profiler is not None and profile:
+                    profiler.disable()
+                    profiler.dump_stats(profile)
+                fake.latency = 0.0
+                responses = [row.values async for row in bot.runtime.store.responses()]
+                complete = all(len(fake.messages(u)) == 3 for u in range(FIRST_USER, FIRST_USER + users))
+                staff_messages = len(fake.messages(STAFF_CHAT))
+            finally:
+                await bot.stop()
+    measured = [r for r in responses if int(r["user_id"]) >= FIRST_USER]
+    turns = users * 3
+    return {
+        "users": users,
+        "turns": turns,
+        "latency_s": latency,
+        "concurrency": concurrency,
+        "durability": durability,
+        "elapsed_s": elapsed,
+        "turns_per_s": turns / elapsed,
+        "cpu_ms_per_turn": cpu * 1000 / turns,
+        "cpu_share": cpu / elapsed,
+        "delivery_concurrency": delivery_concurrency or 16,
+        "all_recorded": len(measured) == users and all(r["comment_status"] == "given" for r in measured),
+        "all_answered": complete and staff_messages == 0,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+async def _run_surveys(fake: FakeTelegramAPI, users: range, timeout: float) -> None:
+    """Queue every user's three updates and wait until every reply is delivered: a question, an
+    edit of it plus the follow-up, and the thanks per user."""
+    sent0 = fake.sent_count
+    edits = _Counter(fake, "editMessageText")
+    for user in users:
+        fake.send_text(user, "/feedback", first_name=f"U{user}")
+    for user in users:
+        fake.send_text(user, str(7 + user % 4), first_name=f"U{user}")
+    for user in users:
+        fake.send_text(user, "Quick delivery and a friendly courier", first_name=f"U{user}")
+    n = len(users)
+    await fake.wait_for(lambda f: f.sent_count - sent0 >= 3 * n and edits() >= n, timeout=timeout, interval=0.002)
+
+
+class _Counter:
+    """Successful calls of one method since creation, scanning only calls not seen before (a full
+    scan every 2 ms would cost more CPU than the bot under test)."""
+
+    def __init__(self, fake: FakeTelegramAPI, method: str) -> None:
+        self.fake = fake
+        self.method = method
+        self.seen = len(fake.calls)
+        self.count = 0
+        self.pending: list[Any] = []
+
+    def __call__(self) -> int:
+        calls = self.fake.calls
+        self.pending.extend(calls[self.seen :])
+        self.seen = len(calls)
+        still = []
+        for call in self.pending:
+            if call.method != self.method:
+                continue
+            if call.status == 200:
+                self.count += 1
+            elif call.status == 0:
+                still.append(call)  # not answered yet
+        self.pending = still
+        return self.count
+
+
+async def scenario(
+    users: int, latency: float, concurrency: int, echo_concurrency: int | bool, **kw: Any
+) -> dict[str, Any]:
+    echo = await measure_echo(users * 3, latency, echo_concurrency, n_users=users)
+    ours = await measure_turns(users, latency, concurrency, **kw)
+    return {
+        "turns": ours,
+        "echo": {
+            k: echo[k]
+            for k in (
+                "updates",
+                "users",
+                "concurrency",
+                "elapsed_s",
+                "updates_per_s",
+                "cpu_ms_per_update",
+                "all_echoed",
+            )
+        },
+        "ratio": ours["turns_per_s"] / echo["updates_per_s"],
+    }
+
+
+def _echo_setting(text: str) -> int | bool:
+    lowered = text.strip().lower()
+    if lowered in ("false", "sequential", "1", "0"):
+        return False
+    return int(lowered)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=300, help="users without added latency (3 turns each)")
+    parser.add_argument("--latency-users", type=int, default=100, help="users with added latency")
+    parser.add_argument("--latency", type=float, default=0.05, help="simulated Bot API latency in seconds")
+    parser.add_argument("--concurrency", type=int, default=16, help="[telegram] concurrency of the bot")
+    parser.add_argument(
+        "--echo-concurrency",
+        type=_echo_setting,
+        default=None,
+        help="echo bot's concurrent_updates for both scenarios (default: sequential "
+        "without latency, 16 with latency: its best settings)",
+    )
+    parser.add_argument("--durability", choices=("full", "normal"), default="normal")
+    parser.add_argument(
+        "--delivery-concurrency",
+        type=int,
+        default=None,
+        help="experiment: override the delivery loop's concurrency (default: the runtime's, 16)",
+    )
+    parser.add_argument("--vader", action="store_true", help="score comments with VADER instead of a constant")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the no-latency run of the bot into FILE")
+    parser.add_argument("--skip-latency", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+
+    kw: dict[str, Any] = {
+        "durability": args.durability,
+        "vader": args.vader,
+        "delivery_concurrency": args.delivery_concurrency,
+    }
+    results: dict[str, Any] = {}
+    plan = [("no_latency", args.users, 0.0, False if args.echo_concurrency is None else args.echo_concurrency)]
+    if not args.skip_latency:
+        plan.append(
+            (
+                "latency",
+                args.latency_users,
+                args.latency,
+                16 if args.echo_concurrency is None else args.echo_concurrency,
+            )
+        )
+    for name, users, latency, echo_concurrency in plan:
+        extra = {"profile": args.profile} if name == "no_latency" and args.profile else {}
+        result = asyncio.run(scenario(users, latency, args.concurrency, echo_concurrency, **kw, **extra))
+        results[name] = result
+        ours, echo = result["turns"], result["echo"]
+        print(
+            f"{name}: {ours['turns']} turns by {ours['users']} users, latency {latency * 1000:.0f} ms | "
+            f"bot (concurrency {ours['concurrency']}): {ours['turns_per_s']:.0f} turns/s, "
+            f"{ours['cpu_ms_per_turn']:.2f} ms CPU/turn | echo floor (concurrent_updates={echo['concurrency']}): "
+            f"{echo['updates_per_s']:.0f} updates/s, {echo['cpu_ms_per_update']:.2f} ms CPU/update | "
+            f"ratio {result['ratio']:.2f}"
+        )
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,387 @@
+"""Digests: gather a period's facts, compute and compose them, render the charts, and post
+each scheduled digest exactly once per period.
+
+* Reading goes through ``storage.reports`` (windowed, index-backed queries), computing and
+  composing through the pure ``surveys.digest``, charts through ``bot.charts`` (in a worker
+  thread, so the loop keeps serving customers).
+* Exactly once: a digest's run for a period is recorded in ``digest_runs`` in the same
+  transaction that puts its messages in the outbox. A second run for the same period (a
+  restart, a coalesced misfire, the catch-up racing the scheduler, two fires on a DST change)
+  finds the record and posts nothing. After downtime, the catch-up posts the digest whose fire
+  time passed while the bot was down, once, if that was less than ``grace_hours`` ago.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+from zoneinfo import ZoneInfo
+
+from bot import charts
+from bot.config import Config, DigestConfig, staff_destinations
+from storage.reports import Reports, reading
+from storage.sqlite import Store, Tx
+from surveys.digest import (
+    NEGATIVE_QUOTES,
+    POSITIVE_QUOTES,
+    SERIES_LENGTH,
+    Digest,
+    Period,
+    PeriodSpec,
+    SurveyFacts,
+    SurveySummary,
+    chart_caption,
+    digest_blocks,
+    digest_messages,
+    last_complete,
+    render_markdown,
+    render_text,
+    series_periods,
+    summarise,
+    to_json,
+)
+from surveys.kinds import SCALES, Kind, mood
+from surveys.model import Destination, HandleResult, Inbound, OutMessage
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Themes come from at most this many of the newest negative comments per survey and period:
+# plenty to find recurring words, and it keeps a busy week's digest within its time budget.
+THEME_SAMPLE = 200
+
+
+def negative_max_score(kind: Kind) -> int:
+    """The highest score whose mood is negative (NPS 6, CSAT 2, CES 3)."""
+    scale = SCALES[kind]
+    return max(s for s in range(scale.low, scale.high + 1) if mood(kind, s) == "negative")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    digest_id: str
+    status: str  # posted | already_posted | not_due
+    period: Period | None = None
+    messages: int = 0
+
+    def describe(self) -> str:
+        where = f" for {self.period.label}" if self.period else ""
+        extra = f" ({self.messages} messages)" if self.messages else ""
+        return f"{self.status.replace('_', ' ')}{where}{extra}"
+
+
+class DigestService:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        clock: Callable[[], float] = time.time,
+        on_commit: Callable[[], None] = lambda: None,
+        chart_dir: str | Path | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.on_commit = on_commit
+        self.chart_dir = Path(chart_dir) if chart_dir else default_chart_dir(store.path)
+        self.digests: dict[str, DigestConfig] = {d.id: d for d in config.digests}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- gathering -----------------------------------------------------------------------
+
+    async def gather(
+        self,
+        survey_ids: Sequence[str],
+        period: Period,
+        *,
+        title: str = "digest",
+        timezone: str | None = None,
+        reports: Reports | None = None,
+    ) -> Digest:
+        """Read and compute the digest of ``period`` for the surveys. Pass ``reports`` when a
+        transaction is already open (it holds the store's lock); otherwise each survey is read
+        under the lock on its own, so service turns interleave between surveys."""
+        periods = series_periods(period, SERIES_LENGTH)
+        # Each survey's numbers are computed in a worker thread while the next survey is read:
+        # SQLite runs in aiosqlite's thread, so reading and computing overlap.
+        pending: list[asyncio.Future[SurveySummary]] = []
+        try:
+            for sid in survey_ids:
+                if reports is not None:
+                    facts = await self._facts(reports, sid, periods)
+                else:
+                    async with reading(self.store) as fresh:
+                        facts = await self._facts(fresh, sid, periods)
+                pending.append(asyncio.ensure_future(asyncio.to_thread(summarise, facts)))
+            summaries = [await task for task in pending]
+        finally:
+            for task in pending:
+                task.cancel()
+        tz = timezone or self.config.bot.timezone
+        return Digest(title=title, timezone=tz, period=period, surveys=tuple(summaries))
+
+    async def _facts(self, reports: Reports, survey_id: str, periods: Sequence[Period]) -> SurveyFacts:
+        survey = self.config.surveys[survey_id]
+        current = periods[-1]
+        start, end = current.start_ts, current.end_ts
+        scale = SCALES[survey.kind]
+        scores = range(scale.low, scale.high + 1)
+        counts = await reports.score_counts(survey_id, scores, [(p.start_ts, p.end_ts) for p in periods])
+        comments = await reports.comment_facts(
+            survey_id,
+            start,
+            end,
+            negative_max_score=negative_max_score(survey.kind),
+            negatives=NEGATIVE_QUOTES,
+            positives=POSITIVE_QUOTES,
+            theme_limit=THEME_SAMPLE,
+        )
+        return SurveyFacts(
+            survey_id=survey_id,
+            kind=survey.kind,
+            product=survey.product,
+            periods=tuple(periods),
+            counts=tuple(counts),
+            sentiment=comments.sentiment,
+            negative=tuple(comments.negative),
+            positive=tuple(comments.positive),
+            theme_comments=tuple(comments.themes),
+            escalations=await reports.escalation_facts(survey_id, start, end),
+            rates=tuple(await reports.invitation_counts(survey_id, start, end)),
+        )
+
+    # -- charts --------------------------------------------------------------------------
+
+    async def render_charts(self, digest: Digest, stem: str, directory: Path | None = None) -> dict[str, str]:
+        """One PNG per survey with responses in the series (in a worker thread). A chart that
+        fails to render is logged and left out: the numbers still go out."""
+        folder = directory or self.chart_dir
+        out: dict[str, str] = {}
+        for summary in digest.surveys:
+            if not any(p.n for p in summary.series):
+                continue
+            path = folder / f"{stem}-{summary.facts.survey_id}.png"
+            try:
+                await asyncio.to_thread(charts.render_chart, summary, path)
+            except Exception:
+                log.exception("could not render the chart of %s", summary.facts.survey_id)
+                continue
+            out[summary.facts.survey_id] = str(path)
+        with contextlib.suppress(OSError):
+            await asyncio.to_thread(charts.prune_charts, folder, self.clock())
+        return out
+
+    # -- scheduled digests: exactly once per period --------------------------------------
+
+    def due_period(self, cfg: DigestConfig, now: float) -> Period | None:
+        """The period the digest should have posted by ``now``: the one before its latest fire
+        time, if that fire was at most ``grace_hours`` ago; None otherwise."""
+        from bot.scheduler import crontab_trigger, last_fire
+
+        tz = ZoneInfo(cfg.timezone)
+        moment = datetime.fromtimestamp(now, tz)
+        fire = last_fire(crontab_trigger(cfg.cron, cfg.timezone), moment, timedelta(hours=cfg.grace_hours))
+        if fire is None:
+            return None
+        return last_complete(PeriodSpec.parse(cfg.period), fire.astimezone(tz))
+
+    def _lock(self, digest_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(digest_id, asyncio.Lock())
+
+    async def run_due(self, digest_id: str, now: float | None = None) -> RunOutcome:
+        """The scheduled job: post the digest's due period unless it was already posted."""
+        cfg = self.digests[digest_id]
+        now = self.clock() if now is None else now
+        period = self.due_period(cfg, now)
+        if period is None:
+            return RunOutcome(digest_id, "not_due")
+        async with self._lock(digest_id):
+            async with reading(self.store) as reports:
+                status = await reports.digest_run(digest_id, period.key)
+            if status is not None:
+                return RunOutcome(digest_id, "already_posted", period)
+            digest = await self.gather(cfg.surveys, period, title=cfg.id, timezone=cfg.timezone)
+            stem = f"{cfg.id}-{period.start:%Y%m%d}"
+            chart_files = await self.render_charts(digest, stem) if cfg.chart else {}
+            destinations = [Destination.parse(d) for d in cfg.destinations]
+            messages = digest_messages(digest, destinations, chart_files, ref_prefix=f"digest:{cfg.id}:{stem}")
+            async with self.store.transaction() as tx:
+                recorded = await Reports(tx.conn).record_run(
+                    digest_id, period.key, period.end.isoformat(), "posted", self.clock()
+                )
+                if not recorded:
+                    return RunOutcome(digest_id, "already_posted", period)
+                await tx.enqueue(messages, self.clock())
+        self.on_commit()
+        return RunOutcome(digest_id, "posted", period, len(messages))
+
+    async def catch_up(self, now: float | None = None) -> list[RunOutcome]:
+        """At start-up: post every digest whose fire time passed while the bot was down
+        (within its grace time) and that was not posted yet."""
+        outcomes = []
+        for digest_id in self.digests:
+            try:
+                outcomes.append(await self.run_due(digest_id, now))
+            except Exception:
+                log.exception("digest %s: catch-up failed", digest_id)
+        return outcomes
+
+    # -- on demand -------------------------------------------------------------------------
+
+    def default_period(self, now: float, timezone: str | None = None) -> Period:
+        """On demand, a digest reports the last complete ISO week (what the Monday digest shows)."""
+        tz = ZoneInfo(timezone or self.config.bot.timezone)
+        return last_complete(PeriodSpec("week"), datetime.fromtimestamp(now, tz))
+
+    def resolve_surveys(self, requested: Iterable[str]) -> list[str]:
+        """The requested survey ids (all when none); ValueError naming an unknown one."""
+        chosen = [s for s in requested if s]
+        for sid in chosen:
+            if sid not in self.config.surveys:
+                raise ValueError(f"no survey {sid!r} (surveys: {', '.join(self.config.surveys)})")
+        return list(dict.fromkeys(chosen)) or list(self.config.surveys)
+
+    async def on_demand(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+        """``/digest [survey]`` in a staff chat: the last complete week, posted in that chat.
+        Runs inside the event's transaction (the numbers go out with the event, exactly once);
+        the charts are rendered after, outside the lock, and follow in their own transaction."""
+        try:
+            surveys = self.resolve_surveys(inbound.args.split()[:1])
+        except ValueError as exc:
+            return HandleResult(toast=f"Usage: /digest [survey]. {str(exc).capitalize()}.")
+        period = self.default_period(now)
+        digest = await self.gather(surveys, period, title="on demand", reports=Reports(tx.conn))
+        here = Destination(inbound.platform, inbound.chat_id)
+        await tx.enqueue(digest_messages(digest, [here], {}), now)
+        task = asyncio.create_task(self._charts_after(digest, here, inbound.event_id), name="digest-charts")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return HandleResult()
+
+    async def _charts_after(self, digest: Digest, dest: Destination, event_id: str) -> None:
+        try:
+            stem = f"ondemand-{digest.period.start:%Y%m%d}-{secrets.token_hex(4)}"
+            files = await self.render_charts(digest, stem)
+            if not files:
+                return
+            messages = [
+                OutMessage(dest, chart_caption(s), attachment=files[s.facts.survey_id], audience="staff")
+                for s in digest.surveys
+                if s.facts.survey_id in files
+            ]
+            async with self.store.transaction() as tx:
+                # Waits for the request's own transaction; if that rolled back, post nothing.
+                if not await Reports(tx.conn).event_processed(event_id):
+                    return
+                await tx.enqueue(messages, self.clock())
+            self.on_commit()
+        except Exception:
+            log.exception("could not post the charts of an on-demand digest")
+
+    async def post(self, digest: Digest, destinations: Sequence[Destination], chart_files: dict[str, str]) -> int:
+        """Queue an ad-hoc digest (``feedbackbot digest --post``) in the outbox; not recorded in
+        ``digest_runs``, which only tracks scheduled periods."""
+        messages = digest_messages(digest, destinations, chart_files)
+        now = self.clock()
+        async with self.store.transaction() as tx:
+            await tx.enqueue(messages, now)
+        self.on_commit()
+        return len(messages)
+
+    def post_destinations(self, survey_ids: Iterable[str]) -> list[Destination]:
+        """Where ``--post`` sends: the destinations of every configured digest covering one of
+        the surveys, else the staff chats."""
+        wanted = set(survey_ids)
+        found: dict[str, None] = {}
+        for cfg in self.config.digests:
+            if wanted & set(cfg.surveys):
+                found.update(dict.fromkeys(cfg.destinations))
+        return [Destination.parse(d) for d in (found or dict.fromkeys(staff_destinations(self.config)))]
+
+    async def close(self) -> None:
+        """Let on-demand chart tasks finish (briefly), then cancel what is left."""
+        if not self._tasks:
+            return
+        _done, pending = await asyncio.wait(set(self._tasks), timeout=10)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def default_chart_dir(db_path: str) -> Path:
+    """``<database folder>/charts``; a temporary folder for an in-memory database."""
+    if db_path == ":memory:" or not db_path:
+        return Path(tempfile.gettempdir()) / "feedbackbot-charts"
+    return Path(db_path).resolve().parent / "charts"
+
+
+def window(since: float | None, until: float | None, now: float, timezone: str) -> Period:
+    """The period for ``feedbackbot digest``: ``--since``/``--until`` (either may be left out:
+    a week before ``--until``, or up to now), else the last complete week."""
+    from surveys.digest import span
+
+    tz = ZoneInfo(timezone)
+    if since is None and until is None:
+        return last_complete(PeriodSpec("week"), datetime.fromtimestamp(now, tz))
+    end = datetime.fromtimestamp(until if until is not None else now, tz)
+    start = datetime.fromtimestamp(since, tz) if since is not None else end - timedelta(days=7)
+    return span(start, end)
+
+
+async def cli_digest(
+    runtime: Runtime, args: argparse.Namespace, since: float | None, until: float | None, out: TextIO, err: TextIO
+) -> int:
+    """``feedbackbot digest``: print the digest; ``--chart FILE`` writes the chart(s);
+    ``--post`` queues it in the outbox for the configured destinations."""
+    service = runtime.digests
+    assert service is not None
+    try:
+        surveys = service.resolve_surveys(args.survey)
+        period = window(since, until, service.clock(), runtime.config.bot.timezone)
+    except ValueError as exc:
+        print(f"feedbackbot: {exc}", file=err)
+        return 2
+    digest = await service.gather(surveys, period, title="digest")
+    blocks = digest_blocks(digest)
+    if args.format == "json":
+        out.write(json.dumps(to_json(digest), ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "markdown":
+        out.write(render_markdown(blocks))
+    else:
+        out.write(render_text(blocks))
+    out.flush()
+    chart_files: dict[str, str] = {}
+    if args.chart:
+        target = Path(args.chart)
+        for summary in digest.surveys:
+            sid = summary.facts.survey_id
+            path = target if len(digest.surveys) == 1 else target.with_name(f"{target.stem}-{sid}{target.suffix}")
+            await asyncio.to_thread(charts.render_chart, summary, path)
+            chart_files[sid] = str(path.resolve())
+            print(f"chart written to {path}", file=err)
+    if args.post:
+        if not args.chart:
+            stem = f"adhoc-{period.start:%Y%m%d}-{secrets.token_hex(4)}"
+            chart_files = await service.render_charts(digest, stem)
+        destinations = service.post_destinations(surveys)
+        count = await service.post(digest, destinations, chart_files)
+        where = ", ".join(str(d) for d in destinations)
+        print(f"queued {count} messages for {where}; the running bot delivers them", file=err)
+    return 0

@@ -1,0 +1,311 @@
+"""``feedbackbot import FILE.csv``: historical responses from another tool, so history is not lost.
+
+Columns (a header row is required; names are matched case-insensitively, spaces or hyphens
+count as ``_``): ``survey_id`` (or ``survey``), ``kind`` (nps, csat, ces), ``score``, ``comment``,
+``created_at`` (or ``date``; ISO 8601, a time without offset is in ``[bot] timezone``), and
+optionally ``respondent``, ``channel`` and ``language`` (default ``en``).
+
+All or nothing: every row is validated first and every problem is reported with its line
+number; only a file without problems is imported, in one transaction. Each row's import key is
+a hash of its normalised content, so importing a file again (or an overlapping export) skips
+the rows already there. Comments are scored with VADER when their language is English;
+other languages are stored unscored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+from zoneinfo import ZoneInfo
+
+from storage.imports import ImportedResponse, existing_import_keys, insert_imported
+from storage.sqlite import Store
+from surveys.kinds import SCALES, Kind, SurveyDefinition, classify, mood
+from surveys.parsing import clean_comment
+from surveys.sentiment import SentimentScorer, contradiction_flags, label
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+ALIASES = {
+    "survey_id": "survey_id",
+    "survey": "survey_id",
+    "kind": "kind",
+    "type": "kind",
+    "score": "score",
+    "comment": "comment",
+    "comments": "comment",
+    "created_at": "created_at",
+    "date": "created_at",
+    "created": "created_at",
+    "timestamp": "created_at",
+    "respondent": "respondent",
+    "respondent_id": "respondent",
+    "channel": "channel",
+    "language": "language",
+    "lang": "language",
+}
+REQUIRED = ("survey_id", "kind", "score", "created_at")
+MAX_ERRORS_SHOWN = 50
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+
+class ImportFailed(Exception):
+    """The file has problems; nothing was imported. ``errors`` are ``(line, message)``."""
+
+    def __init__(self, errors: list[tuple[int, str]]) -> None:
+        super().__init__(f"{len(errors)} problem(s); nothing was imported")
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    skipped: int = 0  # already imported (same content)
+    by_survey: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    survey: SurveyDefinition
+    score: int
+    comment: str | None
+    truncated: bool
+    created_at: float
+    respondent: str
+    channel: str
+    language: str
+    key: str
+
+
+def _column(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").lower())
+
+
+def _when(value: str, tz: str) -> float:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.timestamp()
+
+
+def _score(value: str, kind: Kind) -> int:
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"score: expected a whole number, got {value!r}") from None
+    if not number.is_integer():
+        raise ValueError(f"score: expected a whole number, got {value!r}")
+    score = int(number)
+    scale = SCALES[kind]
+    if score not in scale:
+        raise ValueError(f"score: {score} is not on the {kind.value} scale ({scale.low}-{scale.high})")
+    return score
+
+
+def _language(value: str) -> str:
+    code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0] if value.strip() else "en"
+    if not _LANGUAGE.fullmatch(code):
+        raise ValueError(f"language: expected a code such as 'en' or 'de-AT', got {value!r}")
+    return code
+
+
+def import_key(fields: Sequence[str]) -> str:
+    """The identity of an imported row: a hash of its normalised content."""
+    return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
+
+
+def parse_csv(
+    text: str, surveys: dict[str, SurveyDefinition], timezone: str, now: float
+) -> tuple[list[_Row], list[tuple[int, str]]]:
+    """Validate every row; returns the good rows and the problems (line number, message)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    errors: list[tuple[int, str]] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [(1, "the file is empty (expected a header row)")]
+    except csv.Error as exc:
+        return [], [(1, f"not valid CSV: {exc}")]
+    columns = [ALIASES.get(_column(name), "") for name in header]
+    unknown = [name for name, col in zip(header, columns, strict=True) if not col and name.strip()]
+    if unknown:
+        errors.append((1, f"unknown column(s) {', '.join(repr(u) for u in unknown)} (known: {', '.join(ALIASES)})"))
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        errors.append((1, f"missing column(s): {', '.join(missing)}"))
+    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if duplicated:
+        errors.append((1, f"column(s) given twice: {', '.join(duplicated)}"))
+    if errors:
+        return [], errors
+
+    rows: list[_Row] = []
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append((start, f"not valid CSV: {exc}"))
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in raw):
+            continue
+        if len(raw) != len(columns):
+            errors.append((start, f"expected {len(columns)} fields, got {len(raw)}"))
+            continue
+        values = dict(zip(columns, raw, strict=True))
+        try:
+            rows.append(_row(start, values, surveys, timezone, now))
+        except ValueError as exc:
+            errors.append((start, str(exc)))
+    return rows, errors
+
+
+def _row(line: int, values: dict[str, str], surveys: dict[str, SurveyDefinition], tz: str, now: float) -> _Row:
+    sid = values["survey_id"].strip()
+    if not sid:
+        raise ValueError("survey_id: empty")
+    survey = surveys.get(sid)
+    if survey is None:
+        raise ValueError(f"survey_id: no survey {sid!r} in the configuration (have: {', '.join(surveys)})")
+    kind_text = values["kind"].strip().lower()
+    if kind_text not in {k.value for k in Kind}:
+        raise ValueError(f"kind: expected nps, csat or ces, got {values['kind']!r}")
+    if kind_text != survey.kind.value:
+        raise ValueError(f"kind: survey {sid!r} is {survey.kind.value}, the row says {kind_text}")
+    score = _score(values["score"], survey.kind)
+    try:
+        created_at = _when(values["created_at"], tz)
+    except ValueError:
+        raise ValueError(
+            f"created_at: expected an ISO date or time such as 2025-03-01 or 2025-03-01T14:05:00Z, "
+            f"got {values['created_at']!r}"
+        ) from None
+    if created_at > now + 86400:
+        raise ValueError(f"created_at: {values['created_at']!r} is in the future")
+    comment, truncated = clean_comment(values.get("comment", ""), survey.max_comment_chars)
+    respondent = values.get("respondent", "").strip()[:200]
+    channel = values.get("channel", "").strip().lower()[:32] or "import"
+    language = _language(values.get("language", ""))
+    key = import_key([sid, kind_text, str(score), comment, repr(created_at), respondent, channel, language])
+    return _Row(line, survey, score, comment or None, truncated, created_at, respondent, channel, language, key)
+
+
+def _scored(rows: Iterable[_Row], sentiment: SentimentScorer, source: str) -> list[ImportedResponse]:
+    out = []
+    for row in rows:
+        compound = sentiment(row.comment, row.language) if row.comment else None
+        kind = row.survey.kind
+        context = {"imported_from": source}
+        if row.respondent:
+            context["respondent"] = row.respondent
+        out.append(
+            ImportedResponse(
+                import_key=row.key,
+                survey_id=row.survey.id,
+                kind=kind.value,
+                score=row.score,
+                category=classify(kind, row.score),
+                comment=row.comment,
+                comment_truncated=row.truncated,
+                sentiment=compound,
+                sentiment_label=label(compound) if row.comment else "none",
+                flags=",".join(contradiction_flags(mood(kind, row.score), compound)),
+                language=row.language,
+                channel=row.channel,
+                context=json.dumps(context, ensure_ascii=False),
+                created_at=row.created_at,
+            )
+        )
+    return out
+
+
+async def import_csv(
+    store: Store,
+    path: str | Path,
+    surveys: dict[str, SurveyDefinition],
+    *,
+    timezone: str,
+    sentiment: SentimentScorer,
+    clock: Callable[[], float],
+) -> ImportReport:
+    """Validate the whole file, then insert every new row in one transaction.
+
+    Raises ImportFailed (nothing imported) if any row is wrong, OSError if the file cannot be read.
+    """
+    path = Path(path)
+    raw = await asyncio.to_thread(path.read_bytes)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed([(raw[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text")]) from None
+    now = clock()
+    rows, errors = parse_csv(text, surveys, timezone, now)
+    if errors:
+        raise ImportFailed(errors)
+    report = ImportReport(rows=len(rows))
+    async with store.reading() as conn:
+        known = await existing_import_keys(conn, {r.key for r in rows})
+    seen: set[str] = set()
+    fresh = []
+    for row in rows:
+        if row.key in known or row.key in seen:
+            continue
+        seen.add(row.key)
+        fresh.append(row)
+    prepared = await asyncio.to_thread(_scored, fresh, sentiment, path.name)
+    async with store.transaction() as tx:
+        report.imported = await insert_imported(tx.conn, prepared, now)
+    report.skipped = report.rows - report.imported
+    for item in prepared:
+        report.by_survey[item.survey_id] = report.by_survey.get(item.survey_id, 0) + 1
+    return report
+
+
+async def cli_import(runtime: Runtime, file: str, out: TextIO, err: TextIO) -> int:
+    """``feedbackbot import FILE.csv``: exit 0 when imported, 1 with every problem listed."""
+    try:
+        report = await import_csv(
+            runtime.store,
+            file,
+            runtime.config.surveys,
+            timezone=runtime.config.bot.timezone,
+            sentiment=runtime.service.sentiment,
+            clock=runtime.service.clock,
+        )
+    except OSError as exc:
+        print(f"feedbackbot: cannot read {file}: {exc.strerror or exc}", file=err)
+        return 1
+    except ImportFailed as exc:
+        for line, message in exc.errors[:MAX_ERRORS_SHOWN]:
+            print(f"{file}:{line}: {message}", file=err)
+        more = len(exc.errors) - MAX_ERRORS_SHOWN
+        if more > 0:
+            print(f"... and {more} more", file=err)
+        print(f"feedbackbot: {len(exc.errors)} problem(s) in {file}; nothing was imported", file=err)
+        return 1
+    surveys = ", ".join(f"{sid} {n}" for sid, n in sorted(report.by_survey.items())) or "none"
+    out.write(
+        f"imported {report.imported} of {report.rows} rows from {file} "
+        f"({report.skipped} already imported); by survey: {surveys}\n"
+    )
+    return 0

@@ -1,0 +1,203 @@
+"""One APScheduler (3.x) for everything timed: the configured digests, the catch-up of a
+digest missed while the bot was down, and the minutely maintenance jobs (expiring stale
+surveys, reminding staff about unclaimed or unresolved alerts).
+
+It runs on the bot's own event loop (``AsyncIOScheduler``), as a ``Component`` of
+``feedbackbot run``. The job functions are plain coroutines that read the runtime's clock, so
+tests call them directly with a controlled clock instead of waiting for a trigger.
+
+Two APScheduler traps are avoided on purpose (see the field notes): ``CronTrigger.from_crontab``
+reads day-of-week numbers with 0 = Monday, so crontabs are built field by field and numbers in
+the day-of-week field are refused; and the default one-second ``misfire_grace_time`` would
+silently drop a digest that is a little late, so digest jobs coalesce and get the digest's own
+grace time. Because the job store is in memory, what was already posted is decided by
+``digest_runs``, never by the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAINTENANCE_SECONDS = 60
+DIGEST_RETRY_SECONDS = 300
+CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
+_MAX_FIRES_SCANNED = 20_000
+
+
+def crontab_trigger(expr: str, timezone: str) -> CronTrigger:
+    """A ``CronTrigger`` from a 5-field crontab ``"m h dom mon dow"`` in ``timezone``.
+
+    Day-of-week must use names (``mon``, ``mon-fri``, ``sat,sun``): APScheduler 3 counts 0 as
+    Monday while cron counts 0 as Sunday, so a number would silently fire a day late. Raises
+    ValueError with a message fit for an operator.
+    """
+    fields = expr.split()
+    if len(fields) != len(CRON_FIELDS):
+        raise ValueError(
+            f"expected 5 fields 'minute hour day-of-month month day-of-week' such as '0 9 * * mon', got {expr!r}"
+        )
+    values = dict(zip(CRON_FIELDS, fields, strict=True))
+    dow = values["day_of_week"]
+    if any(ch.isdigit() for ch in dow):
+        raise ValueError(
+            f"day of week {dow!r}: use day names such as 'mon', 'mon-fri' or 'sat,sun', not numbers "
+            "(APScheduler 3 counts 0 as Monday while cron counts 0 as Sunday, so '1' would fire on Tuesday)"
+        )
+    if values["day"] != "*" and dow != "*":
+        raise ValueError(
+            f"restrict either the day of month ({values['day']!r}) or the day of week ({dow!r}), not both "
+            "(cron fires when either matches, APScheduler only when both do)"
+        )
+    try:
+        return CronTrigger(timezone=ZoneInfo(timezone), **values)
+    except (ValueError, KeyError) as exc:
+        raise ValueError(f"invalid crontab {expr!r}: {exc}") from None
+
+
+def last_fire(trigger: CronTrigger, now: datetime, lookback: timedelta) -> datetime | None:
+    """The latest fire time of ``trigger`` in ``[now - lookback, now]``, None if there is none.
+
+    APScheduler only steps forward, so this scans forward from ``now - window`` for growing
+    windows (an hour, a day, a week, the whole lookback): the latest fire in a short window is
+    the latest overall, which keeps a minutely crontab with a long grace time cheap."""
+    for window in (timedelta(hours=1), timedelta(days=1), timedelta(days=8), lookback):
+        window = min(window, lookback)
+        cursor = now - window
+        found: datetime | None = None
+        for _ in range(_MAX_FIRES_SCANNED):
+            fire = trigger.get_next_fire_time(None, cursor)
+            if fire is None or fire > now:
+                break
+            found = fire
+            cursor = fire + timedelta(seconds=1)
+        if found is not None or window >= lookback:
+            return found
+    return None
+
+
+class Scheduler:
+    """The scheduler component: ``start()`` on the running loop, ``stop()`` at shutdown."""
+
+    background = True  # not a chat platform: ``run`` still opens the terminal when alone
+
+    def __init__(self, runtime: Runtime, *, maintenance_seconds: float = MAINTENANCE_SECONDS) -> None:
+        self.runtime = runtime
+        self.maintenance_seconds = maintenance_seconds
+        self.scheduler: AsyncIOScheduler | None = None
+
+    # -- the jobs (callable directly; each reads the runtime's clock) --------------------
+
+    async def expire_job(self) -> int:
+        count = await self.runtime.service.expire_due()
+        if count:
+            log.info("expired %d unanswered surveys", count)
+        return count
+
+    async def remind_job(self) -> int:
+        count = await self.runtime.service.remind_escalations()
+        if count:
+            log.info("sent %d alert reminders", count)
+        return count
+
+    async def digest_job(self, digest_id: str) -> Any:
+        """Post the digest's due period unless already posted. On an error (the database busy,
+        a full disk) it is tried again in a few minutes, for as long as the grace time allows."""
+        digests = self.runtime.digests
+        assert digests is not None
+        try:
+            outcome = await digests.run_due(digest_id)
+        except Exception:
+            log.exception("digest %s failed; retrying in %d s", digest_id, DIGEST_RETRY_SECONDS)
+            self._retry(digest_id)
+            return None
+        log.info("digest %s: %s", digest_id, outcome.describe())
+        return outcome
+
+    def _retry(self, digest_id: str) -> None:
+        if self.scheduler is None or not self.scheduler.running:
+            return
+        self.scheduler.add_job(
+            self.digest_job,
+            "date",
+            run_date=datetime.now(UTC) + timedelta(seconds=DIGEST_RETRY_SECONDS),
+            args=[digest_id],
+            id=f"digest-retry:{digest_id}",
+            replace_existing=True,
+            misfire_grace_time=3600,
+        )
+
+    async def catch_up_job(self) -> list[Any]:
+        digests = self.runtime.digests
+        assert digests is not None
+        outcomes = []
+        for digest_id in digests.digests:
+            outcome = await self.digest_job(digest_id)
+            if outcome is not None and outcome.status == "posted":
+                log.info("posted a digest missed while the bot was down: %s", outcome.describe())
+            outcomes.append(outcome)
+        return outcomes
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def build(self) -> AsyncIOScheduler:
+        """The scheduler with every job added (not started)."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
+        for cfg in self.runtime.config.digests:
+            scheduler.add_job(
+                self.digest_job,
+                crontab_trigger(cfg.cron, cfg.timezone),
+                args=[cfg.id],
+                id=f"digest:{cfg.id}",
+                name=f"digest {cfg.id} ({cfg.cron}, {cfg.timezone})",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=max(60, int(cfg.grace_hours * 3600)),
+            )
+        every = IntervalTrigger(seconds=self.maintenance_seconds, timezone=UTC)
+        for job, name in ((self.expire_job, "expire"), (self.remind_job, "remind")):
+            scheduler.add_job(
+                job,
+                every,
+                id=name,
+                name=name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=int(self.maintenance_seconds),
+            )
+        if self.runtime.config.digests:
+            # The job store forgets everything on restart: look for a digest missed while the
+            # bot was down right away (digest_runs says whether it was already posted).
+            scheduler.add_job(
+                self.catch_up_job,
+                id="digest-catch-up",
+                name="digest catch-up",
+                next_run_time=datetime.now(UTC),
+                misfire_grace_time=3600,
+            )
+        return scheduler
+
+    async def start(self) -> None:
+        self.scheduler = self.build()
+        self.scheduler.start()
+        log.info("scheduler started with %d jobs", len(self.scheduler.get_jobs()))
+
+    async def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.scheduler = None

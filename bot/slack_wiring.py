@@ -1,0 +1,307 @@
+"""Slack on the shared event loop: a slack-bolt ``AsyncApp`` whose listeners acknowledge at
+once and hand the work to the service in background tasks.
+
+Why the work is not done inside the listener: Slack redelivers anything not acknowledged
+within 3 seconds, and a turn (a SQLite transaction, maybe a users.info call on first
+contact) must never race that clock. Why tasks are chained per person: Bolt runs listeners
+concurrently, yet a score and the comment typed right after it must reach the service in
+the order they arrived. Why a semaphore: a burst of events must not open hundreds of
+transactions and Web API calls at once (the field notes measured ~16 as the sweet spot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime import Runtime
+from handlers.slack import (
+    BUTTON_ACTION_PATTERN,
+    HOME_ACTION_PATTERN,
+    SlackChannel,
+    SlackDirectory,
+    home_view,
+    inbound_from_action,
+    inbound_from_command,
+    inbound_from_home_action,
+    inbound_from_message,
+    is_acknowledgement,
+)
+from surveys.model import Inbound
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+CONCURRENCY = 16  # service turns at once
+LOOKUP_CONCURRENCY = 64  # Web API lookups at once (users.info, conversations.open): waiting, not work
+CONNECT_TIMEOUT = 30.0
+STOP_TIMEOUT = 8.0  # run.py gives every component 10 s to stop
+PROCESS_BEFORE_RESPONSE = False
+
+
+class KeyedLocks:
+    """One FIFO lock per key, forgotten when nobody holds or awaits it, so a bot that
+    meets a million people does not keep a million locks."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class SlackComponent:
+    """Lifecycle for Slack: ``start()``/``stop()`` as ``bot.run`` expects.
+
+    Built synchronously (inside the running loop) so the channel is registered with the
+    delivery loop before it starts: rows left in the outbox by a previous run must find
+    their channel, or they would be dropped as "not enabled".
+    """
+
+    def __init__(self, runtime: Runtime, *, concurrency: int = CONCURRENCY) -> None:
+        settings = runtime.config.slack
+        self.runtime = runtime
+        self.settings = settings
+        base_url = settings.api_base_url if settings.api_base_url.endswith("/") else settings.api_base_url + "/"
+        # One session for every call (the field notes measured 1080 -> 1765 events/s), and
+        # no SDK retry handlers: the delivery loop owns retries and 429 pacing, and a
+        # silent connection retry could post a message twice.
+        self._session = aiohttp.ClientSession()
+        self.client = AsyncWebClient(
+            token=settings.bot_token, base_url=base_url, session=self._session, retry_handlers=[]
+        )
+        self.channel = SlackChannel(self.client)
+        self.directory = SlackDirectory(
+            self.client, staff_channel=settings.staff_channel, staff_user_ids=settings.staff_user_ids
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.signing_secret,
+            process_before_response=PROCESS_BEFORE_RESPONSE,
+            logger=logging.getLogger("slack_bolt.feedbackbot"),
+        )
+        self._register(self.app)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._lookups = asyncio.Semaphore(LOOKUP_CONCURRENCY)
+        self._order = KeyedLocks()
+        self._stopping = False
+        self._socket: AsyncSocketModeHandler | None = None
+        runtime.add_channel(self.channel)
+        if settings.mode == "http":
+            if runtime.http is None:
+                raise RuntimeError("slack.mode = 'http' needs the shared HTTP server (runtime.http)")
+            runtime.http.app.router.add_post(EVENTS_PATH, self.handle_http)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        if self.settings.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self.app, app_token=self.settings.app_token)
+            try:
+                await asyncio.wait_for(self._socket.connect_async(), CONNECT_TIMEOUT)
+            except Exception:
+                await self._socket.close_async()
+                self._socket = None
+                raise
+            log.info("Slack connected (Socket Mode)")
+        else:
+            log.info("Slack listening on %s (HTTP mode)", EVENTS_PATH)
+
+    async def stop(self) -> None:
+        """Stop taking events, let turns in flight commit (so nothing is half-written), then
+        release the connections."""
+        self._stopping = True
+        if self._socket is not None:
+            with contextlib.suppress(Exception):
+                await self._socket.close_async()
+            self._socket = None
+        await self.drain(STOP_TIMEOUT)
+        for task in list(self._tasks):
+            task.cancel()
+        if not self._session.closed:
+            await self._session.close()
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for every accepted event to be handled (tests and shutdown)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                log.warning("%d Slack events still being handled at shutdown", len(self._tasks))
+                return
+            await asyncio.wait(list(self._tasks), timeout=remaining)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    # ------------------------------------------------------------------ HTTP mode
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        if self._stopping:
+            return web.Response(status=503, text="shutting down")  # Slack retries later
+        bolt_request = await to_bolt_request(request)
+        bolt_response = await self.app.async_dispatch(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
+    # ------------------------------------------------------------------ listeners
+
+    def _register(self, app: AsyncApp) -> None:
+        app.event("message")(self._on_message)
+        app.event("app_home_opened")(self._on_home_opened)
+        app.action(re.compile(BUTTON_ACTION_PATTERN))(self._on_button)
+        app.action(re.compile(HOME_ACTION_PATTERN))(self._on_home_button)
+        app.command("/feedback")(self._on_command)
+
+    async def _on_message(self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        inbound = inbound_from_message(body, bot_user_id=context.bot_user_id, staff_channel=self.settings.staff_channel)
+        if inbound is None:
+            return
+        if inbound.is_private:
+            self.directory.remember_dm(inbound.user_id, inbound.chat_id)
+        self._spawn(_order_key(inbound.user_id, inbound.chat_id), _ready(inbound))
+
+    async def _on_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        inbound = inbound_from_action(body)
+        if inbound is None:
+            return
+        self._spawn(_order_key(inbound.user_id, inbound.chat_id), _ready(inbound), toast=True)
+
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack()
+        user = str(command.get("user_id") or "")
+        if not user:
+            return
+
+        async def prepare() -> Inbound | None:
+            dm = await self._dm_or_none(user)
+            return inbound_from_command(command, dm) if dm is not None else None
+
+        self._spawn(_order_key(user, ""), prepare)
+
+    async def _on_home_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        user = str((body.get("user") or {}).get("id") or "")
+        if not user:
+            return
+
+        async def prepare() -> Inbound | None:
+            dm = await self._dm_or_none(user)
+            return inbound_from_home_action(body, dm) if dm is not None else None
+
+        self._spawn(_order_key(user, ""), prepare)
+
+    async def _on_home_opened(self, ack: AsyncAck, event: dict[str, Any]) -> None:
+        await ack()
+        user = str(event.get("user") or "")
+        if not user or event.get("tab", "home") != "home":
+            return
+
+        async def publish() -> Inbound | None:
+            try:
+                await self.client.views_publish(user_id=user, view=home_view())
+            except Exception as exc:
+                log.warning("could not publish the Home tab (%s)", type(exc).__name__)
+            return None  # not a turn: nothing for the service
+
+        self._spawn(f"home:{user}", publish)
+
+    # ------------------------------------------------------------------ work
+
+    def _spawn(self, key: str, prepare: Callable[[], Awaitable[Inbound | None]], *, toast: bool = False) -> None:
+        """Create the task now, in arrival order: the per-key FIFO lock it takes first is
+        what keeps one person's events in order while others run concurrently."""
+        if self._stopping:
+            log.warning("Slack event received while stopping; dropped (Slack may redeliver it)")
+            return
+        task = asyncio.create_task(self._run(key, prepare, toast))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, key: str, prepare: Callable[[], Awaitable[Inbound | None]], toast: bool) -> None:
+        """Web API lookups (a DM id, users.info on first contact: pure waiting) and the
+        service turn (a transaction: real work) are bounded separately, so a slow Slack
+        round-trip for one newcomer never holds a slot that a turn could use."""
+        try:
+            async with self._order.hold(key):
+                async with self._lookups:
+                    inbound = await prepare()
+                    if inbound is None:
+                        return
+                    inbound = await self.directory.enrich(inbound)
+                async with self._semaphore:
+                    result = await self.runtime.service.handle(inbound)
+            if toast and result.toast and not result.duplicate and not is_acknowledgement(result.toast):
+                await self.channel.post_ephemeral(inbound.chat_id, inbound.user_id, result.toast)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Already acknowledged: the event is lost to this run, so make it loud, but never
+            # let one bad event take the listener down. (No payload in the log: personal data.)
+            log.exception("handling a Slack event failed")
+
+    async def _dm_or_none(self, user: str) -> str | None:
+        try:
+            return await self.directory.dm_channel(user)
+        except Exception as exc:
+            log.warning("could not open a DM with a Slack user (%s); the command is dropped", _describe(exc))
+            return None
+
+
+def _ready(inbound: Inbound) -> Callable[[], Awaitable[Inbound | None]]:
+    async def prepare() -> Inbound | None:
+        return inbound
+
+    return prepare
+
+
+def _describe(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if response is not None:
+        try:
+            return str(response.get("error") or type(exc).__name__)
+        except Exception:
+            pass
+    return type(exc).__name__
+
+
+def _order_key(user_id: str, chat_id: str) -> str:
+    """DMs and commands are ordered per person (a command's DM id is only known later);
+    shared channels (the staff channel) per channel, since several people write there."""
+    if not chat_id or chat_id.startswith("D"):
+        return f"u:{user_id}"
+    return f"c:{chat_id}"
+
+
+def slack_component(runtime: Runtime) -> SlackComponent:
+    """Entry point used by ``bot.run.build_components`` (call it inside the running loop)."""
+    return SlackComponent(runtime)

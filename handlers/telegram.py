@@ -1,0 +1,697 @@
+"""The Telegram adapter: updates in, messages out, nothing else.
+
+Inbound, each Telegram update becomes at most one platform-neutral :class:`Inbound`; the
+decision what to do with it belongs to the service, which is handed in as a plain callable so
+this module never imports ``bot`` or ``storage``. Outbound, :class:`TelegramChannel` renders an
+:class:`OutMessage` as Telegram HTML with an inline keyboard and translates every error of the
+library into the four :mod:`handlers.base` errors the delivery loop understands.
+
+User-supplied text is always escaped: a customer writing ``<b>`` or ``&`` must never break a
+staff alert (Telegram rejects malformed HTML with a 400, which would lose the message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import html
+import logging
+import time
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
+from handlers.console import split_command
+from surveys import alerts
+from surveys.model import Block, Choice, HandleResult, Inbound, OutMessage
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+#: Telegram's limits, counted in UTF-16 code units (what Telegram counts; never less than ``len``).
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+TOAST_LIMIT = 200
+PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
+DIVIDER = "\u2500" * 12
+
+#: Staff commands: the typed equivalents of the alert buttons (and the digest on demand).
+STAFF_COMMANDS = frozenset({"claim", "reply", "resolve", "digest"})
+#: Commands that make sense in any group: the service answers them with a pointer to the private chat.
+GROUP_COMMANDS = frozenset({"start", "feedback"})
+#: getChatMember statuses that make someone staff; ``restricted`` only while still a member.
+STAFF_STATUSES = frozenset(
+    {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER, ChatMemberStatus.RESTRICTED}
+)
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
+
+HandleFn = Callable[[Inbound], Awaitable[HandleResult]]
+
+
+# -- the command menu ------------------------------------------------------------------------------------------------
+
+#: Customer menu, one short description per command and language. Register mirrors each catalog in
+#: surveys/locales (German "du", French "vous", Italian and Spanish "tu", Portuguese "você").
+CUSTOMER_MENU: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (
+        ("feedback", "Share your feedback in a short survey"),
+        ("help", "What I can do for you"),
+        ("skip", "Skip the optional comment"),
+        ("cancel", "Cancel the current survey"),
+        ("stop", "Stop survey invitations"),
+        ("mydata", "Get a copy of your data"),
+        ("forget", "Delete all your data"),
+    ),
+    "de": (
+        ("feedback", "Feedback in einer kurzen Umfrage geben"),
+        ("help", "Was ich für dich tun kann"),
+        ("skip", "Optionalen Kommentar überspringen"),
+        ("cancel", "Laufende Umfrage abbrechen"),
+        ("stop", "Keine Umfrage-Einladungen mehr erhalten"),
+        ("mydata", "Kopie deiner Daten anfordern"),
+        ("forget", "Alle deine Daten löschen"),
+    ),
+    "es": (
+        ("feedback", "Dar tu opinión en una encuesta breve"),
+        ("help", "Qué puedo hacer por ti"),
+        ("skip", "Omitir el comentario opcional"),
+        ("cancel", "Cancelar la encuesta actual"),
+        ("stop", "Dejar de recibir invitaciones a encuestas"),
+        ("mydata", "Obtener una copia de tus datos"),
+        ("forget", "Borrar todos tus datos"),
+    ),
+    "fr": (
+        ("feedback", "Donner votre avis en un court questionnaire"),
+        ("help", "Ce que je peux faire pour vous"),
+        ("skip", "Passer le commentaire facultatif"),
+        ("cancel", "Annuler le questionnaire en cours"),
+        ("stop", "Ne plus recevoir d'invitations"),
+        ("mydata", "Obtenir une copie de vos données"),
+        ("forget", "Supprimer toutes vos données"),
+    ),
+    "it": (
+        ("feedback", "Dacci la tua opinione con un breve sondaggio"),
+        ("help", "Cosa posso fare per te"),
+        ("skip", "Salta il commento facoltativo"),
+        ("cancel", "Annulla il sondaggio in corso"),
+        ("stop", "Non ricevere più inviti ai sondaggi"),
+        ("mydata", "Ricevi una copia dei tuoi dati"),
+        ("forget", "Cancella tutti i tuoi dati"),
+    ),
+    "pt": (
+        ("feedback", "Dar a sua opinião em um questionário rápido"),
+        ("help", "O que posso fazer por você"),
+        ("skip", "Avançar sem o comentário opcional"),
+        ("cancel", "Interromper o questionário atual"),
+        ("stop", "Deixar de receber convites para questionários"),
+        ("mydata", "Receber uma cópia dos seus dados"),
+        ("forget", "Apagar todos os seus dados"),
+    ),
+}
+
+#: Staff group menu. ``/digest`` is left out until the service answers it (see the wiring's notes).
+STAFF_MENU: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (
+        ("claim", "Claim an alert: /claim <number>"),
+        ("reply", "Answer the customer: /reply <number>"),
+        ("resolve", "Resolve an alert: /resolve <number> [note]"),
+    ),
+    "de": (
+        ("claim", "Meldung übernehmen: /claim <Nummer>"),
+        ("reply", "Dem Kunden antworten: /reply <Nummer>"),
+        ("resolve", "Meldung abschließen: /resolve <Nummer> [Notiz]"),
+    ),
+    "es": (
+        ("claim", "Hacerte cargo de una alerta: /claim <número>"),
+        ("reply", "Responder al cliente: /reply <número>"),
+        ("resolve", "Cerrar una alerta: /resolve <número> [nota]"),
+    ),
+    "fr": (
+        ("claim", "Prendre en charge une alerte\u00a0: /claim <numéro>"),
+        ("reply", "Répondre au client\u00a0: /reply <numéro>"),
+        ("resolve", "Clore une alerte\u00a0: /resolve <numéro> [note]"),
+    ),
+    "it": (
+        ("claim", "Prendi in carico un avviso: /claim <numero>"),
+        ("reply", "Rispondi al cliente: /reply <numero>"),
+        ("resolve", "Chiudi un avviso: /resolve <numero> [nota]"),
+    ),
+    "pt": (
+        ("claim", "Assumir um alerta: /claim <número>"),
+        ("reply", "Responder ao cliente: /reply <número>"),
+        ("resolve", "Encerrar um alerta: /resolve <número> [nota]"),
+    ),
+}
+
+
+async def register_commands(bot: Bot, staff_chat_id: str = "") -> int:
+    """Set the command menu for every built-in language; returns how many calls succeeded.
+
+    The default scope without a language is English, so clients in any other language still get
+    a menu; each language then gets its own call. A failure only costs the menu, never the bot,
+    so errors are logged and the rest carries on."""
+    # The default scope is sent as no scope at all, which is what Telegram means by it.
+    calls: list[Awaitable[bool]] = [bot.set_my_commands(_commands(CUSTOMER_MENU["en"]))]
+    calls += [bot.set_my_commands(_commands(menu), language_code=lang) for lang, menu in CUSTOMER_MENU.items()]
+    if staff_chat_id:
+        scope = BotCommandScopeChat(_chat_ref(staff_chat_id))
+        calls.append(bot.set_my_commands(_commands(STAFF_MENU["en"]), scope=scope))
+        calls += [
+            bot.set_my_commands(_commands(menu), scope=scope, language_code=lang) for lang, menu in STAFF_MENU.items()
+        ]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:
+        log.warning(
+            "setting the Telegram command menu failed %d of %d times (%s)",
+            len(failed),
+            len(results),
+            type(failed[0]).__name__,
+        )
+    return len(results) - len(failed)
+
+
+def _commands(menu: Iterable[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(command, description) for command, description in menu]
+
+
+# -- inbound ---------------------------------------------------------------------------------------------------------
+
+
+class StaffDirectory:
+    """Answers "is this user staff?": a configured user id, or a member of the staff group.
+
+    Membership is looked up with getChatMember and cached for ``ttl`` seconds, because staff
+    act in bursts (claim, reply, resolve) and each lookup would otherwise be a round trip to
+    Telegram in the middle of handling an update."""
+
+    def __init__(
+        self,
+        staff_chat_id: str = "",
+        staff_user_ids: Iterable[str] = (),
+        *,
+        ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.staff_chat_id = staff_chat_id
+        self.staff_user_ids = frozenset(str(u) for u in staff_user_ids)
+        self.ttl = ttl
+        self.clock = clock
+        self._cache: dict[int, tuple[bool, float]] = {}
+
+    def is_staff_chat(self, chat_id: int) -> bool:
+        return bool(self.staff_chat_id) and str(chat_id) == self.staff_chat_id
+
+    async def is_staff(self, bot: Bot, user_id: int) -> bool:
+        if str(user_id) in self.staff_user_ids:
+            return True
+        if not self.staff_chat_id:
+            return False
+        now = self.clock()
+        cached = self._cache.get(user_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            member = await bot.get_chat_member(_chat_ref(self.staff_chat_id), user_id)
+        except (Forbidden, BadRequest) as exc:
+            # The bot is not in the staff group, or the user never was: a definite "no".
+            log.warning("cannot check staff membership (%s): %s", type(exc).__name__, exc.message)
+            found = False
+        except TelegramError as exc:
+            # A network hiccup is no answer: keep a stale verdict rather than demote staff.
+            log.warning("staff membership lookup failed (%s)", type(exc).__name__)
+            return cached[0] if cached is not None else False
+        else:
+            found = member.status in STAFF_STATUSES and (
+                member.status != ChatMemberStatus.RESTRICTED or bool(getattr(member, "is_member", True))
+            )
+        if len(self._cache) > 10_000:
+            self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
+        self._cache[user_id] = (found, now + self.ttl)
+        return found
+
+
+class TelegramUpdates:
+    """The one PTB handler callback: update -> Inbound -> service -> callback answer.
+
+    Every callback query is answered, with the service's toast or with nothing, because an
+    unanswered query leaves a spinner on the user's button for many seconds."""
+
+    def __init__(self, handle: HandleFn, staff: StaffDirectory) -> None:
+        self.handle = handle
+        self.staff = staff
+
+    async def __call__(self, update: object, context: Any) -> None:
+        if not isinstance(update, Update):
+            return
+        bot: Bot = context.bot
+        query = update.callback_query
+        inbound: Inbound | None = None
+        toast: str | None = None
+        try:
+            inbound = await self.to_inbound(update, bot)
+            if inbound is not None:
+                result = await self.handle(inbound)
+                toast = result.toast
+        except Exception:
+            log.exception("handling Telegram update %s failed", update.update_id)
+        finally:
+            if query is not None:
+                await self._answer(bot, query.id, toast)
+        if inbound is None and update.my_chat_member is not None:
+            _note_membership(update)
+
+    async def _answer(self, bot: Bot, query_id: str, toast: str | None) -> None:
+        text = _trim(toast, TOAST_LIMIT) if toast else None
+        try:
+            await bot.answer_callback_query(query_id, text=text)
+        except BadRequest as exc:
+            # A redelivered query was answered the first time; Telegram says "query is too old".
+            log.debug("callback query not answered: %s", exc.message)
+        except TelegramError as exc:
+            log.warning("answering a callback query failed (%s)", type(exc).__name__)
+
+    async def to_inbound(self, update: Update, bot: Bot) -> Inbound | None:
+        """Thin translation; returns None for what the bot does not listen to."""
+        if update.callback_query is not None:
+            return await self._from_query(update, bot)
+        message = update.message
+        if message is None or message.from_user is None or message.from_user.is_bot:
+            return None
+        chat = message.chat
+        user = message.from_user
+        private = chat.type == ChatType.PRIVATE
+        if chat.type == ChatType.CHANNEL:
+            return None
+        command = _command(message, bot)
+        if command is _NOT_FOR_US:
+            return None
+        staff_chat = self.staff.is_staff_chat(chat.id)
+        base = _base(f"telegram:msg:{chat.id}:{message.message_id}", user, chat.id, message.message_id, private)
+        if isinstance(command, tuple):
+            name, args = command
+            if not private and name not in GROUP_COMMANDS and not (staff_chat and name in STAFF_COMMANDS):
+                return None
+            is_staff = name in STAFF_COMMANDS and await self.staff.is_staff(bot, user.id)
+            return Inbound(**base, command=name, args=args, is_staff=is_staff)
+        text = message.text if message.text is not None else (message.caption or "")
+        if private:
+            # Stickers, voice notes and photos without a caption arrive as empty text, so the
+            # survey can say "that looks empty" instead of staying silent.
+            return Inbound(**base, text=text)
+        if not staff_chat or not text:
+            return None
+        # Staff group: a reply to one of the bot's messages (an alert) or, after pressing Reply,
+        # the next message. The service relays what belongs to an alert and ignores chatter.
+        replied = message.reply_to_message
+        reply_to = None
+        if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+            reply_to = str(replied.message_id)
+        is_staff = await self.staff.is_staff(bot, user.id)
+        return Inbound(**base, text=text, reply_to_message_id=reply_to, is_staff=is_staff)
+
+    async def _from_query(self, update: Update, bot: Bot) -> Inbound | None:
+        query = update.callback_query
+        assert query is not None
+        if query.data is None:
+            return None
+        user = query.from_user
+        origin = query.message
+        chat_id = origin.chat.id if origin is not None else user.id
+        private = origin is None or origin.chat.type == ChatType.PRIVATE
+        is_staff = False
+        if query.data.startswith(f"{alerts.ACTION_PREFIX}:"):
+            is_staff = await self.staff.is_staff(bot, user.id)
+        base = _base(f"telegram:cb:{query.id}", user, chat_id, origin.message_id if origin else None, private)
+        return Inbound(**base, button=query.data, is_staff=is_staff)
+
+
+_NOT_FOR_US = object()
+
+
+def _command(message: Message, bot: Bot) -> tuple[str, str] | object | None:
+    """A command as (name, args); ``_NOT_FOR_US`` when addressed to another bot; None for text.
+
+    Like PTB, only a ``bot_command`` entity at offset 0 makes a command, so a customer typing
+    "/5" as a score without the entity is still read as text."""
+    text = message.text
+    if not text or not any(e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in message.entities):
+        return None
+    head = text.split(maxsplit=1)[0]
+    if "@" in head:
+        addressee = head.split("@", 1)[1].lower()
+        if addressee != (bot.username or "").lower():
+            return _NOT_FOR_US
+    return split_command(text)
+
+
+def _base(event_id: str, user: User, chat_id: int, message_id: int | None, private: bool) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "platform": PLATFORM,
+        "user_id": str(user.id),
+        "chat_id": str(chat_id),
+        "display_name": user.full_name,
+        "handle": user.username or "",
+        "language": user.language_code,
+        "message_id": str(message_id) if message_id is not None else None,
+        "is_private": private,
+    }
+
+
+def _note_membership(update: Update) -> None:
+    """A private chat member update to "kicked" means the user blocked the bot. The delivery
+    loop learns the same from the 403 of the next send (and marks the person unreachable), so
+    this is only logged."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    status = change.new_chat_member.status
+    if change.chat.type == ChatType.PRIVATE and status == ChatMemberStatus.BANNED:
+        log.info("a Telegram user blocked the bot")
+    elif change.chat.type != ChatType.PRIVATE:
+        log.info("the bot's membership in a Telegram %s changed to %s", change.chat.type, status)
+
+
+def update_chat_key(update: object) -> tuple[str, int] | None:
+    """The conversation an update belongs to, for in-order processing (None: no ordering needed)."""
+    if not isinstance(update, Update):
+        return None
+    chat = update.effective_chat
+    if chat is not None:
+        return ("chat", chat.id)
+    user = update.effective_user
+    return ("user", user.id) if user is not None else None
+
+
+# -- outbound --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One block as HTML around a piece of user text, kept apart so an oversized block can be cut
+    between characters of its text (never inside a tag or an escape sequence)."""
+
+    before: str
+    text: str
+    after: str = ""
+    extra: int = 0  # visible characters contributed by ``before``/``after`` (labels)
+
+    def render(self, text: str | None = None) -> str:
+        return f"{self.before}{_esc(self.text if text is None else text)}{self.after}"
+
+    @property
+    def size(self) -> int:
+        return self.extra + _units(self.text)
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _pieces(message: OutMessage) -> list[_Piece]:
+    if not message.blocks:
+        return [_Piece("", message.text)] if message.text else []
+    return [p for p in (_block_piece(b) for b in message.blocks) if p.size > 0]
+
+
+def _block_piece(block: Block) -> _Piece:
+    if block.kind == "heading":
+        return _Piece("<b>", block.text, "</b>")
+    if block.kind == "field":
+        if not block.label:
+            return _Piece("", block.text)
+        label = f"{block.label}:"
+        return _Piece(f"<b>{_esc(label)}</b> ", block.text, extra=_units(label) + 1)
+    if block.kind == "quote":
+        if not block.label:
+            return _Piece("<blockquote>", block.text, "</blockquote>")
+        label = f"{block.label}:"
+        return _Piece(f"<b>{_esc(label)}</b>\n<blockquote>", block.text, "</blockquote>", extra=_units(label) + 1)
+    if block.kind == "context":
+        return _Piece("<i>", block.text, "</i>")
+    if block.kind == "divider":
+        return _Piece("", DIVIDER)
+    return _Piece("", block.text)
+
+
+def _cut(text: str, budget: int) -> int:
+    """Index to cut ``text`` so the head fits ``budget`` UTF-16 units, preferring a line break,
+    then a space, in the second half of the window."""
+    used = 0
+    end = len(text)
+    for index, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > budget:
+            end = index
+            break
+    if end == len(text):
+        return end
+    for sep in ("\n", " "):
+        at = text.rfind(sep, end // 2, end)
+        if at > 0:
+            return at + 1
+    return max(1, end)
+
+
+def render_chunks(message: OutMessage, first_limit: int = TEXT_LIMIT, limit: int = TEXT_LIMIT) -> list[str]:
+    """The message as Telegram HTML, in as many parts as needed to respect the length limits
+    (``first_limit`` for the first part, e.g. a photo caption). Blocks are joined by line
+    breaks and only split when one block alone is too long."""
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    cap = first_limit
+
+    def flush() -> None:
+        nonlocal current, used, cap
+        if current:
+            chunks.append("\n".join(current))
+        current, used, cap = [], 0, limit
+
+    for piece in _pieces(message):
+        rest = piece.text
+        while True:
+            sep = 1 if current else 0
+            size = piece.extra + _units(rest)
+            if used + sep + size <= cap:
+                current.append(piece.render(rest))
+                used += sep + size
+                break
+            room = cap - used - sep - piece.extra
+            if current and (size <= limit or room < min(200, cap // 4)):
+                flush()  # it fits a part of its own, or only a sliver of it would fit here
+                continue
+            at = _cut(rest, max(room, 1))
+            current.append(piece.render(rest[:at].rstrip("\n")))
+            rest = rest[at:]
+            flush()
+            if not rest:
+                break
+    flush()
+    return chunks
+
+
+def _keyboard(choices: Sequence[Sequence[Choice]]) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(c.label, callback_data=c.value) for c in row] for row in choices if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _chat_ref(chat_id: str) -> int | str:
+    """Numeric ids as ints, ``@channelname`` as is."""
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id
+
+
+def _trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    raw = getattr(exc, "_retry_after", None)
+    if not isinstance(raw, dtm.timedelta):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            raw = exc.retry_after
+    return raw.total_seconds() if isinstance(raw, dtm.timedelta) else float(raw)
+
+
+def translate_error(exc: TelegramError) -> Exception:
+    """Telegram's errors as the delivery loop's errors: retry policy lives there, once."""
+    if isinstance(exc, RetryAfter):
+        return RetryLater(_retry_seconds(exc))
+    if isinstance(exc, Forbidden):
+        return Unreachable(exc.message)
+    if isinstance(exc, ChatMigrated):
+        return PermanentError(f"the group became a supergroup; use chat id {exc.new_chat_id}")
+    if isinstance(exc, BadRequest):  # before NetworkError: BadRequest is a subclass of it
+        if "chat not found" in exc.message.lower() or "user is deactivated" in exc.message.lower():
+            return Unreachable(exc.message)
+        return PermanentError(exc.message)
+    if isinstance(exc, NetworkError):  # includes TimedOut and 5xx answers
+        return TransientError(f"{type(exc).__name__}: {exc.message}")
+    # InvalidToken, Conflict and the like: an operator problem, so keep the message for later.
+    return TransientError(f"{type(exc).__name__}: {exc.message}")
+
+
+class TelegramChannel:
+    """handlers.base.Channel for Telegram.
+
+    Sends wait (briefly) until the bot is started and fail as transient once it is stopping, so
+    outbox rows found before startup or during shutdown stay pending instead of going through a
+    closed HTTP client."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot, *, startup_wait: float = 30.0) -> None:
+        self.bot = bot
+        self.startup_wait = startup_wait
+        self._open = asyncio.Event()
+        self._closing = False
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def open(self) -> None:
+        self._closing = False
+        self._open.set()
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Refuse new sends and wait for those under way, so none is cut off half-recorded."""
+        self._closing = True
+        self._open.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+
+    @contextlib.asynccontextmanager
+    async def _using(self) -> AsyncIterator[None]:
+        if self._closing:
+            raise TransientError("the Telegram channel is stopping")
+        if not self._open.is_set():
+            try:
+                await asyncio.wait_for(self._open.wait(), self.startup_wait)
+            except TimeoutError:
+                raise TransientError("the Telegram channel is not started") from None
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            yield
+        except TelegramError as exc:
+            raise translate_error(exc) from exc
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def send(self, message: OutMessage, reply_to: str | None) -> str | None:
+        chat = _chat_ref(message.to.chat_id)
+        markup = _keyboard(message.choices)
+        reply = ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
+        async with self._using():
+            if message.attachment:
+                return await self._send_file(chat, message, markup, reply)
+            chunks = render_chunks(message)
+            if not chunks:
+                raise PermanentError("nothing to send: the message has no text")
+            return await self._send_texts(chat, chunks, markup, reply)
+
+    async def _send_texts(
+        self, chat: int | str, chunks: list[str], markup: InlineKeyboardMarkup | None, reply: ReplyParameters | None
+    ) -> str:
+        """Long texts go out as consecutive messages; the keyboard rides on the last one, which
+        is therefore the one whose id is returned (it is the one to edit later)."""
+        sent_id = ""
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            sent = await self.bot.send_message(
+                chat,
+                chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+                reply_parameters=reply if index == 0 else None,
+            )
+            sent_id = str(sent.message_id)
+        return sent_id
+
+    async def _send_file(
+        self, chat: int | str, message: OutMessage, markup: InlineKeyboardMarkup | None, reply: ReplyParameters | None
+    ) -> str:
+        path = Path(message.attachment or "")
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise PermanentError(f"attachment {path.name!r} cannot be read ({exc.strerror})") from None
+        photo = path.suffix.lower() in PHOTO_SUFFIXES
+        chunks = render_chunks(message, first_limit=CAPTION_LIMIT)
+        caption = chunks[0] if chunks else None
+        rest = chunks[1:]
+        file_markup = markup if not rest else None
+        common: dict[str, Any] = {
+            "caption": caption,
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": file_markup,
+            "reply_parameters": reply,
+            "filename": path.name,
+        }
+        if photo:
+            sent = await self.bot.send_photo(chat, data, **common)
+        else:
+            sent = await self.bot.send_document(chat, data, **common)
+        if not rest:
+            return str(sent.message_id)
+        return await self._send_texts(chat, rest, markup, None)
+
+    async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
+        chunks = render_chunks(message)
+        if not chunks:
+            raise PermanentError("nothing to edit to: the message has no text")
+        text = chunks[0]
+        if len(chunks) > 1:
+            # An edit cannot add messages: keep the first part (with room for the ellipsis).
+            text = render_chunks(message, first_limit=TEXT_LIMIT - 2)[0] + "\n\u2026"
+        async with self._using():
+            try:
+                await self.bot.edit_message_text(
+                    text,
+                    chat_id=_chat_ref(chat_id),
+                    message_id=int(message_id),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=_keyboard(message.choices),
+                )
+            except BadRequest as exc:
+                if "message is not modified" in exc.message.lower():
+                    return  # already showing exactly this: a repeated edit after a retry
+                raise
