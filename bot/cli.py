@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--to-file", help="file with one platform:id per line")
     send.add_argument("--context", action="append", default=[], metavar="KEY=VALUE", help="shown to staff in alerts")
     send.add_argument("--delay", type=float, default=0.0, help="seconds to wait before sending")
+    campaign = add("campaign", "run a configured campaign now (a rerun with the same --run-key resumes it)")
+    campaign.add_argument("campaign_id", help="the [[campaigns]] id")
+    campaign.add_argument("--run-key", help="identifies the run (default: today's date in the campaign's time zone)")
     forget = add("forget", "erase everything stored about one person (their right to erasure)")
     forget.add_argument("--platform", required=True, choices=("telegram", "slack", "console"))
     forget.add_argument("--user", required=True, help="their user id on that platform")
@@ -161,6 +164,8 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
             return 0
         if args.command == "send":
             return await _send(runtime, args)
+        if args.command == "campaign":
+            return await _campaign(runtime, args)
         if args.command == "forget":
             return await _forget(runtime, args)
         if args.command == "link":
@@ -216,6 +221,18 @@ async def _send(runtime: Runtime, args: argparse.Namespace) -> int:
             continue
         print(f"{platform}:{user}\t{result.status}\t{result.reason or ''}".rstrip())
     return 1 if failures else 0
+
+
+async def _campaign(runtime: Runtime, args: argparse.Namespace) -> int:
+    from bot.scheduler import Scheduler
+
+    if args.campaign_id not in {c.id for c in runtime.config.campaigns}:
+        known = ", ".join(c.id for c in runtime.config.campaigns) or "none configured"
+        print(f"feedbackbot: unknown campaign {args.campaign_id!r} (known: {known})", file=sys.stderr)
+        return EXIT_CONFIG
+    counts = await Scheduler(runtime).campaign_job(args.campaign_id, args.run_key)
+    print(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "nobody to invite")
+    return 0
 
 
 async def _forget(runtime: Runtime, args: argparse.Namespace) -> int:

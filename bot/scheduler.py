@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAINTENANCE_SECONDS = 60
+INVITATION_SECONDS = 10
 DIGEST_RETRY_SECONDS = 300
 CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 _MAX_FIRES_SCANNED = 20_000
@@ -150,6 +151,41 @@ class Scheduler:
             outcomes.append(outcome)
         return outcomes
 
+    async def invitations_job(self) -> int:
+        """Send invitations whose delay or quiet hours are over, then the one reminder."""
+        inviter = self.runtime.inviter
+        sent = await inviter.dispatch_due()
+        reminded = await inviter.remind_due()
+        return sent + reminded
+
+    async def retention_job(self) -> dict[str, int] | None:
+        days = self.runtime.config.privacy.retention_days
+        if not days:
+            return None
+        counts = await self.runtime.store.apply_retention(self.runtime.service.clock() - days * 86400)
+        log.info("retention (%g days): %s", days, counts)
+        return counts
+
+    async def campaign_job(self, campaign_id: str, run_key: str | None = None) -> dict[str, int]:
+        """One run of a campaign. The run key is the scheduled date, so a run restarted the
+        same day (after a crash) continues where it stopped instead of starting over."""
+        from bot.campaigns import Campaign, run_campaign
+
+        cfg = next(c for c in self.runtime.config.campaigns if c.id == campaign_id)
+        if run_key is None:
+            now = datetime.fromtimestamp(self.runtime.service.clock(), UTC).astimezone(ZoneInfo(cfg.timezone))
+            run_key = now.date().isoformat()
+        campaign = Campaign(cfg.id, cfg.survey, cfg.audience, cfg.cron, cfg.timezone)
+        return await run_campaign(self.runtime.inviter, campaign, run_key)
+
+    async def campaign_catch_up_job(self) -> None:
+        """A campaign run cut short by a crash or restart in the last day is resumed."""
+        now = datetime.fromtimestamp(self.runtime.service.clock(), UTC)
+        for cfg in self.runtime.config.campaigns:
+            fired = last_fire(crontab_trigger(cfg.cron, cfg.timezone), now, timedelta(days=1))
+            if fired is not None:
+                await self.campaign_job(cfg.id, fired.astimezone(ZoneInfo(cfg.timezone)).date().isoformat())
+
     # -- lifecycle -----------------------------------------------------------------------
 
     def build(self) -> AsyncIOScheduler:
@@ -179,6 +215,44 @@ class Scheduler:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=int(self.maintenance_seconds),
+            )
+        scheduler.add_job(
+            self.invitations_job,
+            IntervalTrigger(seconds=INVITATION_SECONDS, timezone=UTC),
+            id="invitations",
+            name="invitations",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=INVITATION_SECONDS,
+        )
+        scheduler.add_job(
+            self.retention_job,
+            IntervalTrigger(hours=24, timezone=UTC),
+            id="retention",
+            name="retention",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+            next_run_time=datetime.now(UTC),
+        )
+        for campaign in self.runtime.config.campaigns:
+            scheduler.add_job(
+                self.campaign_job,
+                crontab_trigger(campaign.cron, campaign.timezone),
+                args=[campaign.id],
+                id=f"campaign:{campaign.id}",
+                name=f"campaign {campaign.id}",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=6 * 3600,
+            )
+        if self.runtime.config.campaigns:
+            scheduler.add_job(
+                self.campaign_catch_up_job,
+                id="campaign-catch-up",
+                name="campaign catch-up",
+                next_run_time=datetime.now(UTC),
+                misfire_grace_time=3600,
             )
         if self.runtime.config.digests:
             # The job store forgets everything on restart: look for a digest missed while the

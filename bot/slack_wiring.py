@@ -47,6 +47,9 @@ CONCURRENCY = 16  # service turns at once
 LOOKUP_CONCURRENCY = 64  # Web API lookups at once (users.info, conversations.open): waiting, not work
 CONNECT_TIMEOUT = 30.0
 STOP_TIMEOUT = 8.0  # run.py gives every component 10 s to stop
+# Listeners only ack and spawn a task, so Bolt runs them in its own task (False) or inline
+# (True) at the same cost; measured: no throughput difference, ~10 ms less ack latency with
+# True for commands and buttons (Bolt polls for the ack every 10 ms when False).
 PROCESS_BEFORE_RESPONSE = False
 
 

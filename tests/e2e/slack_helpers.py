@@ -62,7 +62,7 @@ class SlackBot:
         assert self.sender is not None, "HTTP mode only"
         return self.sender
 
-    async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    async def settle(self, timeout: float = 30.0) -> None:
         """Every accepted event handled and every due message sent (for negative assertions)."""
         await self.component.drain(timeout)
         await self.runtime.delivery.drain(timeout)

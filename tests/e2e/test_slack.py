@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
 from handlers.slack import (
     escape,
     inbound_from_action,
@@ -20,7 +21,6 @@ from handlers.slack import (
     render,
     translate_error,
 )
-from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
 from surveys.model import Block, Choice, Destination, OutMessage
 from surveys.texts import text as catalog_text
 from tests.e2e.slack_helpers import (

@@ -126,3 +126,39 @@ def test_cli_send_and_link(tmp_path: Path) -> None:
     assert qr.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad_link = feedbackbot("link", "--config", str(cfg), "--survey", "nps", "--context", "a b")
     assert bad_link.returncode == 2
+
+
+def test_campaign_killed_mid_run_resumes_without_doubles(tmp_path: Path) -> None:
+    people = tmp_path / "people.txt"
+    people.write_text("".join(f"telegram:{10_000 + i}\n" for i in range(6000)), encoding="utf-8")
+    campaign = (
+        f'\n[[campaigns]]\nid = "q"\nsurvey = "nps"\naudience = "file:{people.as_posix()}"\ncron = "0 10 1 * *"\n'
+    )
+    cfg = str(write_config(tmp_path, campaign))
+    db = tmp_path / "bot.db"
+    args = [sys.executable, "-m", "bot", "campaign", "q", "--config", cfg, "--run-key", "2026-04-01"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + 60
+    invited = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            with sqlite3.connect(db, timeout=5) as conn:
+                invited = conn.execute("SELECT COUNT(*) FROM invitations").fetchone()[0]
+        except sqlite3.OperationalError:
+            continue
+        if invited >= 1000:
+            proc.kill()  # SIGKILL: no cleanup, mid-campaign
+            break
+    proc.wait(timeout=30)
+    assert 0 < invited < 6000, "the kill should land mid-campaign"
+    rerun = feedbackbot("campaign", "q", "--config", cfg, "--run-key", "2026-04-01")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "already_invited" in rerun.stdout
+    with sqlite3.connect(db) as conn:
+        total, distinct = conn.execute("SELECT COUNT(*), COUNT(DISTINCT chat_id) FROM outbox").fetchone()
+        assert (total, distinct) == (6000, 6000)  # everyone once: nobody skipped, nobody twice
+        assert conn.execute("SELECT COUNT(*) FROM invitations WHERE status = 'sent'").fetchone()[0] == 6000
