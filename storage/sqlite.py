@@ -79,8 +79,7 @@ class Store:
         await self.conn.close()
 
     async def _migrate(self) -> None:
-        async with self.conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        row = await Tx(self.conn)._one("PRAGMA user_version")
         current = int(row[0]) if row else 0
         if current > SCHEMA_VERSION:
             raise StorageVersionError(
@@ -94,8 +93,7 @@ class Store:
             await self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
 
     async def schema_version(self) -> int:
-        async with self.conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        row = await Tx(self.conn)._one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
     @asynccontextmanager
@@ -124,7 +122,7 @@ class Store:
         rows first, so a campaign backlog never delays a reply."""
         busy_set = set(busy)
         async with self._lock:
-            cur = await self.conn.execute(
+            rows = await self.conn.execute_fetchall(
                 """
                 SELECT o.* FROM outbox o
                 JOIN (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' GROUP BY platform, chat_id) h
@@ -135,23 +133,20 @@ class Store:
                 """,
                 (now, limit + len(busy_set)),
             )
-            rows = await cur.fetchall()
-            await cur.close()
         result = [OutboxRow.from_row(r) for r in rows]
         return [r for r in result if (r.platform, r.chat_id) not in busy_set][:limit]
 
     async def next_outbox_time(self) -> float | None:
         """When the next head-of-line row (the oldest pending one of some chat) is due: rows
         queued behind a head wait for it, however old their own retry time."""
-        async with (
-            self._lock,
-            self.conn.execute(
-                "SELECT MIN(o.next_attempt_at) FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox "
-                "WHERE status = 'pending' GROUP BY platform, chat_id) h ON h.id = o.id"
-            ) as cur,
-        ):
-            row = await cur.fetchone()
-        return None if row is None or row[0] is None else float(row[0])
+        async with self._lock:
+            rows = list(
+                await self.conn.execute_fetchall(
+                    "SELECT MIN(o.next_attempt_at) FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox "
+                    "WHERE status = 'pending' GROUP BY platform, chat_id) h ON h.id = o.id"
+                )
+            )
+        return None if not rows or rows[0][0] is None else float(rows[0][0])
 
     async def pending_outbox(self) -> int:
         async with self._lock, self.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
@@ -159,8 +154,13 @@ class Store:
         return int(row[0]) if row else 0
 
     async def mark_sent(self, row_id: int, message_id: str | None, now: float) -> None:
-        async with self.transaction() as tx:
-            await tx.mark_sent(row_id, message_id, now)
+        """One statement, so SQLite's autocommit makes it atomic without BEGIN/COMMIT hops."""
+        async with self._lock:
+            await self.conn.execute(
+                "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, "
+                "error = NULL WHERE id = ?",
+                (message_id, now, row_id),
+            )
 
     async def reschedule(self, row_id: int, next_at: float, error: str) -> None:
         async with self._lock:
@@ -197,16 +197,15 @@ class Store:
 
     async def message_id_for(self, ref_key: str) -> tuple[str, str] | None:
         """(chat id, platform message id) of the last sent message with this ref key."""
-        async with (
-            self._lock,
-            self.conn.execute(
-                "SELECT chat_id, message_id FROM outbox WHERE ref_key = ? AND status = 'sent' "
-                "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-                (ref_key,),
-            ) as cur,
-        ):
-            row = await cur.fetchone()
-        return None if row is None else (str(row[0]), str(row[1]))
+        async with self._lock:
+            rows = list(
+                await self.conn.execute_fetchall(
+                    "SELECT chat_id, message_id FROM outbox WHERE ref_key = ? AND status = 'sent' "
+                    "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+                    (ref_key,),
+                )
+            )
+        return None if not rows else (str(rows[0][0]), str(rows[0][1]))
 
     async def responses(
         self, since: float | None = None, until: float | None = None, survey_id: str | None = None
@@ -241,15 +240,23 @@ class Store:
         async with self._lock:
             out: dict[str, Any] = {}
             queries = {
-                "profile": ("SELECT platform, user_id, chat_id, display_name, handle, language, timezone, opted_out, "
-                            "unreachable, created_at, updated_at FROM respondents WHERE id = ?"),
-                "responses": ("SELECT survey_id, kind, status, score, category, comment, comment_status, sentiment, "
-                              "sentiment_label, flags, language, channel, context, created_at FROM responses "
-                              "WHERE respondent_id = ? ORDER BY created_at"),
-                "invitations": ("SELECT survey_id, status, context, created_at, sent_at FROM invitations "
-                                "WHERE respondent_id = ? ORDER BY created_at"),
-                "escalations": ("SELECT survey_id, state, opened_at, claimed_at, resolved_at, recovered "
-                                "FROM escalations WHERE respondent_id = ? ORDER BY opened_at"),
+                "profile": (
+                    "SELECT platform, user_id, chat_id, display_name, handle, language, timezone, opted_out, "
+                    "unreachable, created_at, updated_at FROM respondents WHERE id = ?"
+                ),
+                "responses": (
+                    "SELECT survey_id, kind, status, score, category, comment, comment_status, sentiment, "
+                    "sentiment_label, flags, language, channel, context, created_at FROM responses "
+                    "WHERE respondent_id = ? ORDER BY created_at"
+                ),
+                "invitations": (
+                    "SELECT survey_id, status, context, created_at, sent_at FROM invitations "
+                    "WHERE respondent_id = ? ORDER BY created_at"
+                ),
+                "escalations": (
+                    "SELECT survey_id, state, opened_at, claimed_at, resolved_at, recovered "
+                    "FROM escalations WHERE respondent_id = ? ORDER BY opened_at"
+                ),
             }
             for name, sql in queries.items():
                 async with self.conn.execute(sql, (respondent_id,)) as cur:
@@ -327,7 +334,9 @@ class Store:
                 ),
                 "messages": "DELETE FROM outbox WHERE created_at < ? AND status != 'pending'",
                 "sessions": "DELETE FROM sessions WHERE updated_at < ? AND stage NOT IN ('score', 'comment')",
-                "notes": "UPDATE escalations SET resolution_note = NULL WHERE opened_at < ? AND resolution_note IS NOT NULL",
+                "notes": (
+                    "UPDATE escalations SET resolution_note = NULL WHERE opened_at < ? AND resolution_note IS NOT NULL"
+                ),
                 "people": (
                     "DELETE FROM respondents WHERE updated_at < ? AND opted_out = 0 "
                     "AND id NOT IN (SELECT respondent_id FROM sessions) "
@@ -360,13 +369,22 @@ class Tx:
 
     conn: aiosqlite.Connection
 
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """One hop to SQLite's thread for execute + fetch + close (three with a cursor)."""
+        return list(await self.conn.execute_fetchall(sql, params))
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
     async def claim_event(self, event_id: str, now: float) -> bool:
-        cur = await self.conn.execute(
-            "INSERT OR IGNORE INTO processed_events (event_id, processed_at) VALUES (?, ?)", (event_id, now)
+        return bool(
+            await self._all(
+                "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) "
+                "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                (event_id, now),
+            )
         )
-        claimed = cur.rowcount == 1
-        await cur.close()
-        return claimed
 
     async def upsert_respondent(
         self,
@@ -378,7 +396,7 @@ class Tx:
         language: str | None,
         now: float,
     ) -> Respondent:
-        cur = await self.conn.execute(
+        row = await self._one(
             """
             INSERT INTO respondents (platform, user_id, chat_id, display_name, handle, language, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -393,46 +411,37 @@ class Tx:
             """,
             (platform, user_id, chat_id, display_name[:200], handle[:200], language, now, now),
         )
-        row = await cur.fetchone()
-        await cur.close()
         assert row is not None
         return Respondent.from_row(row)
 
     async def respondent(self, platform: str, user_id: str) -> Respondent | None:
-        async with self.conn.execute(
-            "SELECT * FROM respondents WHERE platform = ? AND user_id = ?", (platform, user_id)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM respondents WHERE platform = ? AND user_id = ?", (platform, user_id))
         return None if row is None else Respondent.from_row(row)
 
     async def open_session(self, respondent_id: int) -> Session | None:
-        async with self.conn.execute(
+        row = await self._one(
             "SELECT * FROM sessions WHERE respondent_id = ? AND stage IN ('score', 'comment') ORDER BY id DESC LIMIT 1",
             (respondent_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _session(row)
 
     async def session_by_nonce(self, nonce: str) -> tuple[Session, int] | None:
-        async with self.conn.execute("SELECT * FROM sessions WHERE nonce = ?", (nonce,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM sessions WHERE nonce = ?", (nonce,))
         return None if row is None else (_session(row), int(row["respondent_id"]))
 
     async def expired_sessions(self, now: float, limit: int = 500) -> list[tuple[Session, int]]:
-        async with self.conn.execute(
+        rows = await self._all(
             "SELECT * FROM sessions WHERE stage IN ('score', 'comment') AND expires_at <= ? LIMIT ?", (now, limit)
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [(_session(r), int(r["respondent_id"])) for r in rows]
 
     async def respondent_platform(self, respondent_id: int) -> str:
-        async with self.conn.execute("SELECT platform FROM respondents WHERE id = ?", (respondent_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT platform FROM respondents WHERE id = ?", (respondent_id,))
         return str(row[0]) if row else ""
 
     async def save_session(self, session: Session, respondent_id: int, now: float) -> Session:
         if session.id is None:
-            cur = await self.conn.execute(
+            inserted = await self.conn.execute_insert(
                 """
                 INSERT INTO sessions (respondent_id, survey_id, stage, language, nonce, score, attempts, context,
                                       escalated, started_at, updated_at, expires_at)
@@ -453,9 +462,8 @@ class Tx:
                     session.expires_at,
                 ),
             )
-            new_id = cur.lastrowid
-            await cur.close()
-            return Session(**{**session.__dict__, "id": new_id})
+            assert inserted is not None
+            return Session(**{**session.__dict__, "id": int(inserted[0])})
         await self.conn.execute(
             "UPDATE sessions SET stage = ?, score = ?, attempts = ?, escalated = ?, updated_at = ? WHERE id = ?",
             (session.stage.value, session.score, session.attempts, int(session.escalated), now, session.id),
@@ -466,7 +474,7 @@ class Tx:
         self, session: Session, respondent_id: int, update: ResponseUpdate, channel: str, now: float
     ) -> int:
         """One response row per session: created with the score, completed by the comment."""
-        cur = await self.conn.execute(
+        row = await self._one(
             """
             INSERT INTO responses (session_id, respondent_id, survey_id, kind, status, score, category, comment,
                 comment_truncated, comment_status, sentiment, sentiment_label, flags, language, channel, context,
@@ -500,8 +508,6 @@ class Tx:
                 now,
             ),
         )
-        row = await cur.fetchone()
-        await cur.close()
         assert row is not None
         return int(row[0])
 
@@ -543,14 +549,13 @@ class Tx:
         await self.conn.execute("UPDATE respondents SET person_key = ? WHERE id = ?", (person_key, respondent_id))
 
     async def invitation_by_key(self, key: str) -> dict[str, Any] | None:
-        async with self.conn.execute("SELECT * FROM invitations WHERE idempotency_key = ?", (key,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM invitations WHERE idempotency_key = ?", (key,))
         return None if row is None else dict(row)
 
     async def last_invited(self, respondent_id: int, survey_id: str) -> tuple[float | None, float | None]:
         """(last invitation to anything, last to this survey), across every identity that
         shares the person's key, so someone on both Telegram and Slack counts once."""
-        async with self.conn.execute(
+        row = await self._one(
             """
             SELECT MAX(i.sent_at), MAX(CASE WHEN i.survey_id = ? THEN i.sent_at END)
             FROM invitations i
@@ -562,8 +567,7 @@ class Tx:
             )
             """,
             (survey_id, respondent_id, respondent_id),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return (None, None) if row is None else (row[0], row[1])
 
     async def insert_invitation(
@@ -589,15 +593,14 @@ class Tx:
         return new_id
 
     async def due_invitations(self, now: float, limit: int) -> list[dict[str, Any]]:
-        async with self.conn.execute(
+        rows = await self._all(
             "SELECT * FROM invitations WHERE status = 'scheduled' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
             (now, limit),
-        ) as cur:
-            return [dict(r) for r in await cur.fetchall()]
+        )
+        return [dict(r) for r in rows]
 
     async def invitation(self, invitation_id: int) -> dict[str, Any] | None:
-        async with self.conn.execute("SELECT * FROM invitations WHERE id = ?", (invitation_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM invitations WHERE id = ?", (invitation_id,))
         return None if row is None else dict(row)
 
     async def mark_invitation(
@@ -617,7 +620,7 @@ class Tx:
 
     async def reminders_due(self, sent_before: float, limit: int) -> list[dict[str, Any]]:
         """Invitations whose survey is still waiting for its first answer."""
-        async with self.conn.execute(
+        rows = await self._all(
             """
             SELECT i.id, i.survey_id, s.nonce, s.language, p.platform, p.chat_id
             FROM invitations i
@@ -628,8 +631,8 @@ class Tx:
             ORDER BY i.sent_at LIMIT ?
             """,
             (sent_before, limit),
-        ) as cur:
-            return [dict(r) for r in await cur.fetchall()]
+        )
+        return [dict(r) for r in rows]
 
     async def mark_reminded(self, invitation_id: int, now: float) -> None:
         await self.conn.execute("UPDATE invitations SET reminded_at = ? WHERE id = ?", (now, invitation_id))
@@ -644,8 +647,8 @@ class Tx:
             params.append(platform)
         sql += " ORDER BY id LIMIT ?"
         params.append(limit)
-        async with self.conn.execute(sql, params) as cur:
-            return [Respondent.from_row(r) for r in await cur.fetchall()]
+        rows = await self._all(sql, params)
+        return [Respondent.from_row(r) for r in rows]
 
     # -- escalations -----------------------------------------------------------------
 
@@ -685,19 +688,17 @@ class Tx:
 
     async def escalation_by_message(self, platform: str, chat_id: str, message_id: str) -> Escalation | None:
         """Which alert a staff reply refers to (a Telegram reply, a Slack thread)."""
-        async with self.conn.execute(
+        row = await self._one(
             "SELECT ref_key FROM outbox WHERE platform = ? AND chat_id = ? AND message_id = ? "
             "AND ref_key LIKE 'alert:%' LIMIT 1",
             (platform, chat_id, message_id),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return None
         return await self.escalation(int(str(row[0]).split(":")[1]))
 
     async def _one_escalation(self, where: str, params: tuple[Any, ...]) -> Escalation | None:
-        async with self.conn.execute(f"SELECT * FROM escalations WHERE {where} LIMIT 1", params) as cur:
-            row = await cur.fetchone()
+        row = await self._one(f"SELECT * FROM escalations WHERE {where} LIMIT 1", params)
         return None if row is None else Escalation.from_row(row)
 
     async def update_escalation(self, escalation_id: int, **fields: Any) -> None:
@@ -725,7 +726,7 @@ class Tx:
 
     async def alert_facts(self, escalation_id: int) -> dict[str, Any] | None:
         """Everything an alert shows, in one query plus one for the customer's history."""
-        async with self.conn.execute(
+        row = await self._one(
             """
             SELECT e.*, r.kind, r.score, r.category, r.comment, r.comment_status, r.sentiment, r.sentiment_label,
                    r.context, r.language AS r_language, r.created_at AS response_at,
@@ -736,8 +737,7 @@ class Tx:
             WHERE e.id = ?
             """,
             (escalation_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return None
         facts = {k: row[k] for k in row.keys()}
@@ -750,7 +750,7 @@ class Tx:
         return facts
 
     async def escalations_to_remind(self, unclaimed_before: float, unresolved_before: float) -> list[Escalation]:
-        async with self.conn.execute(
+        rows = await self._all(
             """
             SELECT * FROM escalations
             WHERE (state = 'open' AND COALESCE(reminded_at, opened_at) <= ?)
@@ -758,13 +758,11 @@ class Tx:
             ORDER BY id
             """,
             (unclaimed_before, unresolved_before),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [Escalation.from_row(r) for r in rows]
 
     async def respondent_by_id(self, respondent_id: int) -> Respondent | None:
-        async with self.conn.execute("SELECT * FROM respondents WHERE id = ?", (respondent_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM respondents WHERE id = ?", (respondent_id,))
         return None if row is None else Respondent.from_row(row)
 
     async def set_opt_out(self, respondent_id: int, opted_out: bool, now: float) -> None:

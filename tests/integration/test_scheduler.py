@@ -136,7 +136,7 @@ async def test_scheduler_registers_every_job_on_the_running_loop(tmp_path: Path,
         component = Scheduler(rt)
         scheduler = component.build()
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"digest:weekly", "expire", "remind", "digest-catch-up"}
+        assert set(jobs) == {"digest:weekly", "expire", "remind", "digest-catch-up", "invitations", "retention"}
         digest = jobs["digest:weekly"]
         assert isinstance(digest.trigger, CronTrigger)
         assert str(digest.trigger.timezone) == "Europe/Berlin"
@@ -158,7 +158,7 @@ async def test_scheduler_registers_every_job_on_the_running_loop(tmp_path: Path,
 
 async def test_no_digests_no_catch_up_job(runtime: Runtime) -> None:
     jobs = {job.id for job in Scheduler(runtime).build().get_jobs()}
-    assert jobs == {"expire", "remind"}
+    assert jobs == {"expire", "remind", "invitations", "retention"}
 
 
 def test_run_includes_the_scheduler_as_a_background_component(runtime: Runtime) -> None:
