@@ -53,7 +53,7 @@ class SignallingFake(FakeSlackAPI):
             waiter[1].set_result(None)
         return msg
 
-    async def wait_messages(self, channel: str, count: int, timeout: float) -> None:  # noqa: ASYNC109
+    async def wait_messages(self, channel: str, count: int, timeout: float) -> None:
         if len(self._messages.get(channel, [])) >= count:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -87,7 +87,7 @@ async def measure_turns(
     latency: float = 0.0,
     durability: str = "full",
     warmup: int = 10,
-    timeout: float = 30.0,  # noqa: ASYNC109
+    timeout: float = 30.0,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         async with SignallingFake(latency=latency) as fake:

@@ -14,6 +14,7 @@ import functools
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -33,13 +34,17 @@ class Delivery:
         channels: Mapping[str, Channel],
         *,
         clock: Callable[[], float] = time.time,
-        concurrency: int = 16,
+        concurrency: int = 64,
+        per_platform: Mapping[str, int] | None = None,
         give_up_after: float = 24 * 3600,
     ) -> None:
         self.store = store
         self.channels = dict(channels)
         self.clock = clock
         self.concurrency = concurrency
+        # Telegram's HTTP pool slows down past ~16 parallel requests (see the field notes);
+        # Slack's Web API keeps scaling, which matters when it answers slowly.
+        self.per_platform = dict(per_platform or {"telegram": 16, "slack": 64, "console": 4})
         self.give_up_after = give_up_after
         self._wake = asyncio.Event()
         self._inflight: dict[tuple[str, str], asyncio.Task[None]] = {}
@@ -68,12 +73,18 @@ class Delivery:
         if free <= 0:
             return 0
         rows = await self.store.due_outbox(self.clock(), free, busy=self._inflight.keys())
+        running = Counter(platform for platform, _ in self._inflight)
+        started = 0
         for row in rows:
+            if running[row.platform] >= self.per_platform.get(row.platform, self.concurrency):
+                continue
+            running[row.platform] += 1
             key = (row.platform, row.chat_id)
             task = asyncio.create_task(self._deliver(row))
             self._inflight[key] = task
             task.add_done_callback(functools.partial(self._done, key))
-        return len(rows)
+            started += 1
+        return started
 
     def _done(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
         self._inflight.pop(key, None)

@@ -48,5 +48,15 @@ def setup(level: str = "INFO", stream: object = None, extra_secrets: Iterable[st
     root.addHandler(handler)
     root.setLevel(level)
     # The HTTP clients log every request URL at INFO, and Telegram's URLs contain the token.
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler.executors.default", "slack_bolt", "slack_sdk"):
+    # aiosqlite logs every statement with its parameters at DEBUG: personal data.
+    quiet = (
+        "httpx",
+        "httpcore",
+        "aiohttp.access",
+        "apscheduler.executors.default",
+        "slack_bolt",
+        "slack_sdk",
+        "aiosqlite",
+    )
+    for noisy in quiet:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -95,6 +95,9 @@ async def run_forever(runtime: Runtime) -> None:
         await stop.wait()
         log.info("stopping")
     finally:
+        # Sends in flight finish first, while the platforms' sessions are still open; what
+        # is still queued stays in the outbox for the next start.
+        await runtime.delivery.stop()
         for component in reversed(started):
             try:
                 await asyncio.wait_for(component.stop(), 10)

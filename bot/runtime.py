@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ class Runtime:
         )
         service.privacy = PrivacyDesk(
             store,
-            export_dir=Path(db_path or config.storage.path).resolve().parent / "exports",
+            export_dir=Path(os.path.abspath(db_path or config.storage.path)).parent / "exports",
             default_language=config.bot.default_language,
             escalation_destinations=desk.settings.destinations,
         )

@@ -98,10 +98,10 @@ class SlackComponent:
         self.client = AsyncWebClient(
             token=settings.bot_token, base_url=base_url, session=self._session, retry_handlers=[]
         )
-        self.channel = SlackChannel(self.client)
         self.directory = SlackDirectory(
             self.client, staff_channel=settings.staff_channel, staff_user_ids=settings.staff_user_ids
         )
+        self.channel = SlackChannel(self.client, self.directory.dm_channel)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=settings.signing_secret,

@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
@@ -42,7 +43,7 @@ HOME_ACTION_PATTERN = r"^home_(feedback|stop|start)$"
 # `/feedback <word>`: these words are sub-commands, anything else is a survey id. Slack
 # reserves every message starting with "/" for slash commands, so /stop, /skip... typed in
 # the DM never reach us; one registered command with sub-commands replaces them.
-FEEDBACK_SUBCOMMANDS = frozenset({"stop", "start", "help", "cancel", "skip"})
+FEEDBACK_SUBCOMMANDS = frozenset({"stop", "start", "help", "cancel", "skip", "mydata", "forget"})
 
 # Message subtypes that still carry a person's own words; every other subtype is an edit,
 # a deletion, a join, a bot post or some other system message that must not become a turn.
@@ -466,10 +467,24 @@ def _fallback_text(message: OutMessage) -> str:
     return escape(text[:FALLBACK_LIMIT])
 
 
+# Slack reserves a leading "/" for registered slash commands and only /feedback is ours:
+# the catalogs' "/skip" becomes "/feedback skip" here (the adapter maps it back).
+_COMMAND_WORDS = re.compile(r"(?<![\w/])/(skip|cancel|stop|start|help|mydata|forget)\b")
+
+
+def slack_commands(text: str) -> str:
+    return _COMMAND_WORDS.sub(r"/feedback \1", text)
+
+
 def render(message: OutMessage) -> tuple[str, list[dict[str, Any]]]:
     """(notification text, blocks). Each row of choices becomes its own actions block, so
     NPS 0-10 arrives as the engine's two rows; an edit without choices drops the buttons
     because the blocks are always sent in full."""
+    message = replace(
+        message,
+        text=slack_commands(message.text),
+        blocks=tuple(replace(b, text=slack_commands(b.text)) for b in message.blocks),
+    )
     if message.blocks:
         blocks = _content_blocks(message.blocks)
     else:
@@ -549,8 +564,19 @@ class SlackChannel:
 
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, dm_channel: Callable[[str], Awaitable[str]] | None = None) -> None:
         self.client = client
+        self.dm_channel = dm_channel
+
+    async def _channel(self, chat_id: str) -> str:
+        """Invitations address people by user id (U…); chat.update needs the DM's channel
+        id, so both sending and editing resolve it (cached by the directory)."""
+        if self.dm_channel is not None and chat_id[:1] in ("U", "W"):
+            try:
+                return await self.dm_channel(chat_id)
+            except Exception as exc:
+                raise _translated(exc) from exc
+        return chat_id
 
     def _check_open(self) -> None:
         # At shutdown the delivery loop may still hold a row after Slack stopped: leave the
@@ -567,7 +593,7 @@ class SlackChannel:
                 return await self._upload(message, thread_ts)
             text, blocks = render(message)
             resp = await self.client.chat_postMessage(
-                channel=message.to.chat_id,
+                channel=await self._channel(message.to.chat_id),
                 text=text,
                 blocks=blocks or None,
                 thread_ts=thread_ts,
@@ -582,7 +608,8 @@ class SlackChannel:
         self._check_open()
         text, blocks = render(message)
         try:
-            await self.client.chat_update(channel=chat_id, ts=message_id, text=text, blocks=blocks)
+            channel = await self._channel(chat_id)
+            await self.client.chat_update(channel=channel, ts=message_id, text=text, blocks=blocks)
         except Exception as exc:
             raise _translated(exc) from exc
 

@@ -481,3 +481,21 @@ def test_error_translation() -> None:
     assert isinstance(translate_error(api_error("internal_error", 503)), TransientError)
     assert isinstance(translate_error(TimeoutError()), TransientError)
     assert translate_error(ValueError("bug")) is None
+
+
+async def test_invitation_by_user_id_is_sent_to_the_dm_and_edited_there(bot: SlackBot) -> None:
+    """The send API addresses people by user id; the question must land in (and be
+    edited in) the DM channel, which chat.update requires."""
+    from bot.invitations import InviteRequest
+
+    fake = bot.fake
+    fake.add_user("U77", name="inv", real_name="Invited Person")
+    result = await bot.runtime.inviter.invite(InviteRequest("nps", "slack", "U77", context={"ticket": "T1"}))
+    assert result.status == "sent"
+    await fake.wait_for(lambda f: len(f.messages("DU77")) == 1, timeout=WAIT)
+    question = fake.messages("DU77")[0]
+    assert [c.params.get("channel") for c in fake.calls_to("chat.postMessage")][-1] == "DU77"
+    await press(bot, "U77", question, "s3")
+    await fake.wait_for(lambda f: edited(f, question) is not None, timeout=WAIT)
+    assert [c.params.get("channel") for c in fake.calls_to("chat.update")][-1] == "DU77"
+    assert "Skip" in str(fake.messages("DU77")[-1]) and "/feedback skip" not in fake.messages("DU77")[-1]["text"]
