@@ -41,6 +41,9 @@ from handlers.slack import (
 from surveys.model import Inbound
 
 log = logging.getLogger(__name__)
+# Bolt logs the whole request body (customers' messages) at INFO when a signature check
+# fails; message text must never reach logs at INFO or above.
+logging.getLogger("slack_bolt").setLevel(logging.WARNING)
 
 EVENTS_PATH = "/slack/events"
 CONCURRENCY = 16  # service turns at once

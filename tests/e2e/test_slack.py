@@ -24,6 +24,7 @@ from handlers.slack import (
 from surveys.model import Block, Choice, Destination, OutMessage
 from surveys.texts import text as catalog_text
 from tests.e2e.slack_helpers import (
+    SIGNING_SECRET,
     STAFF_CHANNEL,
     SlackBot,
     block_text,
@@ -499,3 +500,27 @@ async def test_invitation_by_user_id_is_sent_to_the_dm_and_edited_there(bot: Sla
     await fake.wait_for(lambda f: edited(f, question) is not None, timeout=WAIT)
     assert [c.params.get("channel") for c in fake.calls_to("chat.update")][-1] == "DU77"
     assert "Skip" in str(fake.messages("DU77")[-1]) and "/feedback skip" not in fake.messages("DU77")[-1]["text"]
+
+
+async def test_logs_never_contain_secrets_or_message_text(
+    fake: FakeSlackAPI, db_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Privacy: a whole survey (with a rate-limited send and a bad signature on the way)
+    leaves no token, signing secret or customer text in the INFO+ logs."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    secret_text = "Xylophone-7781 my very private complaint"
+    fake.fail_next("chat.postMessage", retry_after=1)
+    async with running_bot(fake, db_path) as bot:
+        question = await start_survey(bot, "U1")
+        await press(bot, "U1", question, "s2")
+        await fake.wait_for(lambda f: len(f.messages("DU1")) == 2, timeout=WAIT)
+        assert (await bot.http.event(dm_message("U1", secret_text))).status == 200
+        assert (await bot.http.event(dm_message("U1", secret_text), bad_signature=True)).status == 401
+        await fake.wait_for(lambda f: len(f.messages("DU1")) == 3, timeout=WAIT)
+        await bot.settle()
+    logged = caplog.text
+    assert logged, "the run should have logged something (the 429 at least)"
+    for secret in (fake.bot_token, SIGNING_SECRET, fake.app_token, secret_text, "private complaint"):
+        assert secret not in logged, secret
