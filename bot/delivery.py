@@ -26,6 +26,39 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
 
+# Messages per second per platform, and the share campaigns may use so replies to people
+# answering a survey always find room. Telegram allows about 30/s per bot; Slack's
+# chat.postMessage allows about one per second per channel with workspace-wide bursts.
+RATES: dict[str, tuple[float, float]] = {"telegram": (30.0, 27.0), "slack": (20.0, 15.0)}
+
+
+class Pacer:
+    """Token buckets per platform: one for everything, a smaller one for the bulk lane.
+    Pacing here (rather than reacting to 429s) keeps a campaign at the allowed rate
+    instead of oscillating between bursts and penalty waits."""
+
+    def __init__(self, rate: float, bulk_rate: float) -> None:
+        self.buckets = {"all": [rate, rate, time.monotonic()], "bulk": [bulk_rate, bulk_rate, time.monotonic()]}
+
+    def _refill(self, name: str) -> list[float]:
+        bucket = self.buckets[name]
+        now = time.monotonic()
+        rate = bucket[0]
+        bucket[1] = min(rate, bucket[1] + (now - bucket[2]) * rate)  # at most one second of burst
+        bucket[2] = now
+        return bucket
+
+    def take(self, bulk: bool) -> float:
+        """0 when a send may start now (and it is counted), else seconds until one may."""
+        names = ("all", "bulk") if bulk else ("all",)
+        buckets = [self._refill(n) for n in names]
+        wait = max((1 - b[1]) / b[0] for b in buckets)
+        if wait > 0:
+            return wait
+        for b in buckets:
+            b[1] -= 1
+        return 0.0
+
 
 class Delivery:
     def __init__(
@@ -45,6 +78,8 @@ class Delivery:
         # Telegram's HTTP pool slows down past ~16 parallel requests (see the field notes);
         # Slack's Web API keeps scaling, which matters when it answers slowly.
         self.per_platform = dict(per_platform or {"telegram": 16, "slack": 64, "console": 4})
+        self.pacers = {platform: Pacer(*rates) for platform, rates in RATES.items()}
+        self._paced_until = 0.0
         self.give_up_after = give_up_after
         self._wake = asyncio.Event()
         self._inflight: dict[tuple[str, str], asyncio.Task[None]] = {}
@@ -62,6 +97,8 @@ class Delivery:
                 continue
             next_at = await self.store.next_outbox_time()
             timeout = 1.0 if next_at is None else min(1.0, max(0.02, next_at - self.clock()))
+            if self._paced_until:
+                timeout = min(timeout, max(0.005, self._paced_until - time.monotonic()))
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except TimeoutError:
@@ -75,8 +112,15 @@ class Delivery:
         rows = await self.store.due_outbox(self.clock(), free, busy=self._inflight.keys())
         running = Counter(platform for platform, _ in self._inflight)
         started = 0
+        self._paced_until = 0.0
         for row in rows:
             if running[row.platform] >= self.per_platform.get(row.platform, self.concurrency):
+                continue
+            pacer = self.pacers.get(row.platform)
+            wait = pacer.take(row.lane == "bulk") if pacer else 0.0
+            if wait:
+                until = time.monotonic() + wait
+                self._paced_until = min(self._paced_until or until, until)
                 continue
             running[row.platform] += 1
             key = (row.platform, row.chat_id)
@@ -131,9 +175,10 @@ class Delivery:
                     reply_to = found[1] if found else None
                 message_id = await channel.send(message, reply_to)
         except RetryLater as exc:
+            # The pacer keeps the platform-wide rate, so a 429 that still arrives is most
+            # likely about this chat: hold this chat, not every conversation.
             until = self.clock() + exc.retry_after
-            log.warning("%s rate limit: holding sends for %.1fs", row.platform, exc.retry_after)
-            await self.store.defer_platform(row.platform, until)
+            log.warning("%s rate limit on one chat: holding it for %.1fs", row.platform, exc.retry_after)
             await self.store.reschedule(row.id, until, str(exc))
         except Unreachable as exc:
             log.info("recipient %s:%s unreachable: %s", row.platform, _mask(row.chat_id), exc)

@@ -169,14 +169,6 @@ class Store:
                 (next_at, error[:500], row_id),
             )
 
-    async def defer_platform(self, platform: str, until: float) -> None:
-        """A 429 means the whole bot is over the limit: hold every pending row of that platform."""
-        async with self._lock:
-            await self.conn.execute(
-                "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?) WHERE status = 'pending' AND platform = ?",
-                (until, platform),
-            )
-
     async def mark_dead(self, row: OutboxRow, error: str, unreachable: bool) -> None:
         async with self.transaction() as tx:
             await tx.conn.execute(
