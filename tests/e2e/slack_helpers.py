@@ -33,6 +33,8 @@ def slack_config(
     data: dict[str, Any] = {
         "bot": {"default_survey": "nps", "default_language": "en"},
         "storage": {"path": db_path, "durability": durability},
+        # Tests run on the wall clock: quiet hours would hold invitations sent at night.
+        "invitations": {"quiet_hours": "00:00-00:00"},
         "slack": {
             "enabled": True,
             "mode": mode,

@@ -14,9 +14,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+import telegram
+from telegram.error import InvalidToken
 
-from handlers.telegram import CUSTOMER_MENU, render_chunks
-from surveys.model import Block, Destination, OutMessage
+from bot import config as config_mod
+from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
+from handlers.telegram import CUSTOMER_MENU, TelegramChannel, render_chunks
+from surveys.model import Block, Choice, Destination, OutMessage
 from tests.e2e.telegram_helpers import (
     STAFF_CHAT,
     WEBHOOK_SECRET,
@@ -309,7 +313,7 @@ async def test_command_menu_in_every_language(bot: BotUnderTest, fake: FakeTeleg
     assert len(set(descriptions.values())) == 6
     staff_scope = {"type": "chat", "chat_id": STAFF_CHAT}
     await fake.wait_for(lambda f: f.commands("", staff_scope), timeout=WAIT)
-    assert [c["command"] for c in fake.commands("", staff_scope)] == ["claim", "reply", "resolve"]
+    assert [c["command"] for c in fake.commands("", staff_scope)] == ["claim", "reply", "resolve", "digest"]
 
 
 async def test_group_feedback_points_to_private_chat(bot: BotUnderTest, fake: FakeTelegramAPI) -> None:
@@ -436,3 +440,92 @@ def test_long_text_is_split_within_telegram_limits() -> None:
     assert visible[0].startswith("Digest <week 1>\nComments:\nword")
     caption = render_chunks(OutMessage(here, "x" * 3000), first_limit=1024)
     assert [len(c) for c in caption] == [1024, 1976]
+
+
+# -- the channel on its own -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def channel(fake: FakeTelegramAPI) -> AsyncIterator[TelegramChannel]:
+    async with telegram.Bot(fake.token, base_url=fake.base_url) as client:
+        out = TelegramChannel(client)
+        out.open()
+        yield out
+
+
+async def test_channel_splits_long_text_and_keeps_the_keyboard_last(
+    channel: TelegramChannel, fake: FakeTelegramAPI
+) -> None:
+    here = Destination("telegram", str(ANN))
+    choice = Choice("OK", "f:abc:ok", "ok")
+    message_id = await channel.send(OutMessage(here, "<&>" + "x" * 5000, choices=((choice,),)), None)
+    first, second = fake.messages(ANN)
+    assert first["text"].startswith("<&>") and len(first["text"]) + len(second["text"]) == 5003
+    assert "reply_markup" not in first and keyboard(second) == [[{"text": "OK", "callback_data": "f:abc:ok"}]]
+    assert message_id == str(second["message_id"])
+
+    await channel.edit(OutMessage(here, "Done"), str(ANN), str(second["message_id"]))
+    await channel.edit(OutMessage(here, "Done"), str(ANN), str(second["message_id"]))  # "not modified" is fine
+    assert fake.messages(ANN)[1]["text"] == "Done" and "reply_markup" not in fake.messages(ANN)[1]
+
+    reply_id = await channel.send(OutMessage(here, "re"), str(first["message_id"]))
+    assert fake.message(ANN, int(reply_id or 0))["reply_to_message"]["message_id"] == first["message_id"]  # type: ignore[index]
+
+
+async def test_channel_uploads_photos_and_documents(
+    channel: TelegramChannel, fake: FakeTelegramAPI, tmp_path: Path
+) -> None:
+    here = Destination("telegram", str(ANN))
+    chart = tmp_path / "nps.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    await channel.send(OutMessage(here, "y" * 1500, attachment=str(chart)), None)
+    export = tmp_path / "export.csv"
+    export.write_text("a,b\n1,2\n")
+    await channel.send(OutMessage(here, "Your data", attachment=str(export)), None)
+    photo, rest, document = fake.messages(ANN)
+    assert "photo" in photo and len(photo["caption"]) <= 1024
+    assert len(photo["caption"]) + len(rest["text"]) == 1500
+    assert document["document"]["file_name"] == "export.csv" and document["caption"] == "Your data"
+    with pytest.raises(PermanentError):
+        await channel.send(OutMessage(here, "gone", attachment=str(tmp_path / "missing.png")), None)
+
+
+async def test_channel_translates_errors(channel: TelegramChannel, fake: FakeTelegramAPI) -> None:
+    here = Destination("telegram", str(ANN))
+    fake.fail_next("sendMessage", 429, retry_after=3)
+    with pytest.raises(RetryLater) as limited:
+        await channel.send(OutMessage(here, "hi"), None)
+    assert limited.value.retry_after == 3
+    fake.fail_next("sendMessage", 502)
+    with pytest.raises(TransientError):
+        await channel.send(OutMessage(here, "hi"), None)
+    fake.fail_next("sendMessage", 400, "Bad Request: chat not found")
+    with pytest.raises(Unreachable):
+        await channel.send(OutMessage(here, "hi"), None)
+    with pytest.raises(PermanentError):
+        await channel.edit(OutMessage(here, "x"), str(ANN), "999")  # message to edit not found
+    fake.block(ANN)
+    with pytest.raises(Unreachable):
+        await channel.send(OutMessage(here, "hi"), None)
+    await channel.close()
+    with pytest.raises(TransientError):
+        await channel.send(OutMessage(here, "hi"), None)
+
+
+async def test_wrong_token_fails_start_without_logging_it(
+    fake: FakeTelegramAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot")
+    caplog.set_level(logging.DEBUG, logger="handlers")
+    caplog.set_level(logging.INFO, logger="telegram")  # PTB logs its URL, token included, at DEBUG only
+    token = "999:WRONG-token-never-logged"
+    cfg = config_mod.parse(
+        {
+            "telegram": {"enabled": True, "api_base_url": fake.base_url},
+            "surveys": [{"id": "nps", "kind": "nps", "product": "Acme"}],
+        },
+        {"TELEGRAM_BOT_TOKEN": token},
+    )
+    with pytest.raises(InvalidToken):
+        await start_bot(fake, tmp_path / "bot.db", config=cfg)
+    assert "TELEGRAM_BOT_TOKEN" in caplog.text and token not in caplog.text

@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def write_config(tmp_path: Path, extra: str = "") -> Path:
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     text = text.replace('path = "feedbackbot.db"', f'path = "{(tmp_path / "bot.db").as_posix()}"')
+    # These tests run on the wall clock: quiet hours would hold invitations sent at night.
+    text = text.replace('quiet_hours = "21:00-09:00"', 'quiet_hours = "00:00-00:00"')
     path = tmp_path / "config.toml"
     path.write_text(text + extra, encoding="utf-8")
     return path
