@@ -127,7 +127,8 @@ def main() -> None:
     print(
         f"campaign: {result['recipients']} recipients at {result['rate_per_s']:.1f}/s "
         f"({100 * result['ratio']:.0f}% of the allowed {ALLOWED_RATE:.0f}/s; with live replies "
-        f"{result['total_rate_per_s']:.1f}/s = {100 * result['total_ratio']:.0f}%), 429s: {result['rate_limited_429']}, "
+        f"{result['total_rate_per_s']:.1f}/s = {100 * result['total_ratio']:.0f}%), "
+        f"429s: {result['rate_limited_429']}, "
         f"lost: {result['lost']}, doubled: {result['doubled']}; interactive replies: p50 "
         f"{result['interactive_p50_s']:.2f}s, max {result['interactive_max_s']:.2f}s"
     )

@@ -7,7 +7,8 @@ it. Three things differ from a stock PTB bot, each for a reason measured or seen
 * Update processing is our own: different chats run concurrently up to
   ``[telegram] concurrency``, while updates of one chat run strictly one after another. PTB's
   ``concurrent_updates`` only bounds concurrency; two quick taps of one user could reach the
-  service in the wrong order. One PTB task per update was also measurably slower.
+  service in the wrong order. (Dispatch cost measured about the same: 0.16 ms per update here,
+  0.19 ms with PTB's one task per update, 0.15 ms one at a time; all small beside a turn.)
 * ``getUpdates`` batches are parsed update by update. PTB parses the whole batch at once, so a
   single update it cannot parse raises every time, the offset never advances and the bot is
   stuck behind it for good. Here the bad one is logged (without its contents) and skipped.
@@ -85,30 +86,30 @@ class SafeExtBot(ExtBot[None]):
         result = await self._post("getUpdates", data, read_timeout=base_read + poll, api_kwargs=api_kwargs, **timeouts)
         updates: list[Update] = []
         for raw in result or ():
-            update = self._parse_one(raw)
+            update = self.parse_update(raw, placeholder=True)
             if update is not None:
                 self.insert_callback_data(update)
                 updates.append(update)
         return tuple(updates)
 
-    def _parse_one(self, raw: Any) -> Update | None:
-        """An unparseable update becomes an empty Update with its id, so the offset moves past
-        it; its contents are never logged (they are somebody's message)."""
+    def parse_update(self, raw: Any, *, placeholder: bool = False) -> Update | None:
+        """Parse one update; None when it cannot be parsed. With ``placeholder``, an unparseable
+        update that has an id becomes an empty Update with that id instead, so polling confirms
+        it and moves on. Its contents are never logged (they are somebody's message)."""
         try:
-            update = Update.de_json(raw, self)
+            return Update.de_json(raw, self)
         except Exception as exc:
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
-            keys = sorted(k for k in raw if k != "update_id") if isinstance(raw, dict) else []
+            keys = sorted(str(k) for k in raw if k != "update_id") if isinstance(raw, dict) else []
             log.warning(
                 "skipped Telegram update %s that could not be parsed (%s; fields %s)",
                 update_id,
                 type(exc).__name__,
-                ", ".join(map(str, keys)) or "none",
+                ", ".join(keys) or "none",
             )
-            if isinstance(update_id, int) and not isinstance(update_id, bool):
+            if placeholder and isinstance(update_id, int) and not isinstance(update_id, bool):
                 return Update(update_id=update_id)
             return None
-        return update
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -228,6 +229,7 @@ class TelegramComponent:
         polling_request = HTTPXRequest(
             connection_pool_size=2, connect_timeout=10.0, read_timeout=10.0, write_timeout=10.0, pool_timeout=10.0
         )
+        self._requests = (request, polling_request)
         self.bot = SafeExtBot(
             cfg.token,
             base_url=cfg.api_base_url,
@@ -267,7 +269,18 @@ class TelegramComponent:
                 "cannot start the Telegram bot (%s); check TELEGRAM_BOT_TOKEN and telegram.api_base_url",
                 type(exc).__name__,
             )
+            for request in self._requests:  # the Application never counted as initialized
+                await request.shutdown()
             raise
+        try:
+            await self._start_receiving()
+        except BaseException:
+            await self.stop()
+            raise
+        self.channel.open()
+        log.info("Telegram bot @%s started (%s)", self.bot.username, self.settings.mode)
+
+    async def _start_receiving(self) -> None:
         self._commands_task = asyncio.create_task(
             register_commands(self.bot, self.settings.staff_chat_id), name="telegram-commands"
         )
@@ -289,8 +302,6 @@ class TelegramComponent:
                 allowed_updates=allowed,
                 drop_pending_updates=False,
             )
-        self.channel.open()
-        log.info("Telegram bot @%s started (%s)", self.bot.username, self.settings.mode)
 
     async def stop(self) -> None:
         """Stop taking updates, finish the ones taken, give replies a moment to go out, then
@@ -343,7 +354,9 @@ class TelegramComponent:
         if not isinstance(data, dict):
             log.warning("Telegram webhook: dropped a request whose body is not an update")
             return web.Response(status=200)
-        update = self.bot._parse_one(data)
+        if not self._accepting:
+            return web.Response(status=503)  # stopped while the body was read: let Telegram resend it
+        update = self.bot.parse_update(data)
         if update is not None:
             await self.app.update_queue.put(update)
         return web.Response(status=200)

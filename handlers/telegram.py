@@ -136,37 +136,43 @@ CUSTOMER_MENU: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
-#: Staff group menu. ``/digest`` is left out until the service answers it (see the wiring's notes).
+#: Staff group menu: the typed equivalents of the alert buttons, and the digest on demand.
 STAFF_MENU: dict[str, tuple[tuple[str, str], ...]] = {
     "en": (
         ("claim", "Claim an alert: /claim <number>"),
         ("reply", "Answer the customer: /reply <number>"),
         ("resolve", "Resolve an alert: /resolve <number> [note]"),
+        ("digest", "Feedback digest now: /digest [survey]"),
     ),
     "de": (
         ("claim", "Meldung übernehmen: /claim <Nummer>"),
         ("reply", "Dem Kunden antworten: /reply <Nummer>"),
         ("resolve", "Meldung abschließen: /resolve <Nummer> [Notiz]"),
+        ("digest", "Feedback-Übersicht jetzt: /digest [Umfrage]"),
     ),
     "es": (
         ("claim", "Hacerte cargo de una alerta: /claim <número>"),
         ("reply", "Responder al cliente: /reply <número>"),
         ("resolve", "Cerrar una alerta: /resolve <número> [nota]"),
+        ("digest", "Resumen de opiniones ahora: /digest [encuesta]"),
     ),
     "fr": (
         ("claim", "Prendre en charge une alerte\u00a0: /claim <numéro>"),
         ("reply", "Répondre au client\u00a0: /reply <numéro>"),
         ("resolve", "Clore une alerte\u00a0: /resolve <numéro> [note]"),
+        ("digest", "Synthèse des avis maintenant\u00a0: /digest [questionnaire]"),
     ),
     "it": (
         ("claim", "Prendi in carico un avviso: /claim <numero>"),
         ("reply", "Rispondi al cliente: /reply <numero>"),
         ("resolve", "Chiudi un avviso: /resolve <numero> [nota]"),
+        ("digest", "Riepilogo dei feedback ora: /digest [sondaggio]"),
     ),
     "pt": (
         ("claim", "Assumir um alerta: /claim <número>"),
         ("reply", "Responder ao cliente: /reply <número>"),
         ("resolve", "Encerrar um alerta: /resolve <número> [nota]"),
+        ("digest", "Resumo das opiniões agora: /digest [questionário]"),
     ),
 }
 
@@ -264,9 +270,10 @@ class TelegramUpdates:
     Every callback query is answered, with the service's toast or with nothing, because an
     unanswered query leaves a spinner on the user's button for many seconds."""
 
-    def __init__(self, handle: HandleFn, staff: StaffDirectory) -> None:
+    def __init__(self, handle: HandleFn, staff: StaffDirectory, *, answer_within: float = 3.0) -> None:
         self.handle = handle
         self.staff = staff
+        self.answer_within = answer_within
 
     async def __call__(self, update: object, context: Any) -> None:
         if not isinstance(update, Update):
@@ -275,15 +282,26 @@ class TelegramUpdates:
         query = update.callback_query
         inbound: Inbound | None = None
         toast: str | None = None
+        answered = False
         try:
             inbound = await self.to_inbound(update, bot)
-            if inbound is not None:
-                result = await self.handle(inbound)
-                toast = result.toast
+            if inbound is not None and query is None:
+                await self.handle(inbound)
+            elif inbound is not None and query is not None:
+                # The toast comes from the service, but a slow turn (a busy database) must not
+                # leave the spinner turning: past ``answer_within`` the query is answered without
+                # text. The turn itself is still awaited here, so the chat's order holds.
+                turn = asyncio.ensure_future(self.handle(inbound))
+                try:
+                    toast = (await asyncio.wait_for(asyncio.shield(turn), self.answer_within)).toast
+                except TimeoutError:
+                    answered = True
+                    await self._answer(bot, query.id, None)
+                    await turn
         except Exception:
             log.exception("handling Telegram update %s failed", update.update_id)
         finally:
-            if query is not None:
+            if query is not None and not answered:
                 await self._answer(bot, query.id, toast)
         if inbound is None and update.my_chat_member is not None:
             _note_membership(update)
@@ -619,7 +637,9 @@ class TelegramChannel:
     async def send(self, message: OutMessage, reply_to: str | None) -> str | None:
         chat = _chat_ref(message.to.chat_id)
         markup = _keyboard(message.choices)
-        reply = ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
+        reply = None
+        if reply_to and reply_to.isdigit():
+            reply = ReplyParameters(int(reply_to), allow_sending_without_reply=True)
         async with self._using():
             if message.attachment:
                 return await self._send_file(chat, message, markup, reply)
@@ -675,22 +695,26 @@ class TelegramChannel:
         return await self._send_texts(chat, rest, markup, None)
 
     async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
-        chunks = render_chunks(message)
+        limit = CAPTION_LIMIT if message.attachment else TEXT_LIMIT
+        chunks = render_chunks(message, first_limit=limit)
         if not chunks:
             raise PermanentError("nothing to edit to: the message has no text")
         text = chunks[0]
         if len(chunks) > 1:
             # An edit cannot add messages: keep the first part (with room for the ellipsis).
-            text = render_chunks(message, first_limit=TEXT_LIMIT - 2)[0] + "\n\u2026"
+            text = render_chunks(message, first_limit=limit - 2)[0] + "\n\u2026"
+        target: dict[str, Any] = {
+            "chat_id": _chat_ref(chat_id),
+            "message_id": int(message_id),
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": _keyboard(message.choices),
+        }
         async with self._using():
             try:
-                await self.bot.edit_message_text(
-                    text,
-                    chat_id=_chat_ref(chat_id),
-                    message_id=int(message_id),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=_keyboard(message.choices),
-                )
+                if message.attachment:  # a photo or document: its caption is the text
+                    await self.bot.edit_message_caption(caption=text, **target)
+                else:
+                    await self.bot.edit_message_text(text, **target)
             except BadRequest as exc:
                 if "message is not modified" in exc.message.lower():
                     return  # already showing exactly this: a repeated edit after a retry

@@ -529,3 +529,22 @@ async def test_wrong_token_fails_start_without_logging_it(
     with pytest.raises(InvalidToken):
         await start_bot(fake, tmp_path / "bot.db", config=cfg)
     assert "TELEGRAM_BOT_TOKEN" in caplog.text and token not in caplog.text
+
+
+async def test_staff_commands_only_for_staff(bot: BotUnderTest, fake: FakeTelegramAPI) -> None:
+    staff_member, outsider = 77, 78
+    fake.set_member(STAFF_CHAT, staff_member, "administrator")
+    fake.set_member(STAFF_CHAT, outsider, "left")
+    fake.send_text(outsider, "/digest", chat_id=STAFF_CHAT)
+    [refusal] = await fake.wait_for_messages(STAFF_CHAT, 1, timeout=WAIT)
+    assert refusal["text"] == "Sorry, only support staff can ask for a digest."
+    fake.send_text(staff_member, "/claim 999", chat_id=STAFF_CHAT)
+    fake.send_text(staff_member, "/digest@feedback_test_bot", chat_id=STAFF_CHAT)
+    await fake.wait_for_messages(STAFF_CHAT, 3, timeout=WAIT)
+    await settled(bot)
+    usage, digest = fake.texts(STAFF_CHAT)[1:3]
+    assert usage == "Usage: /claim <alert number>"
+    assert "only support staff" not in digest
+    lookups = [c for c in fake.calls_to("getChatMember") if c.status == 200]
+    assert {int(c.params["user_id"]) for c in lookups} == {staff_member, outsider}
+    assert len(lookups) == 2  # cached: the second and third command of the same person cost no lookup
