@@ -1,0 +1,221 @@
+"""Run every benchmark and write one report: each figure beside its floor measured in the
+same run, and the ratio. Figures are reported, never asserted (the machine is shared and
+noisy; compare ratios from one run, not absolutes across runs).
+
+    python -m bench [--quick] [--out DIR] [--docs]
+
+Each benchmark runs in its own process (so one's memory and event loop never colour
+another's), prints a JSON line last, and is summarised here. ``--docs`` also writes
+docs/benchmarks.md with a description of the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PLANS: dict[str, dict[str, list[str]]] = {
+    "service": {
+        "quick": ["bench.service_turns", "--users", "200"],
+        "full": ["bench.service_turns", "--users", "1000"],
+    },
+    "telegram": {
+        "quick": ["bench.telegram_turns", "--users", "100", "--latency-users", "40"],
+        "full": ["bench.telegram_turns"],
+    },
+    "slack": {
+        "quick": ["bench.slack_turns", "--users", "100"],
+        "full": ["bench.slack_turns", "--users", "300"],
+    },
+    "campaign": {
+        "quick": ["bench.campaign_speed", "--quick"],
+        "full": ["bench.campaign_speed", "--recipients", "10000"],
+    },
+    "digest": {
+        "quick": ["bench.digest_speed", "--quick", "--json"],
+        "full": ["bench.digest_speed", "--json"],
+    },
+}
+
+
+def run_one(name: str, argv: list[str], timeout: float) -> dict[str, Any]:
+    started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", *argv], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s", "seconds": timeout}
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result: dict[str, Any] = {"seconds": time.monotonic() - started, "command": " ".join(argv)}
+    # ru_maxrss of children is the largest so far: only meaningful when this one set it.
+    if peak_kb > before:
+        result["peak_rss_mb"] = peak_kb / 1024
+    json_text = _last_json(proc.stdout)
+    if proc.returncode != 0 or json_text is None:
+        result["error"] = (proc.stderr or proc.stdout)[-2000:]
+        return result
+    result["figures"] = json.loads(json_text)
+    before_json = proc.stdout[: proc.stdout.rfind(json_text)]
+    result["summary"] = [line for line in before_json.splitlines() if line.strip()][-6:]
+    return result
+
+
+def _last_json(stdout: str) -> str | None:
+    text = stdout.strip()
+    # digest_speed --json prints an indented document; the others print one line.
+    start = text.rfind("\n{")
+    candidate = text[start + 1 :] if start >= 0 else text
+    try:
+        json.loads(candidate)
+        return candidate
+    except json.JSONDecodeError:
+        pass
+    for line in reversed(text.splitlines()):
+        try:
+            json.loads(line)
+            return line
+        except json.JSONDecodeError:
+            continue
+    return None
+
+
+def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(what, figure, floor, ratio) for the Markdown table, from each benchmark's JSON."""
+    out: list[tuple[str, str, str, str]] = []
+    get = report.get
+
+    service = (get("service") or {}).get("figures")
+    if service:
+        out.append(
+            (
+                "Service turns/s (SQLite, durability full)",
+                f"{service['turns_per_s']:.0f}",
+                f"{service['floor_commits_per_s']:.0f} bare commits/s",
+                f"{service['ratio']:.2f}",
+            )
+        )
+    telegram = (get("telegram") or {}).get("figures") or {}
+    for key, label in (("no_latency", "no latency"), ("latency", "50 ms latency")):
+        if key in telegram:
+            t = telegram[key]
+            out.append(
+                (
+                    f"Telegram survey turns/s ({label})",
+                    f"{t['turns']['turns_per_s']:.0f}",
+                    f"{t['echo']['updates_per_s']:.0f} echo updates/s",
+                    f"{t['ratio']:.2f}",
+                )
+            )
+    slack = (get("slack") or {}).get("figures")
+    if slack:
+        out.append(
+            (
+                "Slack survey turns/s",
+                f"{slack['survey']['turns_per_s']:.0f}",
+                f"{slack['echo_floor']['events_per_s']:.0f} echo events/s",
+                f"{slack['ratio_to_floor']:.2f}",
+            )
+        )
+    campaign = (get("campaign") or {}).get("figures")
+    if campaign:
+        out.append(
+            (
+                f"Campaign to {campaign['recipients']} (sends/s, all traffic)",
+                f"{campaign['total_rate_per_s']:.1f} (campaign {campaign['rate_per_s']:.1f})",
+                f"{campaign['allowed_per_s']:.0f}/s allowed",
+                f"{campaign['total_ratio']:.2f}",
+            )
+        )
+        out.append(
+            (
+                "Campaign: lost / doubled / 429s / live reply max",
+                f"{campaign['lost']} / {campaign['doubled']} / {campaign['rate_limited_429']} / "
+                f"{campaign['interactive_max_s']:.2f} s",
+                "0 / 0 / - / 1 s",
+                "",
+            )
+        )
+    digest = (get("digest") or {}).get("figures")
+    if digest:
+        small, large = digest.get("small") or {}, digest.get("large") or {}
+        nan = float("nan")
+        out.append(
+            (
+                f"Weekly digest, median ms ({digest.get('history_small')} vs {digest.get('history_large')} responses)",
+                f"{small.get('median_ms', nan):.1f} vs {large.get('median_ms', nan):.1f}",
+                f"one indexed week count: {large.get('floor_week_count_ms', nan):.2f} ms",
+                f"{digest.get('ratio_large_to_small', float('nan')):.2f}",
+            )
+        )
+    peak = (get("telegram") or {}).get("peak_rss_mb")
+    if peak:
+        out.append(("Peak memory of the process under the Telegram load", f"{peak:.0f} MB", "", ""))
+    return out
+
+
+def markdown(report: dict[str, Any], mode: str) -> str:
+    lines = [
+        f"# Benchmarks ({mode} run)",
+        "",
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        "Each figure stands beside a floor measured in the same run on the same machine. The machine is",
+        "shared and noisy: compare the ratios, not the absolutes across runs.",
+        "",
+        "| What | Figure | Floor | Ratio |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(report)]
+    errors = {k: v["error"] for k, v in report.items() if isinstance(v, dict) and "error" in v}
+    if errors:
+        lines += ["", "## Benchmarks that failed", ""]
+        lines += [f"- {k}: `{v.strip().splitlines()[-1] if v.strip() else v}`" for k, v in errors.items()]
+    lines += ["", "## Raw output", ""]
+    for name, value in report.items():
+        if isinstance(value, dict):
+            lines.append(f"- **{name}** (`python -m {value.get('command', '')}`, {value.get('seconds', 0):.0f} s)")
+            lines += [f"  - {line}" for line in value.get("summary", [])]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes: finishes in about 2 minutes")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where report.md and report.json go")
+    parser.add_argument("--docs", action="store_true", help="also write docs/benchmarks.md")
+    parser.add_argument("--only", action="append", choices=sorted(PLANS), help="run only these")
+    args = parser.parse_args()
+    mode = "quick" if args.quick else "full"
+    report: dict[str, Any] = {}
+    for name, plans in PLANS.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"running {name} ({mode})...", flush=True)
+        report[name] = run_one(name, plans[mode], timeout=300 if args.quick else 900)
+        status = "error" if "error" in report[name] else "ok"
+        print(f"  {name}: {status} in {report[name]['seconds']:.0f} s", flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    text = markdown(report, mode)
+    (out / "report.md").write_text(text, encoding="utf-8")
+    (out / "report.json").write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    if args.docs:
+        (ROOT / "docs" / "benchmarks.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
