@@ -52,6 +52,7 @@ async def measure_turns(
     vader: bool = False,
     profile: str | None = None,
     delivery_concurrency: int | None = None,
+    pacing: bool = False,
 ) -> dict[str, Any]:
     sentiment: Any = fixed_sentiment
     if vader:
@@ -68,6 +69,7 @@ async def measure_turns(
                 poll_timeout=1.0,
                 sentiment=sentiment,
                 delivery_concurrency=delivery_concurrency,
+                pacing=pacing,
             )
             try:
                 if warmup_users:
@@ -104,6 +106,7 @@ async def measure_turns(
         "cpu_ms_per_turn": cpu * 1000 / turns,
         "cpu_share": cpu / elapsed,
         "delivery_concurrency": delivery_concurrency or 16,
+        "pacing": pacing,
         "all_recorded": len(measured) == users and all(r["comment_status"] == "given" for r in measured),
         "all_answered": complete and staff_messages == 0,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -202,6 +205,13 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="experiment: override the delivery loop's concurrency (default: the runtime's, 16)",
     )
+    parser.add_argument(
+        "--pacing",
+        action="store_true",
+        help="keep the delivery loop's Telegram pacing (about 29 messages/s, Telegram's bot-wide "
+        "limit), which then caps the figure; off by default, like the echo bot, to measure "
+        "what the stack costs",
+    )
     parser.add_argument("--vader", action="store_true", help="score comments with VADER instead of a constant")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the no-latency run of the bot into FILE")
     parser.add_argument("--skip-latency", action="store_true")
@@ -212,6 +222,7 @@ def main(argv: list[str] | None = None) -> None:
         "durability": args.durability,
         "vader": args.vader,
         "delivery_concurrency": args.delivery_concurrency,
+        "pacing": args.pacing,
     }
     results: dict[str, Any] = {}
     plan = [("no_latency", args.users, 0.0, False if args.echo_concurrency is None else args.echo_concurrency)]
@@ -232,7 +243,8 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{name}: {ours['turns']} turns by {ours['users']} users, latency {latency * 1000:.0f} ms | "
             f"bot (concurrency {ours['concurrency']}): {ours['turns_per_s']:.0f} turns/s, "
-            f"{ours['cpu_ms_per_turn']:.2f} ms CPU/turn | echo floor (concurrent_updates={echo['concurrency']}): "
+            f"{ours['cpu_ms_per_turn']:.2f} ms CPU/turn, pacing {'on' if ours['pacing'] else 'off'} | "
+            f"echo floor (concurrent_updates={echo['concurrency']}): "
             f"{echo['updates_per_s']:.0f} updates/s, {echo['cpu_ms_per_update']:.2f} ms CPU/update | "
             f"ratio {result['ratio']:.2f}"
         )

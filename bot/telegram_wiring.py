@@ -186,6 +186,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+def _delivery_concurrency(runtime: Runtime) -> int:
+    """Parallel Telegram sends the delivery loop may make (its per-platform cap, if it has one)."""
+    delivery = runtime.delivery
+    per_platform = getattr(delivery, "per_platform", None) or {}
+    return int(min(delivery.concurrency, per_platform.get("telegram", delivery.concurrency)))
+
+
 def _file_url(api_base_url: str) -> str:
     base = api_base_url.rstrip("/")
     return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else "https://api.telegram.org/file/bot"
@@ -217,7 +224,7 @@ class TelegramComponent:
         # loopback a pool of 34 measured about 15% slower than one of 16). An adaptive limit in
         # front of the pool (TCP Vegas style) was tried and dropped: no clear gain without latency,
         # and it collapsed when the round-trip time rose after a quiet start.
-        pool = connection_pool_size or max(cfg.concurrency, runtime.delivery.concurrency) + 4
+        pool = connection_pool_size or max(cfg.concurrency, _delivery_concurrency(runtime)) + 4
         request = HTTPXRequest(
             connection_pool_size=pool,
             connect_timeout=10.0,

@@ -90,11 +90,18 @@ async def start_bot(
     poll_timeout: float = 1.0,
     sentiment: SentimentScorer = stub_sentiment,
     delivery_concurrency: int | None = None,
+    pacing: bool = True,
 ) -> BotUnderTest:
     cfg = config or bot_config(fake)
     runtime = await Runtime.open(cfg, db_path=str(db_path), sentiment=sentiment)
+    # Benchmark experiments only: the delivery loop's parallelism and its platform pacing.
     if delivery_concurrency is not None:
-        runtime.delivery.concurrency = delivery_concurrency  # benchmark experiments only
+        runtime.delivery.concurrency = delivery_concurrency
+        per_platform = getattr(runtime.delivery, "per_platform", None)
+        if per_platform is not None:
+            per_platform["telegram"] = delivery_concurrency
+    if not pacing and hasattr(runtime.delivery, "pacers"):
+        runtime.delivery.pacers = {}
     try:
         if cfg.telegram.mode == "webhook":
             runtime.http = HttpServer(["127.0.0.1:0"])
