@@ -23,9 +23,11 @@ import contextlib
 import datetime as dtm
 import hmac
 import inspect
+import json
 import logging
+import time
 from collections import deque
-from collections.abc import Awaitable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -44,13 +46,20 @@ from handlers.telegram import (
 )
 
 log = logging.getLogger(__name__)
+PLATFORM_KEY = "telegram"
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class SafeExtBot(ExtBot[None]):
-    """ExtBot whose ``getUpdates`` survives an update the library cannot parse."""
+    """ExtBot whose ``getUpdates`` survives an update the library cannot parse, and hands
+    every fetched batch to ``on_fetched`` (the inbox) before the next poll confirms it."""
+
+    def __init__(self, *args: Any, on_fetched: Callable[[list[Any]], Awaitable[None]] | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        with self._unfrozen():
+            self.on_fetched = on_fetched
 
     async def get_updates(
         self,
@@ -84,6 +93,8 @@ class SafeExtBot(ExtBot[None]):
             if v is not None
         }
         result = await self._post("getUpdates", data, read_timeout=base_read + poll, api_kwargs=api_kwargs, **timeouts)
+        if result and self.on_fetched is not None:
+            await self.on_fetched(list(result))
         updates: list[Update] = []
         for raw in result or ():
             update = self.parse_update(raw, placeholder=True)
@@ -243,6 +254,7 @@ class TelegramComponent:
             base_file_url=_file_url(cfg.api_base_url),
             request=request,
             get_updates_request=polling_request,
+            on_fetched=None if self.webhook else self._keep,
         )
         self.processor = ChatOrderedProcessor(cfg.concurrency)
         builder = ApplicationBuilder().bot(self.bot).job_queue(None).concurrent_updates(self.processor)
@@ -287,6 +299,27 @@ class TelegramComponent:
         self.channel.open()
         log.info("Telegram bot @%s started (%s)", self.bot.username, self.settings.mode)
 
+    async def _keep(self, raw_updates: list[Any]) -> None:
+        items = [
+            (str(raw["update_id"]), json.dumps(raw, ensure_ascii=False))
+            for raw in raw_updates
+            if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)
+        ]
+        await self.runtime.store.inbox_add(PLATFORM_KEY, items, time.time())
+
+    async def _replay_inbox(self) -> int:
+        """Updates fetched before a crash but perhaps never handled: handle them again.
+        Those already handled stop at the service's event-id claim."""
+        replayed = 0
+        for payload in await self.runtime.store.inbox_recent(PLATFORM_KEY, time.time() - 24 * 3600):
+            update = self.bot.parse_update(json.loads(payload))
+            if update is not None:
+                await self.app.update_queue.put(update)
+                replayed += 1
+        if replayed:
+            log.info("replaying %d Telegram updates received before the last stop", replayed)
+        return replayed
+
     async def _start_receiving(self) -> None:
         self._commands_task = asyncio.create_task(
             register_commands(self.bot, self.settings.staff_chat_id), name="telegram-commands"
@@ -294,6 +327,7 @@ class TelegramComponent:
         allowed = list(ALLOWED_UPDATES)
         if not self.webhook:
             assert self.app.updater is not None
+            await self._replay_inbox()
             await self.app.updater.start_polling(
                 poll_interval=0,
                 timeout=dtm.timedelta(seconds=self.poll_timeout),

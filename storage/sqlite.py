@@ -345,6 +345,33 @@ class Store:
                 await cur.close()
         return counts
 
+    # -- inbox (updates fetched but maybe not yet handled) --------------------------------
+
+    async def inbox_add(self, platform: str, items: Sequence[tuple[str, str]], now: float) -> None:
+        """Keep raw updates before the platform is told they arrived; old ones go as new come."""
+        if not items:
+            return
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self.conn.executemany(
+                    "INSERT OR IGNORE INTO inbox (platform, update_key, payload, received_at) VALUES (?, ?, ?, ?)",
+                    [(platform, key, payload, now) for key, payload in items],
+                )
+                await self.conn.execute("DELETE FROM inbox WHERE received_at < ?", (now - 24 * 3600,))
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def inbox_recent(self, platform: str, since: float) -> list[str]:
+        async with self._lock:
+            rows = await self.conn.execute_fetchall(
+                "SELECT payload FROM inbox WHERE platform = ? AND received_at >= ? ORDER BY received_at, update_key",
+                (platform, since),
+            )
+        return [str(r[0]) for r in rows]
+
     async def prune_events(self, older_than: float) -> int:
         """Processed event ids only need to outlive the platforms' redelivery windows."""
         async with self._lock:
