@@ -52,6 +52,17 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+def _chat_of(raw: dict[str, Any]) -> str | None:
+    """The private chat (= user) an update came from, so /forget can erase it from the inbox."""
+    for key in ("message", "edited_message", "callback_query", "my_chat_member"):
+        part = raw.get(key)
+        if isinstance(part, dict):
+            sender = part.get("from")
+            if isinstance(sender, dict) and sender.get("id") is not None:
+                return str(sender["id"])
+    return None
+
+
 class SafeExtBot(ExtBot[None]):
     """ExtBot whose ``getUpdates`` survives an update the library cannot parse, and hands
     every fetched batch to ``on_fetched`` (the inbox) before the next poll confirms it."""
@@ -301,7 +312,7 @@ class TelegramComponent:
 
     async def _keep(self, raw_updates: list[Any]) -> None:
         items = [
-            (str(raw["update_id"]), json.dumps(raw, ensure_ascii=False))
+            (str(raw["update_id"]), _chat_of(raw), json.dumps(raw, ensure_ascii=False))
             for raw in raw_updates
             if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)
         ]
@@ -312,6 +323,7 @@ class TelegramComponent:
         Those already handled stop at the service's event-id claim."""
         replayed = 0
         for payload in await self.runtime.store.inbox_recent(PLATFORM_KEY, time.time() - 24 * 3600):
+            # Everything still in the inbox at start-up arrived before the last stop.
             update = self.bot.parse_update(json.loads(payload))
             if update is not None:
                 await self.app.update_queue.put(update)

@@ -26,6 +26,7 @@ from surveys.model import OutMessage
 log = logging.getLogger(__name__)
 
 DURABILITY = {"full": "FULL", "normal": "NORMAL"}
+INBOX_KEEP = 600.0  # seconds a received update is kept for a replay after a crash
 
 
 class StorageVersionError(RuntimeError):
@@ -305,6 +306,10 @@ class Store:
                 "DELETE FROM processed_events WHERE event_id LIKE ? OR event_id LIKE ?",
                 (f"%:{person['chat_id']}:%", f"%:{person['user_id']}%"),
             )
+            await conn.execute(
+                "DELETE FROM inbox WHERE platform = ? AND chat_id IN (?, ?)",
+                (person["platform"], person["chat_id"], person["user_id"]),
+            )
             await conn.execute("DELETE FROM respondents WHERE id = ?", (respondent_id,))
         return alert_ids
 
@@ -347,18 +352,21 @@ class Store:
 
     # -- inbox (updates fetched but maybe not yet handled) --------------------------------
 
-    async def inbox_add(self, platform: str, items: Sequence[tuple[str, str]], now: float) -> None:
-        """Keep raw updates before the platform is told they arrived; old ones go as new come."""
+    async def inbox_add(self, platform: str, items: Sequence[tuple[str, str | None, str]], now: float) -> None:
+        """Keep raw updates (key, chat id, payload) before the platform is told they arrived.
+        Rows older than ten minutes were handled long ago and go as new ones come; a replay
+        after a crash happens before anything new is added."""
         if not items:
             return
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
                 await self.conn.executemany(
-                    "INSERT OR IGNORE INTO inbox (platform, update_key, payload, received_at) VALUES (?, ?, ?, ?)",
-                    [(platform, key, payload, now) for key, payload in items],
+                    "INSERT OR IGNORE INTO inbox (platform, update_key, chat_id, payload, received_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(platform, key, chat, payload, now) for key, chat, payload in items],
                 )
-                await self.conn.execute("DELETE FROM inbox WHERE received_at < ?", (now - 24 * 3600,))
+                await self.conn.execute("DELETE FROM inbox WHERE received_at < ?", (now - INBOX_KEEP,))
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise

@@ -564,7 +564,7 @@ async def test_updates_fetched_before_a_crash_are_handled_after_restart(tmp_path
         lost = fake.send_text(9001, "/feedback csat", first_name="Kim")
         fake.clear_updates()  # Telegram already counts it as delivered: only our inbox has it
         store = await Store.open(db)
-        await store.inbox_add("telegram", [(str(lost["update_id"]), json.dumps(lost))], time.time())
+        await store.inbox_add("telegram", [(str(lost["update_id"]), "9001", json.dumps(lost))], time.time())
         await store.close()
         async with running_bot(fake, db) as bot:
             messages = await fake.wait_for_messages(9001, 1, timeout=20)
@@ -574,3 +574,35 @@ async def test_updates_fetched_before_a_crash_are_handled_after_restart(tmp_path
             await fake.wait_for_messages(9002, 1, timeout=20)
             await bot.runtime.delivery.drain(20)
             assert len(fake.messages(9001)) == 1
+
+
+async def test_stop_mydata_and_forget_in_telegram(bot: BotUnderTest, fake: FakeTelegramAPI) -> None:
+    user = 7070
+    fake.send_text(user, "/feedback", first_name="Pia", username="pia")
+    [question] = await fake.wait_for_messages(user, 1, timeout=WAIT)
+    fake.press(user, button_data(question, "2"), question["message_id"], first_name="Pia")
+    await fake.wait_for_messages(user, 2, timeout=WAIT)
+    fake.send_text(user, "Quokka-unique-words about my order", first_name="Pia")
+    await fake.wait_for_messages(user, 3, timeout=WAIT)
+
+    fake.send_text(user, "/mydata", first_name="Pia")
+    await fake.wait_for(lambda f: any(c.params.get("chat_id") == str(user) or c.params.get("chat_id") == user
+                                      for c in f.calls_to("sendDocument")), timeout=WAIT)
+    [upload] = [c for c in fake.calls_to("sendDocument")]
+    data = upload.files["document"].data.decode()
+    assert "Quokka-unique-words" in data and '"display_name": "Pia"' in data
+
+    fake.send_text(user, "/stop", first_name="Pia")
+    await fake.wait_for(lambda f: any("won't get survey invitations" in m.get("text", "") for m in f.messages(user)),
+                        timeout=WAIT)
+    assert (await bot.respondent(user)).opted_out
+
+    fake.send_text(user, "/forget", first_name="Pia")
+    await fake.wait_for(lambda f: any("Are you sure" in m.get("text", "") for m in f.messages(user)), timeout=WAIT)
+    confirm = next(m for m in fake.messages(user) if "Are you sure" in m.get("text", ""))
+    fake.press(user, button_data(confirm, "Yes, delete it"), confirm["message_id"], first_name="Pia")
+    await fake.wait_for(lambda f: any("has been deleted" in m.get("text", "") for m in f.messages(user)), timeout=WAIT)
+    assert await bot.respondent(user) is None
+    await bot.runtime.store.compact()
+    raw = b"".join(p.read_bytes() for p in Path(bot.runtime.store.path).parent.glob("*.db*"))
+    assert b"Quokka-unique-words" not in raw and b'"Pia"' not in raw and b"Pia" not in raw
