@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"feedbackbot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    logs.setup(cfg.bot.log_level)
+    logs.setup(cfg.bot.log_level, fmt=cfg.bot.log_format)
     try:
         return asyncio.run(_dispatch(args, cfg))
     except StorageVersionError as exc:

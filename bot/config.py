@@ -41,6 +41,7 @@ class BotSettings:
     default_survey: str = ""
     timezone: str = "UTC"
     log_level: str = "INFO"
+    log_format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ BOT_SPEC: dict[str, Check] = {
     "default_survey": STR,
     "timezone": _timezone,
     "log_level": _one_of("DEBUG", "INFO", "WARNING", "ERROR"),
+    "log_format": _one_of("text", "json"),
 }
 STORAGE_SPEC: dict[str, Check] = {"path": STR, "durability": _one_of("full", "normal")}
 HTTP_SPEC: dict[str, Check] = {"enabled": BOOL, "listen": _address}
@@ -540,7 +542,7 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
     default_survey = bot.default_survey or next(iter(surveys))
     if default_survey not in surveys:
         raise ConfigError("bot.default_survey", f"no survey with id {default_survey!r} (have: {', '.join(surveys)})")
-    bot = BotSettings(bot.default_language, default_survey, bot.timezone, bot.log_level)
+    bot = _replace(bot, default_survey=default_survey)
 
     raw_campaigns = data.get("campaigns", [])
     if not isinstance(raw_campaigns, list):

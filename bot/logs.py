@@ -6,6 +6,7 @@ wherever it appears, on every handler, whatever the logger."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -14,6 +15,21 @@ from collections.abc import Iterable
 from bot.config import SECRET_VARS
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors (Loki, CloudWatch, journald)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
 
 
 class RedactSecrets(logging.Filter):
@@ -36,13 +52,15 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup(level: str = "INFO", stream: object = None, extra_secrets: Iterable[str] = ()) -> None:
+def setup(
+    level: str = "INFO", stream: object = None, extra_secrets: Iterable[str] = (), fmt: str = "text"
+) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_feedbackbot", False):
             root.removeHandler(handler)
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(FORMAT))
     handler.addFilter(RedactSecrets([*(os.environ.get(v, "") for v in SECRET_VARS), *extra_secrets]))
     handler._feedbackbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)

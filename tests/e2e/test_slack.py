@@ -526,3 +526,34 @@ async def test_logs_never_contain_secrets_or_message_text(
     assert logged, "the run should have logged something (the 429 at least)"
     for secret in (fake.bot_token, SIGNING_SECRET, fake.app_token, secret_text, "private complaint"):
         assert secret not in logged, secret
+
+
+async def test_stop_mydata_and_forget_in_slack(bot: SlackBot) -> None:
+    fake = bot.fake
+    question = await start_survey(bot, "U2")
+    await press(bot, "U2", question, "s3")
+    await fake.wait_for(lambda f: len(f.messages("DU2")) == 2, timeout=WAIT)
+    assert (await bot.http.event(dm_message("U2", "Wombat-unique text about billing"))).status == 200
+    await fake.wait_for(lambda f: len(f.messages("DU2")) == 3, timeout=WAIT)
+
+    assert (await bot.http.command("U2", "/feedback", "mydata")).status == 200
+    await fake.wait_for(lambda f: len(f.uploads) == 1, timeout=WAIT)
+    export = fake.uploads[0]
+    assert b"Wombat-unique text" in export["data"] and export["channel_id"] == "DU2"
+
+    assert (await bot.http.command("U2", "/feedback", "stop")).status == 200
+    await fake.wait_for(lambda f: any("won't get survey invitations" in m["text"] for m in f.messages("DU2")),
+                        timeout=WAIT)
+
+    assert (await bot.http.command("U2", "/feedback", "forget")).status == 200
+    await fake.wait_for(lambda f: "Are you sure" in f.messages("DU2")[-1]["text"], timeout=WAIT)
+    confirm = fake.messages("DU2")[-1]
+    resp = await bot.http.action("U2", "fb_0", "p:forget:yes", channel="DU2", message_ts=confirm["ts"])
+    assert resp.status == 200
+    await fake.wait_for(lambda f: any("has been deleted" in m["text"] for m in f.messages("DU2")), timeout=WAIT)
+    await bot.settle()
+    async with bot.runtime.store.transaction() as tx:
+        assert await tx.respondent("slack", "U2") is None
+    await bot.runtime.store.compact()
+    raw = b"".join(p.read_bytes() for p in Path(bot.runtime.store.path).parent.glob("*.db*"))
+    assert b"Wombat-unique" not in raw and b"Bo Berg" not in raw
