@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import heapq
 import logging
 import random
 import time
-from collections import Counter
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from handlers.base import Channel, DeliveryError, PermanentError, RetryLater, TransientError, Unreachable
@@ -25,6 +27,7 @@ from storage.sqlite import Store
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
+Key = tuple[str, str]  # (platform, chat id): one queue per destination
 
 # Messages per second per platform, and the share campaigns may use (replies to people
 # answering a survey also go first in the queue). Telegram allows about 30/s per bot;
@@ -65,6 +68,11 @@ class Pacer:
 
 
 class Delivery:
+    """Knows every pending row in memory, one queue per chat, so choosing what to send next
+    costs no query: the table is read once at start, then only for rows newer than the last
+    one seen (after each commit, and every second for rows another process wrote, such as
+    ``feedbackbot send``). Writes (sent, retry, dead) still go to the table first."""
+
     def __init__(
         self,
         store: Store,
@@ -79,14 +87,20 @@ class Delivery:
         self.channels = dict(channels)
         self.clock = clock
         self.concurrency = concurrency
+        self.give_up_after = give_up_after
         # Telegram's HTTP pool slows down past ~16 parallel requests (see the field notes);
         # Slack's Web API keeps scaling, which matters when it answers slowly.
         self.per_platform = dict(per_platform or {"telegram": 16, "slack": 64, "console": 4})
         self.pacers = {platform: Pacer(*rates) for platform, rates in RATES.items()}
-        self._paced_until = 0.0
-        self.give_up_after = give_up_after
         self._wake = asyncio.Event()
-        self._inflight: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._inflight: dict[Key, asyncio.Task[None]] = {}
+        self._queues: dict[Key, deque[OutboxRow]] = {}
+        self._ready: list[tuple[int, int, Key]] = []  # (bulk?, row id, chat): heads due now
+        self._waiting: list[tuple[float, int, Key]] = []  # (due time, row id, chat): heads due later
+        self._last_id = 0
+        self._load_lock = asyncio.Lock()
+        self._paced_until = 0.0
+        self._sent_refs: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._stopping = False
         self.sent = 0
 
@@ -96,58 +110,123 @@ class Delivery:
     async def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            started = await self.tick()
-            if started:
+            await self.load()
+            if await self.tick():
                 continue
-            next_at = await self.store.next_outbox_time()
-            timeout = 1.0 if next_at is None else min(1.0, max(0.02, next_at - self.clock()))
-            if self._paced_until:
-                timeout = min(timeout, max(0.005, self._paced_until - time.monotonic()))
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                await asyncio.wait_for(self._wake.wait(), self._sleep_for())
             except TimeoutError:
                 pass
 
+    def _sleep_for(self) -> float:
+        timeout = 1.0
+        if self._waiting:
+            timeout = min(timeout, max(0.02, self._waiting[0][0] - self.clock()))
+        if self._paced_until:
+            timeout = min(timeout, max(0.005, self._paced_until - time.monotonic()))
+        return timeout
+
+    async def load(self) -> int:
+        """Learn of rows committed since the last look (one at a time: the loop and
+        ``drain`` may both ask)."""
+        async with self._load_lock:
+            rows = await self.store.pending_after(self._last_id)
+            fresh = [row for row in rows if row.id > self._last_id]
+            for row in fresh:
+                self._add(row)
+        return len(fresh)
+
+    def _add(self, row: OutboxRow) -> None:
+        self._last_id = max(self._last_id, row.id)
+        key = (row.platform, row.chat_id)
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = deque()
+        queue.append(row)
+        if len(queue) == 1 and key not in self._inflight:
+            self._schedule_head(key)
+
+    def _schedule_head(self, key: Key) -> None:
+        queue = self._queues.get(key)
+        if not queue:
+            self._queues.pop(key, None)
+            return
+        head = queue[0]
+        if head.next_attempt_at > self.clock():
+            heapq.heappush(self._waiting, (head.next_attempt_at, head.id, key))
+        else:
+            heapq.heappush(self._ready, (int(head.lane == "bulk"), head.id, key))
+
     async def tick(self) -> int:
-        """Start sending whatever is due, up to the concurrency limit; returns how many."""
-        free = self.concurrency - len(self._inflight)
-        if free <= 0:
-            return 0
-        rows = await self.store.due_outbox(self.clock(), free, busy=self._inflight.keys())
+        """Start sending what is due, interactive rows first, within the concurrency and
+        pacing limits; returns how many sends started."""
+        now = self.clock()
+        while self._waiting and self._waiting[0][0] <= now:
+            _, row_id, key = heapq.heappop(self._waiting)
+            if self._is_head(key, row_id) and self._queues[key][0].next_attempt_at <= now:
+                heapq.heappush(self._ready, (int(self._queues[key][0].lane == "bulk"), row_id, key))
         running = Counter(platform for platform, _ in self._inflight)
         started = 0
         self._paced_until = 0.0
-        for row in rows:
+        held: list[tuple[int, int, Key]] = []
+        while self._ready and len(self._inflight) < self.concurrency:
+            entry = heapq.heappop(self._ready)
+            _, row_id, key = entry
+            if not self._is_head(key, row_id) or key in self._inflight:
+                continue
+            row = self._queues[key][0]
+            if row.next_attempt_at > now:
+                continue  # a stale entry: the row was rescheduled and waits in _waiting
             if running[row.platform] >= self.per_platform.get(row.platform, self.concurrency):
+                held.append(entry)
                 continue
             pacer = self.pacers.get(row.platform)
             wait = pacer.take(row.lane == "bulk") if pacer else 0.0
             if wait:
                 until = time.monotonic() + wait
                 self._paced_until = min(self._paced_until or until, until)
+                held.append(entry)
                 continue
             running[row.platform] += 1
-            key = (row.platform, row.chat_id)
             task = asyncio.create_task(self._deliver(row))
             self._inflight[key] = task
             task.add_done_callback(functools.partial(self._done, key))
             started += 1
+        for entry in held:
+            heapq.heappush(self._ready, entry)
         return started
 
-    def _done(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
+    def _is_head(self, key: Key, row_id: int) -> bool:
+        queue = self._queues.get(key)
+        return bool(queue) and queue[0].id == row_id  # type: ignore[index]
+
+    def _done(self, key: Key, task: asyncio.Task[None]) -> None:
         self._inflight.pop(key, None)
+        failed = task.cancelled() or task.exception() is not None
+        if failed and self._queues.get(key):
+            # Recording the outcome failed (the database, most likely): try again shortly.
+            log.error("delivery of a message to %s:%s failed to record; retrying", key[0], _mask(key[1]))
+            head = self._queues[key][0]
+            heapq.heappush(self._waiting, (self.clock() + 5, head.id, key))
+        else:
+            self._schedule_head(key)
         self._wake.set()
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait until nothing due is left (the console and tests use this between turns)."""
+        """Wait until nothing due is left (the console and tests use this between turns,
+        with the loop running)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not self._inflight:
-                next_at = await self.store.next_outbox_time()
-                if next_at is None or next_at > self.clock():
-                    return
+            await self.load()
+            if not self._inflight and not self._due_now():
+                return
+            self._wake.set()
             await asyncio.sleep(0.005)
         raise TimeoutError("outbox did not drain")
+
+    def _due_now(self) -> bool:
+        now = self.clock()
+        return bool(self._ready) or bool(self._waiting and self._waiting[0][0] <= now)
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Let in-flight sends finish (so nothing is left half-recorded), then stop."""
@@ -157,17 +236,25 @@ class Delivery:
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
 
+    async def _message_id_for(self, ref_key: str) -> tuple[str, str] | None:
+        found = self._sent_refs.get(ref_key)
+        return found if found is not None else await self.store.message_id_for(ref_key)
+
     async def _deliver(self, row: OutboxRow) -> None:
+        """Send one row and record the outcome, first in the table, then in memory."""
+        key = (row.platform, row.chat_id)
+        queue = self._queues[key]
         channel = self.channels.get(row.platform)
         if channel is None:
             await self.store.mark_dead(row, f"channel {row.platform!r} is not enabled", unreachable=False)
             log.error("outbox row %s is for %s, which is not enabled; dropped", row.id, row.platform)
+            queue.popleft()
             return
         message = row.message
         try:
             message_id: str | None
             if message.edit_of is not None:
-                target = await self.store.message_id_for(message.edit_of)
+                target = await self._message_id_for(message.edit_of)
                 if target is None:
                     raise PermanentError(f"the message to edit ({message.edit_of}) was never sent")
                 await channel.edit(message, target[0], target[1])
@@ -175,21 +262,22 @@ class Delivery:
             else:
                 reply_to = None
                 if message.reply_to is not None:
-                    found = await self.store.message_id_for(message.reply_to)
+                    found = await self._message_id_for(message.reply_to)
                     reply_to = found[1] if found else None
                 message_id = await channel.send(message, reply_to)
         except RetryLater as exc:
             # The pacer keeps the platform-wide rate, so a 429 that still arrives is most
             # likely about this chat: hold this chat, not every conversation.
-            until = self.clock() + exc.retry_after
             log.warning("%s rate limit on one chat: holding it for %.1fs", row.platform, exc.retry_after)
-            await self.store.reschedule(row.id, until, str(exc))
+            await self._reschedule(row, self.clock() + exc.retry_after, str(exc))
         except Unreachable as exc:
             log.info("recipient %s:%s unreachable: %s", row.platform, _mask(row.chat_id), exc)
             await self.store.mark_dead(row, str(exc), unreachable=True)
+            queue.clear()  # the store dropped everything else queued for them too
         except PermanentError as exc:
             log.warning("outbox row %s failed permanently: %s", row.id, exc)
             await self.store.mark_dead(row, str(exc), unreachable=False)
+            queue.popleft()
         except (TimeoutError, TransientError, DeliveryError, OSError) as exc:
             await self._retry(row, exc)
         except Exception as exc:  # an adapter bug must not kill the loop or lose the row
@@ -197,19 +285,30 @@ class Delivery:
             await self._retry(row, exc)
         else:
             await self.store.mark_sent(row.id, message_id, self.clock())
+            queue.popleft()
             self.sent += 1
+            if message.ref_key and message_id is not None:
+                self._sent_refs[message.ref_key] = (row.chat_id, message_id)
+                if len(self._sent_refs) > 10_000:
+                    self._sent_refs.popitem(last=False)
             if message.attachment and message.attachment_temporary:
                 _remove(message.attachment)
+
+    async def _reschedule(self, row: OutboxRow, next_at: float, error: str) -> None:
+        await self.store.reschedule(row.id, next_at, error)
+        queue = self._queues[(row.platform, row.chat_id)]
+        queue[0] = replace(row, attempts=row.attempts + 1, next_attempt_at=next_at)
 
     async def _retry(self, row: OutboxRow, exc: BaseException) -> None:
         now = self.clock()
         if now - row.created_at > self.give_up_after:
             await self.store.mark_dead(row, f"gave up after {row.attempts + 1} attempts: {exc}", unreachable=False)
             log.error("outbox row %s dropped after %d attempts", row.id, row.attempts + 1)
+            self._queues[(row.platform, row.chat_id)].popleft()
             return
         delay = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)
         log.warning("sending outbox row %s failed (%s); retrying in %.1fs", row.id, type(exc).__name__, delay)
-        await self.store.reschedule(row.id, now + delay, f"{type(exc).__name__}: {exc}")
+        await self._reschedule(row, now + delay, f"{type(exc).__name__}: {exc}")
 
 
 def _remove(path: str) -> None:

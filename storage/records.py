@@ -49,6 +49,7 @@ class OutboxRow:
     message: OutMessage
     attempts: int
     created_at: float
+    next_attempt_at: float = 0.0
 
     @classmethod
     def from_row(cls, row: Any) -> OutboxRow:
@@ -60,6 +61,7 @@ class OutboxRow:
             message=OutMessage.from_json(json.loads(row["payload"])),
             attempts=int(row["attempts"]),
             created_at=float(row["created_at"]),
+            next_attempt_at=float(row["next_attempt_at"]),
         )
 
 

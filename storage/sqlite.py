@@ -137,6 +137,15 @@ class Store:
         result = [OutboxRow.from_row(r) for r in rows]
         return [r for r in result if (r.platform, r.chat_id) not in busy_set][:limit]
 
+    async def pending_after(self, last_id: int, limit: int = 5000) -> list[OutboxRow]:
+        """Pending rows newer than ``last_id``, oldest first: how the delivery loop learns
+        of new messages (a range scan on the primary key, however long the queue)."""
+        async with self._lock:
+            rows = await self.conn.execute_fetchall(
+                "SELECT * FROM outbox WHERE id > ? AND status = 'pending' ORDER BY id LIMIT ?", (last_id, limit)
+            )
+        return [OutboxRow.from_row(r) for r in rows]
+
     async def next_outbox_time(self) -> float | None:
         """When the next head-of-line row (the oldest pending one of some chat) is due: rows
         queued behind a head wait for it, however old their own retry time."""
