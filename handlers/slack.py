@@ -130,6 +130,20 @@ class TtlLru(Generic[K, V]):
 # ---------------------------------------------------------------------- payloads -> Inbound
 
 
+def _map(value: Any) -> Mapping[str, Any]:
+    """Payload fields are trusted for nothing, not even their type: a malformed or forged
+    payload becomes "not ours", never an exception."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _scalar(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) and value != "" else None
+
+
+def _first(value: Any) -> Mapping[str, Any]:
+    return _map(value[0]) if isinstance(value, list) and value else {}
+
+
 def _base_inbound(event_id: str, user_id: str, chat_id: str, **kw: Any) -> Inbound:
     return Inbound(event_id=event_id, platform=PLATFORM, user_id=user_id, chat_id=chat_id, **kw)
 
@@ -142,22 +156,22 @@ def inbound_from_message(body: Mapping[str, Any], *, bot_user_id: str | None, st
     DMs with the app are customer turns; in the staff channel only thread replies count (a
     staff member answering under an alert); everything else in channels is chatter.
     """
-    event = body.get("event")
-    if not isinstance(event, Mapping) or event.get("type") != "message":
+    event = _map(body.get("event"))
+    if event.get("type") != "message":
         return None
     subtype = event.get("subtype")
-    if subtype is not None and subtype not in TEXT_SUBTYPES:
+    if subtype is not None and (not isinstance(subtype, str) or subtype not in TEXT_SUBTYPES):
         return None
-    user = event.get("user")
+    user = _scalar(event.get("user"))
     if not user or event.get("bot_id") or event.get("bot_profile") or user == bot_user_id:
         return None
-    channel = str(event.get("channel") or "")
-    envelope_id = body.get("event_id")
+    channel = _scalar(event.get("channel")) or ""
+    envelope_id = _scalar(body.get("event_id"))
     if not channel or not envelope_id:
         return None
-    text = str(event.get("text") or "")
-    ts = str(event.get("ts") or "")
-    thread_ts = event.get("thread_ts")
+    text = event.get("text") if isinstance(event.get("text"), str) else ""
+    ts = _scalar(event.get("ts")) or ""
+    thread_ts = _scalar(event.get("thread_ts"))
     reply_to = str(thread_ts) if thread_ts and thread_ts != ts else None
     event_id = f"slack:{envelope_id}"
     if event.get("channel_type") == "im":
@@ -189,18 +203,17 @@ def inbound_from_message(body: Mapping[str, Any], *, bot_user_id: str | None, st
 def inbound_from_action(body: Mapping[str, Any]) -> Inbound | None:
     """A button press on one of our messages as a turn (the value is the engine's own
     button data, so a forged or stale value is judged by the engine, not here)."""
-    container = body.get("container") or {}
-    actions = body.get("actions") or []
-    user = (body.get("user") or {}).get("id")
-    if not actions or not user or container.get("type") != "message":
+    container = _map(body.get("container"))
+    action = _first(body.get("actions"))
+    user = _scalar(_map(body.get("user")).get("id"))
+    if not action or not user or container.get("type") != "message":
         return None
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    message_ts = container.get("message_ts")
-    action = actions[0]
-    value = action.get("value")
+    channel = _scalar(container.get("channel_id")) or _scalar(_map(body.get("channel")).get("id"))
+    message_ts = _scalar(container.get("message_ts"))
+    value = _scalar(action.get("value"))
     if not channel or not message_ts or value is None:
         return None
-    action_ts = action.get("action_ts") or body.get("trigger_id") or ""
+    action_ts = _scalar(action.get("action_ts")) or _scalar(body.get("trigger_id")) or ""
     return _base_inbound(
         f"slack:action:{channel}:{message_ts}:{action_ts}:{user}",
         str(user),
@@ -238,15 +251,14 @@ def inbound_from_command(command: Mapping[str, Any], dm_channel: str) -> Inbound
 
 def inbound_from_home_action(body: Mapping[str, Any], dm_channel: str) -> Inbound | None:
     """A Home tab button as the command it stands for, answered in the DM."""
-    actions = body.get("actions") or []
-    user = (body.get("user") or {}).get("id")
-    if not actions or not user:
+    action = _first(body.get("actions"))
+    user = _scalar(_map(body.get("user")).get("id"))
+    if not action or not user:
         return None
-    action = actions[0]
     found = HOME_ACTIONS.get(str(action.get("action_id")))
     if found is None:
         return None
-    stamp = action.get("action_ts") or body.get("trigger_id") or ""
+    stamp = _scalar(action.get("action_ts")) or _scalar(body.get("trigger_id")) or ""
     return _base_inbound(f"slack:action:home:{user}:{stamp}", str(user), dm_channel, command=found[0], args=found[1])
 
 

@@ -382,7 +382,10 @@ def _command(message: Message, bot: Bot) -> tuple[str, str] | object | None:
     text = message.text
     if not text or not any(e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in message.entities):
         return None
-    head = text.split(maxsplit=1)[0]
+    words = text.split(maxsplit=1)
+    if not words:
+        return None  # a command entity over whitespace: not a command we can read
+    head = words[0]
     if "@" in head:
         addressee = head.split("@", 1)[1].lower()
         if addressee != (bot.username or "").lower():
