@@ -169,7 +169,8 @@ def inbound_from_message(body: Mapping[str, Any], *, bot_user_id: str | None, st
     envelope_id = _scalar(body.get("event_id"))
     if not channel or not envelope_id:
         return None
-    text = event.get("text") if isinstance(event.get("text"), str) else ""
+    raw_text = event.get("text")
+    text = raw_text if isinstance(raw_text, str) else ""
     ts = _scalar(event.get("ts")) or ""
     thread_ts = _scalar(event.get("thread_ts"))
     reply_to = str(thread_ts) if thread_ts and thread_ts != ts else None
