@@ -110,7 +110,11 @@ async def customer(fake: FakeTelegramAPI, user: int, score: int, comment: str) -
     """/feedback, a score, a comment: each sent once the bot's previous reply arrived."""
     for expected, text in ((1, "/feedback"), (2, str(score)), (3, comment)):
         fake.send_text(user, text, first_name=f"C{user}")
-        await fake.wait_for(lambda f, n=expected: len(f.messages(user)) >= n, timeout=120)
+
+        def replied(f: FakeTelegramAPI, n: int = expected) -> bool:
+            return len(f.messages(user)) >= n
+
+        await fake.wait_for(replied, timeout=120)
 
 
 async def trial(seed: int, customers: int = 12, recipients: int = 60, kills: int = 3) -> dict[str, Any]:
