@@ -16,7 +16,7 @@ from bot.invitations import Inviter, InviteRequest
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 50  # people per transaction: short, so live survey turns never wait long for the store
 
 
 @dataclass(frozen=True)
