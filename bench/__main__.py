@@ -45,6 +45,10 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "quick": ["bench.digest_speed", "--quick", "--json"],
         "full": ["bench.digest_speed", "--json"],
     },
+    "comparison": {
+        "quick": ["bench.ptb_conversation", "--users", "60", "--kill-users", "60"],
+        "full": ["bench.ptb_conversation", "--users", "200", "--kill-users", "200"],
+    },
     "kill": {
         "quick": ["bench.kill_trials", "--quick", "--parallel", "3"],
         "full": ["bench.kill_trials", "--trials", "50", "--parallel", "6"],
@@ -206,6 +210,25 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "SIGKILL trials: messages sent twice (customer / alert / invitation)",
                 f"{k['customer_messages_doubled']} / {k['alerts_doubled']} / {k['invitations_doubled']}",
                 "0 (see note: no idempotency key on Telegram)",
+                "",
+            )
+        )
+    comparison = (get("comparison") or {}).get("figures")
+    if comparison:
+        c, k = comparison["conversation_handler"], comparison["kill_conversation_handler"]
+        out.append(
+            (
+                "feedbackbot vs PTB ConversationHandler + PicklePersistence (turns/s)",
+                f"{comparison['feedbackbot']['turns_per_s']:.0f}",
+                f"{c['turns_per_s']:.0f} ConversationHandler",
+                f"{comparison['ratio_feedbackbot_to_conversation_handler']:.2f}",
+            )
+        )
+        out.append(
+            (
+                "Answers lost when SIGKILLed mid-load (ConversationHandler: acknowledged / kept)",
+                f"{k['acknowledged_answers']} / {k['answers_kept_after_kill']}",
+                "feedbackbot: 0 lost (SIGKILL trials)",
                 "",
             )
         )
