@@ -270,9 +270,13 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where report.md and report.json go")
     parser.add_argument("--docs", action="store_true", help="also write docs/benchmarks.md")
     parser.add_argument("--only", action="append", choices=sorted(PLANS), help="run only these")
+    parser.add_argument("--merge", action="store_true", help="keep the other results of the last report.json")
     args = parser.parse_args()
     mode = "quick" if args.quick else "full"
     report: dict[str, Any] = {}
+    previous = Path(args.out) / "report.json"
+    if args.merge and previous.exists():
+        report = json.loads(previous.read_text(encoding="utf-8"))
     timeout = 300 if args.quick else 900
     background: dict[str, tuple[subprocess.Popen[str], list[str], float]] = {}
     for name, plans in PLANS.items():
