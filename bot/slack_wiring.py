@@ -210,7 +210,9 @@ class SlackComponent:
 
         async def prepare() -> Inbound | None:
             dm = await self._dm_or_none(user)
-            return inbound_from_command(command, dm) if dm is not None else None
+            if dm is None:
+                return None
+            return inbound_from_command(command, dm, self.settings.staff_channel)
 
         self._spawn(_order_key(user, ""), prepare)
 

@@ -43,7 +43,7 @@ HOME_ACTION_PATTERN = r"^home_(feedback|stop|start)$"
 # `/feedback <word>`: these words are sub-commands, anything else is a survey id. Slack
 # reserves every message starting with "/" for slash commands, so /stop, /skip... typed in
 # the DM never reach us; one registered command with sub-commands replaces them.
-FEEDBACK_SUBCOMMANDS = frozenset({"stop", "start", "help", "cancel", "skip", "mydata", "forget"})
+FEEDBACK_SUBCOMMANDS = frozenset({"stop", "start", "help", "cancel", "skip", "mydata", "forget", "digest"})
 
 # Message subtypes that still carry a person's own words; every other subtype is an edit,
 # a deletion, a join, a bot post or some other system message that must not become a turn.
@@ -237,16 +237,21 @@ def parse_feedback_command(text: str) -> tuple[str, str]:
     return "feedback", " ".join(words)
 
 
-def inbound_from_command(command: Mapping[str, Any], dm_channel: str) -> Inbound:
+def inbound_from_command(command: Mapping[str, Any], dm_channel: str, staff_channel: str = "") -> Inbound:
     """A slash command as a turn in the person's DM with the app, wherever it was typed:
-    surveys are private, and the answer buttons must land where only they can press them."""
+    surveys are private, and the answer buttons must land where only they can press them.
+    The one exception is ``/feedback digest`` typed in the staff channel: staff asked for
+    the numbers there, so they are posted there (the service checks the person is staff)."""
     name, args = parse_feedback_command(str(command.get("text") or ""))
+    channel = _scalar(command.get("channel_id")) or ""
+    in_staff_channel = name == "digest" and bool(staff_channel) and channel == staff_channel
     return _base_inbound(
         f"slack:cmd:{command.get('trigger_id')}",
         str(command.get("user_id")),
-        dm_channel,
+        channel if in_staff_channel else dm_channel,
         command=name,
         args=args,
+        is_private=not in_staff_channel,
     )
 
 

@@ -557,3 +557,21 @@ async def test_stop_mydata_and_forget_in_slack(bot: SlackBot) -> None:
     await bot.runtime.store.compact()
     raw = b"".join(p.read_bytes() for p in Path(bot.runtime.store.path).parent.glob("*.db*"))
     assert b"Wombat-unique" not in raw and b"Bo Berg" not in raw
+
+
+async def test_digest_on_demand_in_the_staff_channel(bot: SlackBot) -> None:
+    """`/feedback digest` typed in the staff channel posts the digest there, for staff only."""
+    fake = bot.fake
+    fake.add_user("USTAFF", name="sam", real_name="Sam Staff")
+    fake.add_user("UOUT", name="eve", real_name="Eve Outsider")
+    resp = await bot.http.command("USTAFF", "/feedback", "digest", channel_id=STAFF_CHANNEL)
+    assert resp.status == 200
+    await fake.wait_for(lambda f: len(f.messages(STAFF_CHANNEL)) >= 1, timeout=WAIT)
+    await bot.settle()
+    assert "nps" in str(fake.messages(STAFF_CHANNEL)[0]).lower()
+    before = len(fake.messages(STAFF_CHANNEL))
+    resp = await bot.http.command("UOUT", "/feedback", "digest", channel_id=STAFF_CHANNEL)
+    assert resp.status == 200
+    await fake.wait_for(lambda f: any("only support staff" in m["text"] for m in f.messages(STAFF_CHANNEL)),
+                        timeout=WAIT)
+    assert len(fake.messages(STAFF_CHANNEL)) == before + 1  # the refusal, no digest
