@@ -251,13 +251,38 @@ def _language(key: str, value: Any) -> str:
     return str(value)
 
 
-def _destination(key: str, value: Any) -> str:
-    STR(key, value)
-    try:
-        Destination.parse(value)
-    except ValueError as exc:
-        raise ConfigError(key, str(exc)) from None
-    return str(value)
+def _parsed_by(parse: Callable[[str], object]) -> Check:
+    """A string that ``parse`` accepts; its ValueError message becomes the config error."""
+
+    def check(key: str, value: Any) -> str:
+        STR(key, value)
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ConfigError(key, str(exc)) from None
+        return " ".join(str(value).split())
+
+    return check
+
+
+_destination = _parsed_by(Destination.parse)
+
+
+def _crontab(expr: str) -> object:
+    """Five crontab fields with day names (see bot.scheduler.crontab_trigger for why)."""
+    from bot.scheduler import crontab_trigger
+
+    return crontab_trigger(expr, "UTC")
+
+
+def _period(spec: str) -> object:
+    from surveys.digest import PeriodSpec
+
+    return PeriodSpec.parse(spec)
+
+
+_cron = _parsed_by(_crontab)
+_digest_period = _parsed_by(_period)
 
 
 def _section(data: Any, name: str, spec: Mapping[str, Check]) -> dict[str, Any]:
@@ -337,7 +362,7 @@ CAMPAIGN_SPEC: dict[str, Check] = {
     "id": STR,
     "survey": STR,
     "audience": _audience,
-    "cron": lambda key, value: _cron(key, value),  # defined with the digest checks below
+    "cron": _cron,
     "timezone": _timezone,
 }
 GLOBAL_ESCALATION_SPEC: dict[str, Check] = {
@@ -416,29 +441,6 @@ def _survey(index: int, data: Any) -> SurveyDefinition:
         ),
         alert_destinations=tuple(esc.get("destinations", ())),
     )
-
-
-def _cron(key: str, value: Any) -> str:
-    """Five crontab fields with day names (see bot.scheduler.crontab_trigger for why)."""
-    STR(key, value)
-    from bot.scheduler import crontab_trigger
-
-    try:
-        crontab_trigger(value, "UTC")
-    except ValueError as exc:
-        raise ConfigError(key, str(exc)) from None
-    return " ".join(value.split())
-
-
-def _digest_period(key: str, value: Any) -> str:
-    STR(key, value)
-    from surveys.digest import PeriodSpec
-
-    try:
-        PeriodSpec.parse(value)
-    except ValueError as exc:
-        raise ConfigError(key, str(exc)) from None
-    return str(value)
 
 
 DIGEST_SPEC: dict[str, Check] = {

@@ -205,34 +205,27 @@ class Scheduler:
                 max_instances=1,
                 misfire_grace_time=max(60, int(cfg.grace_hours * 3600)),
             )
-        every = IntervalTrigger(seconds=self.maintenance_seconds, timezone=UTC)
-        for job, name in ((self.expire_job, "expire"), (self.remind_job, "remind")):
+
+        def repeat(job: Any, trigger: Any, name: str, grace: int, **kw: Any) -> None:
+            """Periodic jobs coalesce and never overlap: a slow run is not followed by a burst."""
             scheduler.add_job(
-                job,
-                every,
-                id=name,
-                name=name,
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=int(self.maintenance_seconds),
+                job, trigger, id=name, name=name, coalesce=True, max_instances=1, misfire_grace_time=grace, **kw
             )
-        scheduler.add_job(
+
+        every = IntervalTrigger(seconds=self.maintenance_seconds, timezone=UTC)
+        repeat(self.expire_job, every, "expire", int(self.maintenance_seconds))
+        repeat(self.remind_job, every, "remind", int(self.maintenance_seconds))
+        repeat(
             self.invitations_job,
             IntervalTrigger(seconds=INVITATION_SECONDS, timezone=UTC),
-            id="invitations",
-            name="invitations",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=INVITATION_SECONDS,
+            "invitations",
+            INVITATION_SECONDS,
         )
-        scheduler.add_job(
+        repeat(
             self.retention_job,
             IntervalTrigger(hours=24, timezone=UTC),
-            id="retention",
-            name="retention",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=3600,
+            "retention",
+            3600,
             next_run_time=datetime.now(UTC),
         )
         for campaign in self.runtime.config.campaigns:
