@@ -200,7 +200,7 @@ class Delivery:
 
     def _is_head(self, key: Key, row_id: int) -> bool:
         queue = self._queues.get(key)
-        return bool(queue) and queue[0].id == row_id  # type: ignore[index]
+        return queue is not None and len(queue) > 0 and queue[0].id == row_id
 
     def _done(self, key: Key, task: asyncio.Task[None]) -> None:
         self._inflight.pop(key, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from storage.records import Escalation
 from storage.sqlite import Tx
@@ -88,19 +89,19 @@ class EscalationDesk:
             messages.append(message)
         await tx.enqueue(messages, now)
 
-    def _view(self, f: dict[str, object]) -> alerts.AlertView:
+    def _view(self, f: dict[str, Any]) -> alerts.AlertView:
         def opt_float(key: str) -> float | None:
             value = f.get(key)
-            return None if value is None else float(value)  # type: ignore[arg-type]
+            return None if value is None else float(value)
 
-        history = list(f.get("history") or [])  # type: ignore[call-overload]
+        history = list(f.get("history") or [])
         return alerts.AlertView(
-            escalation_id=int(f["id"]),  # type: ignore[call-overload]
+            escalation_id=int(f["id"]),
             survey_id=str(f["survey_id"]),
             kind=str(f["kind"]),
-            score=f["score"],  # type: ignore[arg-type]
-            category=f["category"],  # type: ignore[arg-type]
-            comment=f["comment"],  # type: ignore[arg-type]
+            score=f["score"],
+            category=f["category"],
+            comment=f["comment"],
             comment_status=str(f["comment_status"]),
             sentiment=opt_float("sentiment"),
             sentiment_label=str(f["sentiment_label"]),
@@ -112,7 +113,7 @@ class EscalationDesk:
             history=tuple(history),
             history_count=len(history),
             context=json.loads(str(f.get("context") or "{}")),
-            opened_at=float(f["opened_at"]),  # type: ignore[arg-type]
+            opened_at=float(f["opened_at"]),
             state=str(f["state"]),
             claimed_by=str(f.get("claimed_by_name") or ""),
             resolved_by=str(f.get("resolved_by_name") or ""),
