@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAINTENANCE_SECONDS = 60
 INVITATION_SECONDS = 10
+EVENT_ID_DAYS = 7
 DIGEST_RETRY_SECONDS = 300
 CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 _MAX_FIRES_SCANNED = 20_000
@@ -158,12 +159,15 @@ class Scheduler:
         reminded = await inviter.remind_due()
         return sent + reminded
 
-    async def retention_job(self) -> dict[str, int] | None:
+    async def retention_job(self) -> dict[str, int]:
+        """Daily: forget handled event ids past every platform's redelivery window (Telegram
+        keeps updates 24 h, Slack retries within the hour), then apply ``retention_days``."""
+        now = self.runtime.service.clock()
+        counts = {"event_ids": await self.runtime.store.prune_events(now - EVENT_ID_DAYS * 86400)}
         days = self.runtime.config.privacy.retention_days
-        if not days:
-            return None
-        counts = await self.runtime.store.apply_retention(self.runtime.service.clock() - days * 86400)
-        log.info("retention (%g days): %s", days, counts)
+        if days:
+            counts.update(await self.runtime.store.apply_retention(now - days * 86400))
+        log.info("daily clean-up (retention %g days): %s", days, counts)
         return counts
 
     async def campaign_job(self, campaign_id: str, run_key: str | None = None) -> dict[str, int]:

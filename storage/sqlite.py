@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -117,26 +117,6 @@ class Store:
 
     # -- reads and small writes that are their own transaction ------------------------
 
-    async def due_outbox(self, now: float, limit: int, busy: Iterable[tuple[str, str]] = ()) -> list[OutboxRow]:
-        """The oldest pending row of each destination, if due: one at a time per chat keeps
-        each conversation in order, while different chats go out in parallel. Interactive
-        rows first, so a campaign backlog never delays a reply."""
-        busy_set = set(busy)
-        async with self._lock:
-            rows = await self.conn.execute_fetchall(
-                """
-                SELECT o.* FROM outbox o
-                JOIN (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' GROUP BY platform, chat_id) h
-                  ON h.id = o.id
-                WHERE o.next_attempt_at <= ?
-                ORDER BY o.lane = 'bulk', o.id
-                LIMIT ?
-                """,
-                (now, limit + len(busy_set)),
-            )
-        result = [OutboxRow.from_row(r) for r in rows]
-        return [r for r in result if (r.platform, r.chat_id) not in busy_set][:limit]
-
     async def pending_after(self, last_id: int, limit: int = 5000) -> list[OutboxRow]:
         """Pending rows newer than ``last_id``, oldest first: how the delivery loop learns
         of new messages (a range scan on the primary key, however long the queue)."""
@@ -145,23 +125,6 @@ class Store:
                 "SELECT * FROM outbox WHERE id > ? AND status = 'pending' ORDER BY id LIMIT ?", (last_id, limit)
             )
         return [OutboxRow.from_row(r) for r in rows]
-
-    async def next_outbox_time(self) -> float | None:
-        """When the next head-of-line row (the oldest pending one of some chat) is due: rows
-        queued behind a head wait for it, however old their own retry time."""
-        async with self._lock:
-            rows = list(
-                await self.conn.execute_fetchall(
-                    "SELECT MIN(o.next_attempt_at) FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox "
-                    "WHERE status = 'pending' GROUP BY platform, chat_id) h ON h.id = o.id"
-                )
-            )
-        return None if not rows or rows[0][0] is None else float(rows[0][0])
-
-    async def pending_outbox(self) -> int:
-        async with self._lock, self.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
 
     async def mark_sent(self, row_id: int, message_id: str | None, now: float) -> None:
         """One statement, so SQLite's autocommit makes it atomic without BEGIN/COMMIT hops."""
