@@ -104,7 +104,6 @@ class Delivery:
         self._paced_until = 0.0
         self._sent_refs: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._stopping = False
-        self.sent = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -288,7 +287,6 @@ class Delivery:
         else:
             await self.store.mark_sent(row.id, message_id, self.clock())
             queue.popleft()
-            self.sent += 1
             if message.ref_key and message_id is not None:
                 self._sent_refs[message.ref_key] = (row.chat_id, message_id)
                 if len(self._sent_refs) > 10_000:

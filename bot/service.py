@@ -51,7 +51,6 @@ class Service:
     new_nonce: Callable[[], str] = field(default=lambda: secrets.token_hex(6))
     on_commit: Callable[[], None] = field(default=lambda: None)
     _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
-    turns: int = 0
     # Set by the runtime: answers ``/digest [survey]`` from a staff chat.
     digests: DigestService | None = None
 
@@ -82,7 +81,6 @@ class Service:
                     result = HandleResult(extra=result.extra)
         if "mydata" in result.extra or "forget" in result.extra:
             await self._privacy_after_commit(inbound, result)
-        self.turns += 1
         self.on_commit()
         return result
 
