@@ -14,7 +14,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.escalations import EscalationDesk
 from bot.privacy import PrivacyDesk
@@ -162,13 +162,9 @@ class Service:
                 if found is not None:
                     button_session, owner = found
                     owned = owner == respondent.id
-        ctx = engine.StepContext(
-            now=now,
-            surveys=self.settings.surveys,
-            default_survey=self.settings.default_survey,
+        ctx = self._context(
+            now,
             language=language,
-            new_nonce=self.new_nonce(),
-            sentiment=self.sentiment,
             name=inbound.display_name,
             opted_out=respondent.opted_out,
             button_session=button_session,
@@ -237,12 +233,15 @@ class Service:
             self.on_commit()
         return count
 
-    def _context(self, now: float) -> engine.StepContext:
+    def _context(self, now: float, **facts: Any) -> engine.StepContext:
+        """The engine's view of the world: configuration, clock, a fresh nonce, and what is
+        known about the person (language defaults to the configured one)."""
+        facts.setdefault("language", self.settings.default_language)
         return engine.StepContext(
             now=now,
             surveys=self.settings.surveys,
             default_survey=self.settings.default_survey,
-            language=self.settings.default_language,
             new_nonce=self.new_nonce(),
             sentiment=self.sentiment,
+            **facts,
         )
