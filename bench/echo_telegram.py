@@ -28,6 +28,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from handlers.telegram_request import AiohttpRequest
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 FIRST_USER = 100_000
@@ -57,13 +58,19 @@ async def measure_echo(
     n_users: int | None = None,
     warmup: int = 20,
     poll_timeout: float = 1.0,
+    transport: str = "httpx",
 ) -> dict[str, Any]:
     """Queue ``n_updates`` text messages (from ``n_users`` distinct users, default one user per update) for an
     Application whose single MessageHandler echoes with ``reply_text``; time until the fake recorded every
-    reply. ``concurrency``: False (one update at a time), True (PTB's default of 256) or a bound."""
+    reply. ``concurrency``: False (one update at a time), True (PTB's default of 256) or a bound.
+    ``transport``: "httpx" (PTB's default) or "aiohttp" (the transport feedbackbot uses, with the
+    same pool sizes), so the floor can be read both for stock PTB and for the same network layer."""
     users = n_users or n_updates
     async with FakeTelegramAPI() as fake:
         builder = ApplicationBuilder().token(fake.token).base_url(fake.base_url).job_queue(None)
+        if transport == "aiohttp":
+            pool = 256 if concurrency is True else max(int(concurrency), 1) + 4
+            builder = builder.request(AiohttpRequest(pool)).get_updates_request(AiohttpRequest(2))
         app = builder.concurrent_updates(concurrency).build()
 
         async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -135,13 +142,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=_concurrency_arg, default=False,
                         help="concurrent_updates: false (default, one at a time), true (256) or a number")
     parser.add_argument("--users", type=int, default=None, help="distinct users (default: one per update)")
+    parser.add_argument("--transport", choices=("httpx", "aiohttp"), default="httpx",
+                        help="PTB's network layer: its default httpx, or feedbackbot's aiohttp one")
     parser.add_argument("--repeat", type=int, default=1, help="runs; the median updates/s is reported too")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
     runs = []
     for run in range(args.repeat):
-        result = asyncio.run(measure_echo(args.updates, args.latency, args.concurrency, n_users=args.users))
+        result = asyncio.run(measure_echo(
+            args.updates, args.latency, args.concurrency, n_users=args.users, transport=args.transport
+        ))
         runs.append(result)
         print(
             f"run {run + 1}: {result['updates']} updates in {result['elapsed_s']:.3f}s = "

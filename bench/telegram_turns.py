@@ -105,7 +105,7 @@ async def measure_turns(
         "turns_per_s": turns / elapsed,
         "cpu_ms_per_turn": cpu * 1000 / turns,
         "cpu_share": cpu / elapsed,
-        "delivery_concurrency": delivery_concurrency or 16,
+        "delivery_concurrency": delivery_concurrency or 64,
         "pacing": pacing,
         "all_recorded": len(measured) == users and all(r["comment_status"] == "given" for r in measured),
         "all_answered": complete and staff_messages == 0,
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
         "--delivery-concurrency",
         type=int,
         default=None,
-        help="experiment: override the delivery loop's concurrency (default: the runtime's, 16)",
+        help="experiment: override the delivery loop's concurrency (default: the runtime's, 64)",
     )
     parser.add_argument(
         "--pacing",

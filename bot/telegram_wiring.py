@@ -33,7 +33,6 @@ from typing import Any
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CallbackContext, ExtBot, TypeHandler
-from telegram.request import HTTPXRequest
 
 from bot.runtime import Runtime
 from handlers.telegram import (
@@ -44,6 +43,7 @@ from handlers.telegram import (
     register_commands,
     update_chat_key,
 )
+from handlers.telegram_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
 PLATFORM_KEY = "telegram"
@@ -241,22 +241,20 @@ class TelegramComponent:
         self.flush_timeout = flush_timeout
         self.webhook = cfg.mode == "webhook"
         # API calls come from the delivery loop (bounded by its concurrency) and from the handlers
-        # (callback answers, staff lookups). The pool has room for both and little more: httpcore
-        # does work proportional to open connections times waiting requests on every request (on
-        # loopback a pool of 34 measured about 15% slower than one of 16). An adaptive limit in
-        # front of the pool (TCP Vegas style) was tried and dropped: no clear gain without latency,
-        # and it collapsed when the round-trip time rose after a quiet start.
+        # (callback answers, staff lookups): the pool has room for both. Sent over aiohttp, not
+        # PTB's default httpx, whose pool bookkeeping cost a third of the CPU of a turn (see
+        # handlers/telegram_request.py).
         pool = connection_pool_size or max(cfg.concurrency, _delivery_concurrency(runtime)) + 4
-        request = HTTPXRequest(
-            connection_pool_size=pool,
+        request = AiohttpRequest(
+            pool,
             connect_timeout=10.0,
             read_timeout=15.0,
             write_timeout=15.0,
             pool_timeout=15.0,
             media_write_timeout=60.0,
         )
-        polling_request = HTTPXRequest(
-            connection_pool_size=2, connect_timeout=10.0, read_timeout=10.0, write_timeout=10.0, pool_timeout=10.0
+        polling_request = AiohttpRequest(
+            2, connect_timeout=10.0, read_timeout=10.0, write_timeout=10.0, pool_timeout=10.0
         )
         self._requests = (request, polling_request)
         self.bot = SafeExtBot(
