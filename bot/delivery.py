@@ -35,6 +35,7 @@ Key = tuple[str, str]  # (platform, chat id): one queue per destination
 # which a 429 for that channel enforces: a global bucket there capped survey turns at
 # 14/s in the benchmark, so Slack is not paced here.
 RATES: dict[str, tuple[float, float]] = {"telegram": (28.6, 28.6)}
+RELOOK = 1.0  # seconds between reads of the table for rows committed by other processes
 BURST = 1.4  # tokens a bucket holds: rate + BURST stays within the platform's per-second count
 
 
@@ -102,17 +103,27 @@ class Delivery:
         self._waiting: list[tuple[float, int, Key]] = []  # (due time, row id, chat): heads due later
         self._last_id = 0
         self._load_lock = asyncio.Lock()
+        self._committed = True  # rows may have been committed since the last look
+        self._looked_at = 0.0
         self._paced_until = 0.0
         self._sent_refs: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._stopping = False
 
     def wake(self) -> None:
+        """Rows were committed in this process: look for them now."""
+        self._committed = True
         self._wake.set()
 
     async def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            await self.load()
+            # The table is read only when this process committed rows, or once a second for
+            # rows written elsewhere (``feedbackbot send``): a finished send also wakes the
+            # loop, and reading then as well cost three queries per survey turn.
+            if self._committed or time.monotonic() - self._looked_at >= RELOOK:
+                self._committed = False
+                self._looked_at = time.monotonic()
+                await self.load()
             if await self.tick():
                 continue
             try:

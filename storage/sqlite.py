@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 
 DURABILITY = {"full": "FULL", "normal": "NORMAL"}
 INBOX_KEEP = 600.0  # seconds a received update is kept for a replay after a crash
+MARK_BATCH = 300  # sends recorded by one statement at most (three parameters each)
+
+
+@dataclass
+class _Marks:
+    """Sends that finished while the database was busy, recorded together."""
+
+    rows: list[tuple[int, str | None, float]]
+    done: asyncio.Future[None]
 
 
 class StorageVersionError(RuntimeError):
@@ -51,6 +60,8 @@ class Store:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._marks: _Marks | None = None
+        self._mark_tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, path: str | Path, durability: str = "full") -> Store:
@@ -77,6 +88,8 @@ class Store:
         return store
 
     async def close(self) -> None:
+        if self._mark_tasks:
+            await asyncio.wait(list(self._mark_tasks))
         await self.conn.close()
 
     async def _migrate(self) -> None:
@@ -127,13 +140,36 @@ class Store:
         return [OutboxRow.from_row(r) for r in rows]
 
     async def mark_sent(self, row_id: int, message_id: str | None, now: float) -> None:
-        """One statement, so SQLite's autocommit makes it atomic without BEGIN/COMMIT hops."""
-        async with self._lock:
-            await self.conn.execute(
-                "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, "
-                "error = NULL WHERE id = ?",
-                (message_id, now, row_id),
-            )
+        """Record a send. Sends that finish while another write holds the database join
+        one batch, written by one statement (so one autocommit, atomic without BEGIN/COMMIT
+        hops) as soon as the lock is free: under load a send used to queue behind the lock
+        for its own commit. The write runs in a task of its own, so a caller cancelled at
+        shutdown never leaves the others' sends unrecorded."""
+        batch = self._marks
+        if batch is None or len(batch.rows) >= MARK_BATCH:
+            batch = self._marks = _Marks([], asyncio.get_running_loop().create_future())
+            task = asyncio.create_task(self._write_marks(batch))
+            self._mark_tasks.add(task)
+            task.add_done_callback(self._mark_tasks.discard)
+        batch.rows.append((row_id, message_id, now))
+        await asyncio.shield(batch.done)
+
+    async def _write_marks(self, batch: _Marks) -> None:
+        try:
+            async with self._lock:
+                if self._marks is batch:
+                    self._marks = None  # sends finishing from now on start the next batch
+                await self.conn.execute(*_mark_sent_sql(batch.rows))
+        except asyncio.CancelledError:
+            batch.done.cancel()
+            raise
+        except BaseException as exc:
+            if self._marks is batch:
+                self._marks = None
+            batch.done.set_exception(exc)
+            batch.done.exception()  # every waiter re-raises it; none may be left to read it
+        else:
+            batch.done.set_result(None)
 
     async def reschedule(self, row_id: int, next_at: float, error: str) -> None:
         async with self._lock:
@@ -769,12 +805,23 @@ class Tx:
             "UPDATE respondents SET opted_out = ?, updated_at = ? WHERE id = ?", (int(opted_out), now, respondent_id)
         )
 
-    async def mark_sent(self, row_id: int, message_id: str | None, now: float) -> None:
-        await self.conn.execute(
-            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, error = NULL "
-            "WHERE id = ?",
-            (message_id, now, row_id),
-        )
+
+def _mark_sent_sql(rows: Sequence[tuple[int, str | None, float]]) -> tuple[str, list[Any]]:
+    """One UPDATE for any number of sends. A CTE rather than UPDATE ... FROM, which needs
+    SQLite 3.33 (older distributions still ship 3.31)."""
+    done = "status = 'sent', attempts = attempts + 1, error = NULL"
+    if len(rows) == 1:
+        row_id, message_id, sent_at = rows[0]
+        return f"UPDATE outbox SET {done}, message_id = ?, sent_at = ? WHERE id = ?", [message_id, sent_at, row_id]
+    values = ", ".join("(?, ?, ?)" for _ in rows)
+    sql = (
+        f"WITH m(id, message_id, sent_at) AS (VALUES {values}) "
+        f"UPDATE outbox SET {done}, "
+        "message_id = (SELECT m.message_id FROM m WHERE m.id = outbox.id), "
+        "sent_at = (SELECT m.sent_at FROM m WHERE m.id = outbox.id) "
+        "WHERE id IN (SELECT id FROM m)"
+    )
+    return sql, [value for row in rows for value in row]
 
 
 def _session(row: aiosqlite.Row) -> Session:

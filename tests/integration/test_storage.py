@@ -116,3 +116,46 @@ async def test_daily_clean_up_forgets_old_event_ids_only(runtime: Runtime, clock
     assert counts["event_ids"] == 1
     assert (await service.handle(message("recent", command="help"))).duplicate  # still deduplicated
     assert await count(runtime.store, "processed_events") == 1
+
+
+async def _pending_rows(store: Store, n: int) -> list[int]:
+    from surveys.model import Destination, OutMessage
+
+    async with store.transaction() as tx:
+        await tx.enqueue([OutMessage(Destination("console", f"c{i}"), f"m{i}") for i in range(n)], 1.0)
+    return [row.id for row in await store.pending_after(0)]
+
+
+async def test_sends_finishing_together_are_recorded_by_one_statement(tmp_path: Path) -> None:
+    import asyncio
+
+    store = await Store.open(tmp_path / "marks.db")
+    ids = await _pending_rows(store, 5)
+    statements: list[str] = []
+    await store.conn.set_trace_callback(statements.append)
+    async with store.transaction():  # the database is busy while the sends finish
+        marking = [asyncio.create_task(store.mark_sent(i, f"msg{i}", 100.0 + i)) for i in ids]
+        await asyncio.sleep(0.01)
+        assert not any(task.done() for task in marking)  # nothing is confirmed before it is written
+    await asyncio.gather(*marking)
+    await store.conn.set_trace_callback(None)
+    assert sum("UPDATE outbox" in s for s in statements) == 1
+    async with store.conn.execute("SELECT id, status, message_id, sent_at, attempts FROM outbox ORDER BY id") as cur:
+        rows = [tuple(r) for r in await cur.fetchall()]
+    assert rows == [(i, "sent", f"msg{i}", 100.0 + i, 1) for i in ids]
+    assert await store.pending_after(0) == []
+    await store.close()
+
+
+async def test_a_failed_batch_of_sends_fails_every_waiter(tmp_path: Path) -> None:
+    import asyncio
+
+    store = await Store.open(tmp_path / "marks.db")
+    ids = await _pending_rows(store, 2)
+    await store.conn.execute("CREATE TRIGGER refuse BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'disk'); END")
+    results = await asyncio.gather(*(store.mark_sent(i, "x", 1.0) for i in ids), return_exceptions=True)
+    assert all(isinstance(r, sqlite3.DatabaseError) for r in results)
+    await store.conn.execute("DROP TRIGGER refuse")
+    await store.mark_sent(ids[0], "x", 2.0)  # the next batch starts afresh
+    assert [row.id for row in await store.pending_after(0)] == ids[1:]
+    await store.close()
