@@ -221,7 +221,7 @@ class DigestService:
             destinations = [Destination.parse(d) for d in cfg.destinations]
             messages = digest_messages(digest, destinations, chart_files, ref_prefix=f"digest:{cfg.id}:{stem}")
             async with self.store.transaction() as tx:
-                recorded = await Reports(tx.conn).record_run(
+                recorded = await Reports(await tx.connection()).record_run(
                     digest_id, period.key, period.end.isoformat(), "posted", self.clock()
                 )
                 if not recorded:
@@ -265,7 +265,7 @@ class DigestService:
         except ValueError as exc:
             return HandleResult(toast=f"Usage: /digest [survey]. {str(exc).capitalize()}.")
         period = self.default_period(now)
-        digest = await self.gather(surveys, period, title="on demand", reports=Reports(tx.conn))
+        digest = await self.gather(surveys, period, title="on demand", reports=Reports(await tx.connection()))
         here = Destination(inbound.platform, inbound.chat_id)
         await tx.enqueue(digest_messages(digest, [here], {}), now)
         task = asyncio.create_task(self._charts_after(digest, here, inbound.event_id), name="digest-charts")
@@ -286,7 +286,7 @@ class DigestService:
             ]
             async with self.store.transaction() as tx:
                 # Waits for the request's own transaction; if that rolled back, post nothing.
-                if not await Reports(tx.conn).event_processed(event_id):
+                if not await Reports(await tx.connection()).event_processed(event_id):
                     return
                 await tx.enqueue(messages, self.clock())
             self.on_commit()

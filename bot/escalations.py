@@ -236,7 +236,7 @@ class EscalationDesk:
         return HandleResult()
 
     async def _note_first_reply(self, tx: Tx, escalation_id: int, now: float) -> None:
-        await tx.conn.execute(
+        await (await tx.connection()).execute(
             "UPDATE escalations SET first_reply_at = COALESCE(first_reply_at, ?) WHERE id = ?", (now, escalation_id)
         )
 

@@ -274,7 +274,7 @@ async def import_csv(
         fresh.append(row)
     prepared = await asyncio.to_thread(_scored, fresh, sentiment, path.name)
     async with store.transaction() as tx:
-        report.imported = await insert_imported(tx.conn, prepared, now)
+        report.imported = await insert_imported(await tx.connection(), prepared, now)
     report.skipped = report.rows - report.imported
     for item in prepared:
         report.by_survey[item.survey_id] = report.by_survey.get(item.survey_id, 0) + 1

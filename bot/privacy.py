@@ -66,7 +66,7 @@ class PrivacyDesk:
             return
         messages = []
         for eid in alert_ids:
-            async with tx.conn.execute("SELECT survey_id FROM escalations WHERE id = ?", (eid,)) as cur:
+            async with (await tx.connection()).execute("SELECT survey_id FROM escalations WHERE id = ?", (eid,)) as cur:
                 row = await cur.fetchone()
             if row is None:
                 continue

@@ -6,7 +6,7 @@ Every query reads one survey's rows inside a time window ``[start, end)`` throug
 never the size of the history.
 
 ``Reports`` wraps a connection: use :func:`reading` for a read-only view under the store's lock,
-or ``Reports(tx.conn)`` inside a transaction that is already open (the ``/digest`` command runs
+or ``Reports(await tx.connection())`` inside a transaction that is already open (the ``/digest`` command runs
 inside the event's transaction, which holds the lock).
 """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -112,14 +113,17 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
+        """One transaction under the store's lock. BEGIN travels with the first statement
+        and COMMIT with the last writes (see :class:`Tx`): a survey turn takes five hops to
+        SQLite's thread instead of eight."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            tx = Tx(self.conn, begin=True)
             try:
-                yield Tx(self.conn)
+                yield tx
+                await tx.commit()
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await tx.rollback()
                 raise
-            await self.conn.execute("COMMIT")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -180,17 +184,17 @@ class Store:
 
     async def mark_dead(self, row: OutboxRow, error: str, unreachable: bool) -> None:
         async with self.transaction() as tx:
-            await tx.conn.execute(
+            tx._hold(
                 "UPDATE outbox SET status = 'dead', error = ?, attempts = attempts + 1 WHERE id = ?",
                 (error[:500], row.id),
             )
             if unreachable:
-                await tx.conn.execute(
+                tx._hold(
                     "UPDATE respondents SET unreachable = 1 WHERE platform = ? AND chat_id = ?",
                     (row.platform, row.chat_id),
                 )
                 # Nothing else queued for a person who blocked us can ever arrive.
-                await tx.conn.execute(
+                tx._hold(
                     "UPDATE outbox SET status = 'dead', error = 'recipient unreachable' "
                     "WHERE status = 'pending' AND platform = ? AND chat_id = ?",
                     (row.platform, row.chat_id),
@@ -278,7 +282,7 @@ class Store:
         no link to anyone, so past aggregates still add up. Returns the ids of the alerts
         whose posted copies should be redacted on the staff platforms."""
         async with self.transaction() as tx:
-            conn = tx.conn
+            conn = await tx.connection()
             async with conn.execute("SELECT * FROM respondents WHERE id = ?", (respondent_id,)) as cur:
                 person = await cur.fetchone()
             if person is None:
@@ -353,9 +357,7 @@ class Store:
                 ),
             }
             for name, sql in steps.items():
-                cur = await tx.conn.execute(sql, (older_than,))
-                counts[name] = cur.rowcount
-                await cur.close()
+                counts[name] = (await tx._exec(sql, (older_than,))).rowcount
         return counts
 
     # -- inbox (updates fetched but maybe not yet handled) --------------------------------
@@ -398,15 +400,84 @@ class Store:
 
 
 @dataclass
-class Tx:
-    """Operations inside one transaction. Each method is one round trip to SQLite's
-    thread: keeping them few per event is what keeps a turn fast."""
+class _Result:
+    rows: list[aiosqlite.Row]
+    rowcount: int
+    lastrowid: int | None
 
-    conn: aiosqlite.Connection
+
+_Statement = tuple[str, Any, bool]  # (sql, parameters, executemany?)
+
+
+def _run_statements(conn: sqlite3.Connection, statements: Sequence[_Statement]) -> _Result:
+    """Runs in SQLite's thread: every statement in order, the last one's outcome returned."""
+    cur: sqlite3.Cursor | None = None
+    for sql, params, many in statements:
+        cur = conn.executemany(sql, params) if many else conn.execute(sql, params)
+    assert cur is not None
+    try:
+        return _Result(cur.fetchall(), cur.rowcount, cur.lastrowid)
+    finally:
+        cur.close()
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+class Tx:
+    """Operations inside one transaction.
+
+    Every hop to SQLite's thread costs about as much as the statement it carries, so
+    statements whose outcome nobody reads (BEGIN, session updates, outbox rows) are *held*
+    and travel with the next statement, in order, in one hop; COMMIT takes whatever is
+    still held. An error in a held statement surfaces at that next hop and rolls the whole
+    transaction back, as before. Code outside this class that wants the raw connection
+    (reports, imports) calls :meth:`flush` first; ``conn`` refuses while anything is held,
+    so nothing can ever run out of order or outside the transaction.
+
+    The one hop runs through aiosqlite's ``_execute`` (its own internal way to run a
+    function in its thread); aiosqlite has no public call for several statements with
+    parameters in one go. Every test that touches the store exercises it.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, *, begin: bool = False) -> None:
+        self._raw = conn
+        self._held: list[_Statement] = [("BEGIN IMMEDIATE", (), False)] if begin else []
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._held:
+            raise RuntimeError("statements are held: use `await tx.connection()` instead of tx.conn")
+        return self._raw
+
+    async def connection(self) -> aiosqlite.Connection:
+        """The raw connection, for statements written elsewhere, once everything held ran."""
+        await self.flush()
+        return self._raw
+
+    def _hold(self, sql: str, params: Any = (), *, many: bool = False) -> None:
+        self._held.append((sql, params, many))
+
+    async def _exec(self, sql: str, params: Any = (), *, many: bool = False) -> _Result:
+        statements, self._held = [*self._held, (sql, params, many)], []
+        return await self._raw._execute(_run_statements, self._raw._conn, statements)
+
+    async def flush(self) -> None:
+        if self._held:
+            statements, self._held = self._held, []
+            await self._raw._execute(_run_statements, self._raw._conn, statements)
+
+    async def commit(self) -> None:
+        await self._exec("COMMIT")
+
+    async def rollback(self) -> None:
+        self._held = []
+        await self._raw._execute(_rollback, self._raw._conn)
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        """One hop to SQLite's thread for execute + fetch + close (three with a cursor)."""
-        return list(await self.conn.execute_fetchall(sql, params))
+        return (await self._exec(sql, params)).rows
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._all(sql, params)
@@ -476,7 +547,7 @@ class Tx:
 
     async def save_session(self, session: Session, respondent_id: int, now: float) -> Session:
         if session.id is None:
-            inserted = await self.conn.execute_insert(
+            inserted = await self._exec(
                 """
                 INSERT INTO sessions (respondent_id, survey_id, stage, language, nonce, score, attempts, context,
                                       escalated, started_at, updated_at, expires_at)
@@ -497,9 +568,9 @@ class Tx:
                     session.expires_at,
                 ),
             )
-            assert inserted is not None
-            return Session(**{**session.__dict__, "id": int(inserted[0])})
-        await self.conn.execute(
+            assert inserted.lastrowid is not None
+            return Session(**{**session.__dict__, "id": inserted.lastrowid})
+        self._hold(
             "UPDATE sessions SET stage = ?, score = ?, attempts = ?, escalated = ?, updated_at = ? WHERE id = ?",
             (session.stage.value, session.score, session.attempts, int(session.escalated), now, session.id),
         )
@@ -549,7 +620,7 @@ class Tx:
     async def enqueue(self, messages: Sequence[OutMessage], now: float, delay: float = 0.0) -> None:
         if not messages:
             return
-        await self.conn.executemany(
+        self._hold(
             "INSERT INTO outbox (platform, chat_id, lane, payload, ref_key, next_attempt_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -564,6 +635,7 @@ class Tx:
                 )
                 for m in messages
             ],
+            many=True,
         )
 
     # -- invitations -----------------------------------------------------------------
@@ -571,7 +643,7 @@ class Tx:
     async def ensure_respondent(self, platform: str, user_id: str, chat_id: str, now: float) -> Respondent:
         """A person we are about to invite: created if new, otherwise left exactly as it
         is (an invitation must never clear an opt-out or an unreachable mark)."""
-        await self.conn.execute(
+        self._hold(
             "INSERT OR IGNORE INTO respondents (platform, user_id, chat_id, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?)",
             (platform, user_id, chat_id, now, now),
@@ -581,7 +653,7 @@ class Tx:
         return found
 
     async def set_person_key(self, respondent_id: int, person_key: str) -> None:
-        await self.conn.execute("UPDATE respondents SET person_key = ? WHERE id = ?", (person_key, respondent_id))
+        self._hold("UPDATE respondents SET person_key = ? WHERE id = ?", (person_key, respondent_id))
 
     async def invitation_by_key(self, key: str) -> dict[str, Any] | None:
         row = await self._one("SELECT * FROM invitations WHERE idempotency_key = ?", (key,))
@@ -618,14 +690,12 @@ class Tx:
         not_before: float,
         now: float,
     ) -> int | None:
-        cur = await self.conn.execute(
+        cur = await self._exec(
             "INSERT OR IGNORE INTO invitations (respondent_id, survey_id, status, reason, idempotency_key, "
             "campaign_id, context, lane, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (respondent_id, survey_id, status, reason, key, campaign_id, json.dumps(context), lane, not_before, now),
         )
-        new_id = cur.lastrowid if cur.rowcount == 1 else None
-        await cur.close()
-        return new_id
+        return cur.lastrowid if cur.rowcount == 1 else None
 
     async def due_invitations(self, now: float, limit: int) -> list[dict[str, Any]]:
         rows = await self._all(
@@ -647,7 +717,7 @@ class Tx:
         session_id: int | None = None,
         sent_at: float | None = None,
     ) -> None:
-        await self.conn.execute(
+        self._hold(
             "UPDATE invitations SET status = ?, reason = COALESCE(?, reason), session_id = COALESCE(?, session_id), "
             "sent_at = COALESCE(?, sent_at) WHERE id = ?",
             (status, reason, session_id, sent_at, invitation_id),
@@ -670,7 +740,7 @@ class Tx:
         return [dict(r) for r in rows]
 
     async def mark_reminded(self, invitation_id: int, now: float) -> None:
-        await self.conn.execute("UPDATE invitations SET reminded_at = ? WHERE id = ?", (now, invitation_id))
+        self._hold("UPDATE invitations SET reminded_at = ? WHERE id = ?", (now, invitation_id))
 
     async def audience(self, platform: str | None, after_id: int, limit: int) -> list[Respondent]:
         """Everyone reachable who has not opted out, in id order (so a campaign can page
@@ -691,14 +761,12 @@ class Tx:
         self, response_id: int, respondent_id: int, survey_id: str, rules: Sequence[str], now: float
     ) -> int | None:
         """The alert for a response, once: None if that response already has one."""
-        cur = await self.conn.execute(
+        cur = await self._exec(
             "INSERT OR IGNORE INTO escalations (response_id, respondent_id, survey_id, rules, opened_at) "
             "VALUES (?, ?, ?, ?, ?)",
             (response_id, respondent_id, survey_id, ",".join(rules), now),
         )
-        new_id = cur.lastrowid if cur.rowcount == 1 else None
-        await cur.close()
-        return new_id
+        return cur.lastrowid if cur.rowcount == 1 else None
 
     async def escalation_for_response(self, response_id: int) -> Escalation | None:
         return await self._one_escalation("response_id = ?", (response_id,))
@@ -757,7 +825,7 @@ class Tx:
         }
         assert set(fields) <= allowed, set(fields) - allowed
         assignments = ", ".join(f"{k} = ?" for k in fields)
-        await self.conn.execute(f"UPDATE escalations SET {assignments} WHERE id = ?", (*fields.values(), escalation_id))
+        self._hold(f"UPDATE escalations SET {assignments} WHERE id = ?", (*fields.values(), escalation_id))
 
     async def alert_facts(self, escalation_id: int) -> dict[str, Any] | None:
         """Everything an alert shows, in one query plus one for the customer's history."""
@@ -776,12 +844,12 @@ class Tx:
         if row is None:
             return None
         facts = {k: row[k] for k in row.keys()}
-        async with self.conn.execute(
+        history = await self._all(
             "SELECT score FROM responses WHERE respondent_id = ? AND created_at < ? AND score IS NOT NULL "
             "ORDER BY created_at DESC LIMIT 20",
             (row["respondent_id"], row["response_at"]),
-        ) as cur:
-            facts["history"] = [int(r[0]) for r in await cur.fetchall()]
+        )
+        facts["history"] = [int(r[0]) for r in history]
         return facts
 
     async def escalations_to_remind(self, unclaimed_before: float, unresolved_before: float) -> list[Escalation]:
@@ -801,7 +869,7 @@ class Tx:
         return None if row is None else Respondent.from_row(row)
 
     async def set_opt_out(self, respondent_id: int, opted_out: bool, now: float) -> None:
-        await self.conn.execute(
+        self._hold(
             "UPDATE respondents SET opted_out = ?, updated_at = ? WHERE id = ?", (int(opted_out), now, respondent_id)
         )
 

@@ -103,13 +103,13 @@ async def fill_week(rt: Runtime, clock: Clock) -> None:
     # Escalation timings: fay's alert claimed after 10 minutes and resolved after 2 hours,
     # recovered; gus's claimed after 30 minutes, still open.
     async with rt.store.transaction() as tx:
-        await tx.conn.execute(
+        await (await tx.connection()).execute(
             "UPDATE escalations SET claimed_at = opened_at + 600, resolved_at = opened_at + 7200, recovered = 1, "
             "state = 'resolved' WHERE survey_id = 'nps' AND opened_at >= ? AND opened_at < ? AND id = "
             "(SELECT MIN(id) FROM escalations WHERE opened_at >= ?)",
             (day.timestamp(), MONDAY_9, day.timestamp()),
         )
-        await tx.conn.execute(
+        await (await tx.connection()).execute(
             "UPDATE escalations SET claimed_at = opened_at + 1800, state = 'claimed' "
             "WHERE opened_at >= ? AND claimed_at IS NULL",
             (day.timestamp(),),

@@ -143,7 +143,7 @@ async def test_opted_out_and_unreachable_are_never_contacted(runtime: Runtime, c
     await runtime.service.handle(Inbound("x1", "telegram", "8", "8", command="stop"))
     assert await invite(runtime, "nps", "telegram", "8") == "opted_out"
     async with runtime.store.transaction() as tx:
-        await tx.conn.execute("UPDATE respondents SET unreachable = 1 WHERE user_id = '8'")
+        await (await tx.connection()).execute("UPDATE respondents SET unreachable = 1 WHERE user_id = '8'")
     await runtime.service.handle(Inbound("x2", "telegram", "8", "8", command="start"))  # opts back in
     assert await invite(runtime, "csat", "telegram", "8") == "sent"  # messaging us made them reachable again
 
