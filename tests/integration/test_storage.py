@@ -159,3 +159,44 @@ async def test_a_failed_batch_of_sends_fails_every_waiter(tmp_path: Path) -> Non
     await store.mark_sent(ids[0], "x", 2.0)  # the next batch starts afresh
     assert [row.id for row in await store.pending_after(0)] == ids[1:]
     await store.close()
+
+
+async def test_held_writes_run_in_order_with_the_next_statement_and_commit(tmp_path: Path) -> None:
+    from surveys.model import Destination, OutMessage
+
+    store = await Store.open(tmp_path / "held.db")
+    hops: list[int] = []
+    original = store.conn._execute
+
+    async def counting(fn: object, *args: object) -> object:
+        hops.append(1)
+        return await original(fn, *args)
+
+    store.conn._execute = counting  # type: ignore[method-assign]
+    async with store.transaction() as tx:
+        with pytest.raises(RuntimeError, match=r"tx\.connection"):
+            _ = tx.conn  # BEGIN is held: the raw connection would run outside the transaction
+        await tx.enqueue([OutMessage(Destination("console", "c1"), "hello")], 1.0)
+        assert hops == []  # BEGIN and the outbox row are both still held
+        assert await tx.claim_event("e1", 1.0) is True  # BEGIN + INSERT outbox + claim: one hop
+        assert len(hops) == 1
+        await tx.enqueue([OutMessage(Destination("console", "c1"), "again")], 1.0)
+    assert len(hops) == 2  # the second row went with COMMIT
+    store.conn._execute = original  # type: ignore[method-assign]
+    assert [row.message.text for row in await store.pending_after(0)] == ["hello", "again"]
+    await store.close()
+
+
+async def test_a_failing_held_write_rolls_back_the_whole_transaction(tmp_path: Path) -> None:
+    from surveys.model import Destination, OutMessage
+
+    store = await Store.open(tmp_path / "held.db")
+    with pytest.raises(sqlite3.IntegrityError):
+        async with store.transaction() as tx:
+            assert await tx.claim_event("e1", 1.0) is True
+            await tx.enqueue([OutMessage(Destination("console", "c1"), "hello")], 1.0)
+            tx._hold("INSERT INTO processed_events (event_id, processed_at) VALUES ('e1', 2.0)")  # a duplicate
+    assert await store.pending_after(0) == []
+    async with store.transaction() as tx:  # the event was not kept either, and the store still works
+        assert await tx.claim_event("e1", 3.0) is True
+    await store.close()
