@@ -368,19 +368,14 @@ class Store:
         after a crash happens before anything new is added."""
         if not items:
             return
-        async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                await self.conn.executemany(
-                    "INSERT OR IGNORE INTO inbox (platform, update_key, chat_id, payload, received_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(platform, key, chat, payload, now) for key, chat, payload in items],
-                )
-                await self.conn.execute("DELETE FROM inbox WHERE received_at < ?", (now - INBOX_KEEP,))
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            await self.conn.execute("COMMIT")
+        async with self.transaction() as tx:  # one hop: BEGIN, both statements and COMMIT
+            tx._hold(
+                "INSERT OR IGNORE INTO inbox (platform, update_key, chat_id, payload, received_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(platform, key, chat, payload, now) for key, chat, payload in items],
+                many=True,
+            )
+            tx._hold("DELETE FROM inbox WHERE received_at < ?", (now - INBOX_KEEP,))
 
     async def inbox_recent(self, platform: str, since: float) -> list[str]:
         async with self._lock:
