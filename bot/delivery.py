@@ -15,7 +15,7 @@ import heapq
 import logging
 import random
 import time
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +27,7 @@ from storage.sqlite import Store
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
+REREAD = 1.0  # seconds between looks for rows other processes wrote
 Key = tuple[str, str]  # (platform, chat id): one queue per destination
 
 # Messages per second per platform, and the share campaigns may use (replies to people
@@ -95,9 +96,13 @@ class Delivery:
         self.per_platform = dict(per_platform or {"telegram": 16, "slack": 64, "console": 4})
         self.pacers = {platform: Pacer(*rates) for platform, rates in RATES.items()}
         self._wake = asyncio.Event()
+        self._fresh = True  # rows may have been committed since the last look
+        self._reread_at = 0.0  # monotonic time of the next look for other processes' rows
         self._inflight: dict[Key, asyncio.Task[None]] = {}
         self._queues: dict[Key, deque[OutboxRow]] = {}
-        self._ready: list[tuple[int, int, Key]] = []  # (bulk?, row id, chat): heads due now
+        # Per platform, so a platform waiting for its pacer is skipped in one step, however
+        # many of its chats are due (a single heap was walked whole on every wake-up).
+        self._ready: dict[str, list[tuple[int, int, Key]]] = {}  # (bulk?, row id, chat): heads due now
         self._waiting: list[tuple[float, int, Key]] = []  # (due time, row id, chat): heads due later
         self._last_id = 0
         self._load_lock = asyncio.Lock()
@@ -106,21 +111,28 @@ class Delivery:
         self._stopping = False
 
     def wake(self) -> None:
+        """Rows were committed: look at the table on the next turn."""
+        self._fresh = True
         self._wake.set()
 
     async def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            await self.load()
-            if await self.tick():
-                continue
+            # Start what is due before touching the store: a load waits for the store's lock,
+            # which a campaign batch may hold, and a free send slot must not idle meanwhile.
+            await self.tick()
+            if self._fresh or time.monotonic() >= self._reread_at:
+                self._fresh = False
+                self._reread_at = time.monotonic() + REREAD
+                await self.load()
+                await self.tick()
             try:
                 await asyncio.wait_for(self._wake.wait(), self._sleep_for())
             except TimeoutError:
                 pass
 
     def _sleep_for(self) -> float:
-        timeout = 1.0
+        timeout = max(0.005, self._reread_at - time.monotonic())
         if self._waiting:
             timeout = min(timeout, max(0.02, self._waiting[0][0] - self.clock()))
         if self._paced_until:
@@ -156,7 +168,10 @@ class Delivery:
         if head.next_attempt_at > self.clock():
             heapq.heappush(self._waiting, (head.next_attempt_at, head.id, key))
         else:
-            heapq.heappush(self._ready, (int(head.lane == "bulk"), head.id, key))
+            self._push_ready(key, head)
+
+    def _push_ready(self, key: Key, head: OutboxRow) -> None:
+        heapq.heappush(self._ready.setdefault(key[0], []), (int(head.lane == "bulk"), head.id, key))
 
     async def tick(self) -> int:
         """Start sending what is due, interactive rows first, within the concurrency and
@@ -165,37 +180,41 @@ class Delivery:
         while self._waiting and self._waiting[0][0] <= now:
             _, row_id, key = heapq.heappop(self._waiting)
             if self._is_head(key, row_id) and self._queues[key][0].next_attempt_at <= now:
-                heapq.heappush(self._ready, (int(self._queues[key][0].lane == "bulk"), row_id, key))
-        running = Counter(platform for platform, _ in self._inflight)
-        started = 0
+                self._push_ready(key, self._queues[key][0])
         self._paced_until = 0.0
-        held: list[tuple[int, int, Key]] = []
-        while self._ready and len(self._inflight) < self.concurrency:
-            entry = heapq.heappop(self._ready)
-            _, row_id, key = entry
-            if not self._is_head(key, row_id) or key in self._inflight:
+        started = 0
+        for platform, ready in self._ready.items():
+            started += self._start_due(platform, ready, now)
+        return started
+
+    def _start_due(self, platform: str, ready: list[tuple[int, int, Key]], now: float) -> int:
+        """Start this platform's due heads in order until its concurrency or pacer says
+        stop: the first head that must wait means every later one waits too (interactive
+        heads come first, so a bulk head waiting leaves only bulk heads behind it)."""
+        limit = self.per_platform.get(platform, self.concurrency)
+        running = sum(1 for p, _ in self._inflight if p == platform)
+        pacer = self.pacers.get(platform)
+        started = 0
+        while ready and running < limit and len(self._inflight) < self.concurrency:
+            lane, row_id, key = ready[0]
+            if not self._is_head(key, row_id) or key in self._inflight or self._queues[key][0].next_attempt_at > now:
+                heapq.heappop(ready)  # stale: sent, in flight, or rescheduled (it waits in _waiting)
                 continue
-            row = self._queues[key][0]
-            if row.next_attempt_at > now:
-                continue  # a stale entry: the row was rescheduled and waits in _waiting
-            if running[row.platform] >= self.per_platform.get(row.platform, self.concurrency):
-                held.append(entry)
-                continue
-            pacer = self.pacers.get(row.platform)
-            wait = pacer.take(row.lane == "bulk") if pacer else 0.0
+            wait = pacer.take(bool(lane)) if pacer else 0.0
             if wait:
                 until = time.monotonic() + wait
                 self._paced_until = min(self._paced_until or until, until)
-                held.append(entry)
-                continue
-            running[row.platform] += 1
-            task = asyncio.create_task(self._deliver(row))
-            self._inflight[key] = task
-            task.add_done_callback(functools.partial(self._done, key))
+                break
+            heapq.heappop(ready)
+            self._start(key, self._queues[key][0])
+            running += 1
             started += 1
-        for entry in held:
-            heapq.heappush(self._ready, entry)
         return started
+
+    def _start(self, key: Key, row: OutboxRow) -> None:
+        task = asyncio.create_task(self._deliver(row))
+        self._inflight[key] = task
+        task.add_done_callback(functools.partial(self._done, key))
 
     def _is_head(self, key: Key, row_id: int) -> bool:
         queue = self._queues.get(key)
@@ -227,7 +246,7 @@ class Delivery:
 
     def _due_now(self) -> bool:
         now = self.clock()
-        return bool(self._ready) or bool(self._waiting and self._waiting[0][0] <= now)
+        return any(self._ready.values()) or bool(self._waiting and self._waiting[0][0] <= now)
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Let in-flight sends finish (so nothing is left half-recorded), then stop."""
