@@ -13,9 +13,10 @@ import contextlib
 import functools
 import heapq
 import logging
+import math
 import random
 import time
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -23,51 +24,99 @@ from pathlib import Path
 from handlers.base import Channel, DeliveryError, PermanentError, RetryLater, TransientError, Unreachable
 from storage.records import OutboxRow
 from storage.sqlite import Store
+from surveys.model import OutMessage
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
+REREAD = 1.0  # seconds between looks for rows other processes wrote
 Key = tuple[str, str]  # (platform, chat id): one queue per destination
 
-# Messages per second per platform, and the share campaigns may use (replies to people
-# answering a survey also go first in the queue). Telegram allows about 30/s per bot.
+# Sends per sliding second per platform. Telegram allows a bot 30 messages in any second
+# (and about one per second per chat, which one-in-flight per chat plus its 429s keep).
 # Slack has no bot-wide message rate, only about one per second per channel (with bursts),
-# which a 429 for that channel enforces: a global bucket there capped survey turns at
-# 14/s in the benchmark, so Slack is not paced here.
-RATES: dict[str, tuple[float, float]] = {"telegram": (28.6, 28.6)}
-RELOOK = 1.0  # seconds between reads of the table for rows committed by other processes
-BURST = 1.4  # tokens a bucket holds: rate + BURST stays within the platform's per-second count
+# which a 429 for that channel enforces: a global limit there capped survey turns at 14/s
+# in the benchmark, so Slack is not paced here. Interactive rows and campaign rows share
+# the limit; interactive rows always take the next free slot first.
+LIMITS: dict[str, int] = {"telegram": 30}
+WINDOW = 1.0  # seconds over which a platform counts sends
 
 
-class Pacer:
-    """Token buckets per platform: one for everything, a slightly slower one for the bulk
-    lane. Pacing here (rather than reacting to 429s) keeps a campaign at the allowed rate
-    instead of oscillating between bursts and penalty waits. The buckets hold a single
-    token and a bit, so no one-second window sees more than rate + BURST sends: platforms
-    count in sliding windows."""
+class SendWindow:
+    """At most ``limit`` sends in any ``window`` seconds *as the platform counts them*.
 
-    def __init__(self, rate: float, bulk_rate: float) -> None:
-        now = time.monotonic()
-        self.buckets = {"all": [rate, BURST, now], "bulk": [bulk_rate, BURST, now]}
+    The platform counts a send when the request arrives, which we never see: it is after we
+    start the call and before its answer comes back. So a send occupies a slot from the
+    moment it is started until ``window`` seconds after its answer, the latest time it can
+    still be in the platform's window. Whatever the network or our event loop does in
+    between (a slow request, a stall that delivers requests in a bunch, answers out of
+    order), no window the platform can see holds more than ``limit``: this is exact where
+    a token bucket has to run a few percent below the limit to absorb jitter, and it costs
+    only the round trip (30 sends per 1 s + round trip, about 29.7/s on a 10 ms API).
 
-    def _refill(self, name: str) -> list[float]:
-        bucket = self.buckets[name]
-        now = time.monotonic()
-        rate = bucket[0]
-        bucket[1] = min(BURST, bucket[1] + (now - bucket[2]) * rate)
-        bucket[2] = now
-        return bucket
+    Sends are also spread out at ``limit / window`` on average (a schedule that lets a
+    late wake-up catch up by one send, so timer lateness does not add up). The window alone
+    would let a whole second's worth go at once and then idle, and repeat that every second:
+    an interactive reply arriving in the idle part would wait most of a second. Spread out,
+    the next free slot is never more than about one spacing away.
 
-    def take(self, bulk: bool) -> float:
-        """0 when a send may start now (and it is counted), else seconds until one may."""
-        names = ("all", "bulk") if bulk else ("all",)
-        buckets = [self._refill(n) for n in names]
-        wait = max((1 - b[1]) / b[0] for b in buckets)
-        if wait > 0:
-            return wait
-        for b in buckets:
-            b[1] -= 1
-        return 0.0
+    It also remembers which chats were sent to within the window, to tell a 429 about one
+    chat from one about the whole bot, and can be paused when the platform says so. The
+    clock is monotonic seconds and passed in, so tests need no sleeping.
+    """
+
+    def __init__(self, limit: int, window: float = WINDOW, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.spacing = window / limit
+        self._next_start = -math.inf  # when the next send is due on the even schedule
+        self._inflight = 0
+        self._answered: deque[tuple[float, Key]] = deque()  # (answer time, chat), oldest first
+        self._paused_until = 0.0
+
+    def delay(self) -> float:
+        """Seconds until a send may start: 0 now, ``math.inf`` when every slot is held by a
+        send still waiting for its answer (``release`` frees one a window later)."""
+        now = self.clock()
+        if now < self._paused_until:
+            return self._paused_until - now
+        self._expire(now)
+        spaced = max(0.0, self._next_start - self.spacing - now)  # one send of slack
+        excess = self._inflight + len(self._answered) - self.limit
+        if excess < 0:
+            return spaced
+        if excess < len(self._answered):
+            return max(spaced, self._answered[excess][0] + self.window - now)
+        return math.inf
+
+    def acquire(self) -> float:
+        """Count a send starting now if a slot is free (returns 0), else return ``delay()``."""
+        wait = self.delay()
+        if wait == 0:
+            self._inflight += 1
+            self._next_start = max(self._next_start, self.clock()) + self.spacing
+        return wait
+
+    def release(self, key: Key) -> None:
+        """The answer (or the error) for a send came back: its slot frees a window from now."""
+        self._inflight -= 1
+        self._answered.append((self.clock(), key))
+
+    def pause(self, seconds: float) -> None:
+        """The platform asked the whole bot to wait: no send starts before then."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    def recently_sent(self, key: Key) -> bool:
+        """Whether a send to this chat was answered within the window (so a 429 for it can
+        be the per-chat limit)."""
+        self._expire(self.clock())
+        return any(chat == key for _, chat in self._answered)
+
+    def _expire(self, now: float) -> None:
+        # Same boundary as a sliding window: an entry exactly one window old no longer counts.
+        while self._answered and self._answered[0][0] <= now - self.window:
+            self._answered.popleft()
 
 
 class Delivery:
@@ -95,44 +144,45 @@ class Delivery:
         # 16 in flight gave 157 survey turns/s, 48 gave 352). Telegram used to be held to 16
         # because httpx's pool slowed down past that; its aiohttp transport does not.
         self.per_platform = dict(per_platform or {"telegram": 64, "slack": 64, "console": 4})
-        self.pacers = {platform: Pacer(*rates) for platform, rates in RATES.items()}
+        self.pacers = {platform: SendWindow(limit) for platform, limit in LIMITS.items()}
         self._wake = asyncio.Event()
+        self._fresh = True  # rows may have been committed since the last look
+        self._reread_at = 0.0  # monotonic time of the next look for other processes' rows
         self._inflight: dict[Key, asyncio.Task[None]] = {}
         self._queues: dict[Key, deque[OutboxRow]] = {}
-        self._ready: list[tuple[int, int, Key]] = []  # (bulk?, row id, chat): heads due now
+        # Per platform, so a platform waiting for its pacer is skipped in one step, however
+        # many of its chats are due (a single heap was walked whole on every wake-up).
+        self._ready: dict[str, list[tuple[int, int, Key]]] = {}  # (bulk?, row id, chat): heads due now
         self._waiting: list[tuple[float, int, Key]] = []  # (due time, row id, chat): heads due later
         self._last_id = 0
         self._load_lock = asyncio.Lock()
-        self._committed = True  # rows may have been committed since the last look
-        self._looked_at = 0.0
         self._paced_until = 0.0
         self._sent_refs: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._stopping = False
 
     def wake(self) -> None:
-        """Rows were committed in this process: look for them now."""
-        self._committed = True
+        """Rows were committed: look at the table on the next turn."""
+        self._fresh = True
         self._wake.set()
 
     async def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            # The table is read only when this process committed rows, or once a second for
-            # rows written elsewhere (``feedbackbot send``): a finished send also wakes the
-            # loop, and reading then as well cost three queries per survey turn.
-            if self._committed or time.monotonic() - self._looked_at >= RELOOK:
-                self._committed = False
-                self._looked_at = time.monotonic()
+            # Start what is due before touching the store: a load waits for the store's lock,
+            # which a campaign batch may hold, and a free send slot must not idle meanwhile.
+            await self.tick()
+            if self._fresh or time.monotonic() >= self._reread_at:
+                self._fresh = False
+                self._reread_at = time.monotonic() + REREAD
                 await self.load()
-            if await self.tick():
-                continue
+                await self.tick()
             try:
                 await asyncio.wait_for(self._wake.wait(), self._sleep_for())
             except TimeoutError:
                 pass
 
     def _sleep_for(self) -> float:
-        timeout = 1.0
+        timeout = max(0.005, self._reread_at - time.monotonic())
         if self._waiting:
             timeout = min(timeout, max(0.02, self._waiting[0][0] - self.clock()))
         if self._paced_until:
@@ -168,7 +218,10 @@ class Delivery:
         if head.next_attempt_at > self.clock():
             heapq.heappush(self._waiting, (head.next_attempt_at, head.id, key))
         else:
-            heapq.heappush(self._ready, (int(head.lane == "bulk"), head.id, key))
+            self._push_ready(key, head)
+
+    def _push_ready(self, key: Key, head: OutboxRow) -> None:
+        heapq.heappush(self._ready.setdefault(key[0], []), (int(head.lane == "bulk"), head.id, key))
 
     async def tick(self) -> int:
         """Start sending what is due, interactive rows first, within the concurrency and
@@ -177,37 +230,41 @@ class Delivery:
         while self._waiting and self._waiting[0][0] <= now:
             _, row_id, key = heapq.heappop(self._waiting)
             if self._is_head(key, row_id) and self._queues[key][0].next_attempt_at <= now:
-                heapq.heappush(self._ready, (int(self._queues[key][0].lane == "bulk"), row_id, key))
-        running = Counter(platform for platform, _ in self._inflight)
-        started = 0
+                self._push_ready(key, self._queues[key][0])
         self._paced_until = 0.0
-        held: list[tuple[int, int, Key]] = []
-        while self._ready and len(self._inflight) < self.concurrency:
-            entry = heapq.heappop(self._ready)
-            _, row_id, key = entry
-            if not self._is_head(key, row_id) or key in self._inflight:
-                continue
-            row = self._queues[key][0]
-            if row.next_attempt_at > now:
-                continue  # a stale entry: the row was rescheduled and waits in _waiting
-            if running[row.platform] >= self.per_platform.get(row.platform, self.concurrency):
-                held.append(entry)
-                continue
-            pacer = self.pacers.get(row.platform)
-            wait = pacer.take(row.lane == "bulk") if pacer else 0.0
-            if wait:
-                until = time.monotonic() + wait
-                self._paced_until = min(self._paced_until or until, until)
-                held.append(entry)
-                continue
-            running[row.platform] += 1
-            task = asyncio.create_task(self._deliver(row))
-            self._inflight[key] = task
-            task.add_done_callback(functools.partial(self._done, key))
-            started += 1
-        for entry in held:
-            heapq.heappush(self._ready, entry)
+        started = 0
+        for platform, ready in self._ready.items():
+            started += self._start_due(platform, ready, now)
         return started
+
+    def _start_due(self, platform: str, ready: list[tuple[int, int, Key]], now: float) -> int:
+        """Start this platform's due heads in order until its concurrency or pacer says
+        stop: the first head that must wait means every later one waits too."""
+        limit = self.per_platform.get(platform, self.concurrency)
+        running = sum(1 for p, _ in self._inflight if p == platform)
+        pacer = self.pacers.get(platform)
+        started = 0
+        while ready and running < limit and len(self._inflight) < self.concurrency:
+            _, row_id, key = ready[0]
+            if not self._is_head(key, row_id) or key in self._inflight or self._queues[key][0].next_attempt_at > now:
+                heapq.heappop(ready)  # stale: sent, in flight, or rescheduled (it waits in _waiting)
+                continue
+            wait = pacer.acquire() if pacer else 0.0
+            if wait:
+                if wait != math.inf:  # otherwise an answer coming back wakes the loop
+                    until = time.monotonic() + wait
+                    self._paced_until = min(self._paced_until or until, until)
+                break
+            heapq.heappop(ready)
+            self._start(key, self._queues[key][0], pacer)
+            running += 1
+            started += 1
+        return started
+
+    def _start(self, key: Key, row: OutboxRow, pacer: SendWindow | None) -> None:
+        task = asyncio.create_task(self._deliver(row, pacer))
+        self._inflight[key] = task
+        task.add_done_callback(functools.partial(self._done, key))
 
     def _is_head(self, key: Key, row_id: int) -> bool:
         queue = self._queues.get(key)
@@ -239,7 +296,7 @@ class Delivery:
 
     def _due_now(self) -> bool:
         now = self.clock()
-        return bool(self._ready) or bool(self._waiting and self._waiting[0][0] <= now)
+        return any(self._ready.values()) or bool(self._waiting and self._waiting[0][0] <= now)
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Let in-flight sends finish (so nothing is left half-recorded), then stop."""
@@ -253,35 +310,23 @@ class Delivery:
         found = self._sent_refs.get(ref_key)
         return found if found is not None else await self.store.message_id_for(ref_key)
 
-    async def _deliver(self, row: OutboxRow) -> None:
-        """Send one row and record the outcome, first in the table, then in memory."""
+    async def _deliver(self, row: OutboxRow, pacer: SendWindow | None = None) -> None:
+        """Send one row and record the outcome, first in the table, then in memory. ``pacer``
+        is the one that counted this send, to be told when its answer is back."""
         key = (row.platform, row.chat_id)
         queue = self._queues[key]
         channel = self.channels.get(row.platform)
         if channel is None:
+            if pacer is not None:
+                pacer.release(key)  # nothing was sent: the slot must not stay taken
             await self.store.mark_dead(row, f"channel {row.platform!r} is not enabled", unreachable=False)
             log.error("outbox row %s is for %s, which is not enabled; dropped", row.id, row.platform)
             queue.popleft()
             return
         message = row.message
         try:
-            message_id: str | None
-            if message.edit_of is not None:
-                target = await self._message_id_for(message.edit_of)
-                if target is None:
-                    raise PermanentError(f"the message to edit ({message.edit_of}) was never sent")
-                await channel.edit(message, target[0], target[1])
-                message_id = target[1]
-            else:
-                reply_to = None
-                if message.reply_to is not None:
-                    found = await self._message_id_for(message.reply_to)
-                    reply_to = found[1] if found else None
-                message_id = await channel.send(message, reply_to)
+            message_id = await self._call(channel, row, pacer)
         except RetryLater as exc:
-            # The pacer keeps the platform-wide rate, so a 429 that still arrives is most
-            # likely about this chat: hold this chat, not every conversation.
-            log.warning("%s rate limit on one chat: holding it for %.1fs", row.platform, exc.retry_after)
             await self._reschedule(row, self.clock() + exc.retry_after, str(exc))
         except Unreachable as exc:
             log.info("recipient %s:%s unreachable: %s", row.platform, _mask(row.chat_id), exc)
@@ -306,6 +351,38 @@ class Delivery:
             if message.attachment and message.attachment_temporary:
                 _remove(message.attachment)
 
+    async def _call(self, channel: Channel, row: OutboxRow, pacer: SendWindow | None) -> str | None:
+        """The platform call, holding its pacing slot until the answer is back (the pacer
+        counts the slot for a window after that)."""
+        key = (row.platform, row.chat_id)
+        try:
+            return await self._send_or_edit(channel, row.message)
+        except RetryLater as exc:
+            if pacer is not None and _bot_wide(pacer, key):
+                log.warning("%s rate limit for the whole bot: pausing sends for %.1fs", row.platform, exc.retry_after)
+                pacer.pause(exc.retry_after)
+            else:
+                log.warning("%s rate limit on one chat: holding it for %.1fs", row.platform, exc.retry_after)
+            raise
+        finally:
+            if pacer is not None:
+                pacer.release(key)
+                self._wake.set()
+
+    async def _send_or_edit(self, channel: Channel, message: OutMessage) -> str | None:
+        """Edits and replies name their target by ref_key; resolve it to the platform's id."""
+        if message.edit_of is not None:
+            target = await self._message_id_for(message.edit_of)
+            if target is None:
+                raise PermanentError(f"the message to edit ({message.edit_of}) was never sent")
+            await channel.edit(message, target[0], target[1])
+            return target[1]
+        reply_to = None
+        if message.reply_to is not None:
+            found = await self._message_id_for(message.reply_to)
+            reply_to = found[1] if found else None
+        return await channel.send(message, reply_to)
+
     async def _reschedule(self, row: OutboxRow, next_at: float, error: str) -> None:
         await self.store.reschedule(row.id, next_at, error)
         queue = self._queues[(row.platform, row.chat_id)]
@@ -321,6 +398,15 @@ class Delivery:
         delay = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)
         log.warning("sending outbox row %s failed (%s); retrying in %.1fs", row.id, type(exc).__name__, delay)
         await self._reschedule(row, now + delay, f"{type(exc).__name__}: {exc}")
+
+
+def _bot_wide(pacer: SendWindow, key: Key) -> bool:
+    """Whether a 429 is about the bot's overall rate rather than this chat. Telegram's
+    answer does not say which; a private chat we sent nothing to within the window cannot
+    have hit its own per-chat limit, so it must be the overall one, and every send would
+    be refused until retry_after. Group chats (negative ids) also have a per-minute limit
+    the window does not see, so theirs stay per chat."""
+    return not key[1].startswith("-") and not pacer.recently_sent(key)
 
 
 def _remove(path: str) -> None:

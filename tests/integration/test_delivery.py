@@ -3,8 +3,11 @@ ordering, and nothing sent twice. The clock is the test's, so retries need no sl
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import Callable
 
+from bot.delivery import SendWindow
 from bot.runtime import Runtime
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
 from surveys.model import Inbound, OutMessage
@@ -124,3 +127,51 @@ async def test_pending_messages_survive_a_restart(runtime: Runtime, clock: Clock
     await again.close()
     runtime.tasks.clear()
     runtime.store = await type(runtime.store).open(path)  # the fixture closes it again
+
+
+async def until(runtime: Runtime, done: Callable[[], bool], turns: int = 400) -> bool:
+    """Let the loop run until ``done`` (a paused platform never drains, so no ``drain``)."""
+    for _ in range(turns):
+        if done():
+            return True
+        runtime.delivery.wake()
+        await asyncio.sleep(0.005)
+    return done()
+
+
+def paced(runtime: Runtime, clock: Clock) -> None:
+    """Pace the console like Telegram, on the test's clock (it has no pacer of its own)."""
+    runtime.delivery.pacers["console"] = SendWindow(30, clock=clock)
+
+
+async def test_a_429_for_a_chat_sent_nothing_recently_pauses_every_chat(runtime: Runtime, clock: Clock) -> None:
+    channel = Scripted()
+    runtime.add_channel(channel)
+    paced(runtime, clock)
+    runtime.start_delivery()
+    channel.failures = [RetryLater(30)]
+    await runtime.service.handle(say("p", command="feedback"))
+    assert await until(runtime, lambda: not channel.failures)  # the 429 came back
+    await runtime.service.handle(say("q", command="feedback"))
+    assert not await until(runtime, lambda: bool(channel.sent), turns=20)  # the platform said wait
+    clock.advance(31)
+    assert await until(runtime, lambda: len(channel.sent) == 2)
+    assert sorted(chat for chat, _ in channel.sent) == ["p", "q"]
+
+
+async def test_a_429_for_a_chat_just_sent_to_holds_only_that_chat(runtime: Runtime, clock: Clock) -> None:
+    channel = Scripted()
+    runtime.add_channel(channel)
+    paced(runtime, clock)
+    runtime.start_delivery()
+    await runtime.service.handle(say("r", command="feedback"))
+    assert await until(runtime, lambda: len(channel.sent) == 1)
+    channel.failures = [RetryLater(30)]
+    await runtime.service.handle(say("r", "9"))  # its next message gets the 429: the per-chat limit
+    assert await until(runtime, lambda: not channel.failures)
+    clock.advance(0.1)  # the pacer's even spacing, on the test's clock
+    await runtime.service.handle(say("s", command="feedback"))
+    assert await until(runtime, lambda: any(chat == "s" for chat, _ in channel.sent))
+    assert [chat for chat, _ in channel.sent] == ["r", "s"] and channel.edits == []
+    clock.advance(31)  # r's held message goes after its retry_after
+    assert await until(runtime, lambda: len(channel.sent) + len(channel.edits) > 2)
