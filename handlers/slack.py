@@ -507,11 +507,12 @@ def render(message: OutMessage) -> tuple[str, list[dict[str, Any]]]:
     """(notification text, blocks). Each row of choices becomes its own actions block, so
     NPS 0-10 arrives as the engine's two rows; an edit without choices drops the buttons
     because the blocks are always sent in full."""
-    message = replace(
-        message,
-        text=slack_commands(message.text),
-        blocks=tuple(replace(b, text=slack_commands(b.text)) for b in message.blocks),
-    )
+    if "/" in message.text or any("/" in b.text for b in message.blocks):  # most messages name no command
+        message = replace(
+            message,
+            text=slack_commands(message.text),
+            blocks=tuple(replace(b, text=slack_commands(b.text)) for b in message.blocks),
+        )
     if message.blocks:
         blocks = _content_blocks(message.blocks)
     else:
