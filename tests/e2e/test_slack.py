@@ -448,6 +448,12 @@ def test_render_escapes_and_shapes_blocks() -> None:
     _, blocks = render(long)
     assert [len(b["text"]["text"]) for b in blocks] == [3000, 3000, 1000]
 
+    # Slack only knows /feedback: the catalogs' /skip and /stop become sub-commands, in the
+    # text and in the blocks alike, and a path-like "a/b" is left alone.
+    text, blocks = render(OutMessage(to, "Type /skip or /stop.", blocks=(Block("text", "Or /help, and a/b"),)))
+    assert text == "Type /feedback skip or /feedback stop."
+    assert blocks[0]["text"]["text"] == "Or /feedback help, and a/b"
+
 
 def test_payload_conversions() -> None:
     body = event_callback(dm_message("U1", "hello", ts="1.000001"), event_id="Ev9")
