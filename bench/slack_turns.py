@@ -4,8 +4,10 @@ Slack Web API, beside the Bolt echo-app floor (``bench.echo_slack``) measured in
 Each simulated person does a whole NPS survey the way a person would, waiting for the bot's
 reply before the next step: ``/feedback nps`` -> press a score button -> type a comment.
 That is three turns, each a signed request acknowledged by Bolt, one service transaction in
-SQLite, and the replies sent by the delivery loop (question; edit + follow-up + ephemeral
-note; thanks). ``--concurrency`` people are in the middle of a survey at any moment.
+SQLite, and the replies sent by the delivery loop (question; edit + follow-up; thanks: the
+"Got it!" ephemeral is not posted for a press the edit already confirms). A newcomer also
+costs conversations.open and users.info once, so 6 Web API calls per survey, 2.0 per turn.
+``--concurrency`` people are in the middle of a survey at any moment.
 
     .venv/bin/python -m bench.slack_turns --users 200
     .venv/bin/python -m bench.slack_turns --users 200 --profile   # where the time goes
