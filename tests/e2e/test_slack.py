@@ -326,6 +326,23 @@ async def test_german_locale_gets_german_question(bot: SlackBot) -> None:
     assert all(str(c.params.get("include_locale")).lower() in ("1", "true") for c in fake.calls_to("users.info"))
 
 
+async def test_first_contact_lookups_run_side_by_side_and_are_cached(bot: SlackBot) -> None:
+    """A newcomer's /feedback needs their DM (conversations.open) and their locale (users.info):
+    both are asked at once, not one after the other, and neither again on the next turns."""
+    fake = bot.fake
+    fake.latency = 0.3
+    question = await start_survey(bot, "U1")
+    [dm_open] = fake.calls_to("conversations.open")
+    [info] = fake.calls_to("users.info")
+    assert abs(dm_open.time - info.time) < 0.2, "the two first-contact lookups overlapped"
+    fake.latency = 0.0
+    await press(bot, "U1", question, "s9")
+    await fake.wait_for(lambda f: len(f.messages("DU1")) == 2, timeout=WAIT)
+    await bot.http.command("U1", "/feedback", "csat")
+    await fake.wait_for(lambda f: len(f.messages("DU1")) >= 3, timeout=WAIT)
+    assert len(fake.calls_to("conversations.open")) == 1 and len(fake.calls_to("users.info")) == 1
+
+
 async def test_rate_limited_post_is_delivered_once_after_retry_after(bot: SlackBot) -> None:
     fake = bot.fake
     fake.fail_next("chat.postMessage", retry_after=1)
@@ -430,6 +447,12 @@ def test_render_escapes_and_shapes_blocks() -> None:
     long = OutMessage(to, "x" * 7000)
     _, blocks = render(long)
     assert [len(b["text"]["text"]) for b in blocks] == [3000, 3000, 1000]
+
+    # Slack only knows /feedback: the catalogs' /skip and /stop become sub-commands, in the
+    # text and in the blocks alike, and a path-like "a/b" is left alone.
+    text, blocks = render(OutMessage(to, "Type /skip or /stop.", blocks=(Block("text", "Or /help, and a/b"),)))
+    assert text == "Type /feedback skip or /feedback stop."
+    assert blocks[0]["text"]["text"] == "Or /feedback help, and a/b"
 
 
 def test_payload_conversions() -> None:
