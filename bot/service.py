@@ -177,8 +177,10 @@ class Service:
         if t.session is not None and (t.session != session or t.session.id is None):
             saved = await tx.save_session(t.session, respondent.id, now)
         if t.response is not None and saved is not None:
-            response_id = await tx.upsert_response(saved, respondent.id, t.response, inbound.platform, now)
-            if t.escalation is not None:
+            if t.escalation is None:
+                tx.hold_response(saved, respondent.id, t.response, inbound.platform, now)
+            else:
+                response_id = await tx.upsert_response(saved, respondent.id, t.response, inbound.platform, now)
                 await self.desk.on_response(tx, t.escalation, response_id, respondent.id, saved.survey_id, now)
         if t.opt_out is not None:
             await tx.set_opt_out(respondent.id, t.opt_out, now)
@@ -222,7 +224,7 @@ class Service:
                     await tx.save_session(t.session, respondent_id, now)
                 if t.response is not None:
                     channel = await tx.respondent_platform(respondent_id)
-                    await tx.upsert_response(session, respondent_id, t.response, channel, now)
+                    tx.hold_response(session, respondent_id, t.response, channel, now)
                 count += 1
         return count
 

@@ -575,7 +575,23 @@ class Tx:
         self, session: Session, respondent_id: int, update: ResponseUpdate, channel: str, now: float
     ) -> int:
         """One response row per session: created with the score, completed by the comment."""
-        row = await self._one(
+        sql, params = self._response_upsert(session, respondent_id, update, channel, now)
+        row = await self._one(sql + " RETURNING id", params)
+        assert row is not None
+        return int(row[0])
+
+    def hold_response(
+        self, session: Session, respondent_id: int, update: ResponseUpdate, channel: str, now: float
+    ) -> None:
+        """:meth:`upsert_response` when nobody needs the row's id: it travels with the next hop."""
+        sql, params = self._response_upsert(session, respondent_id, update, channel, now)
+        self._hold(sql, params)
+
+    @staticmethod
+    def _response_upsert(
+        session: Session, respondent_id: int, update: ResponseUpdate, channel: str, now: float
+    ) -> tuple[str, tuple[Any, ...]]:
+        return (
             """
             INSERT INTO responses (session_id, respondent_id, survey_id, kind, status, score, category, comment,
                 comment_truncated, comment_status, sentiment, sentiment_label, flags, language, channel, context,
@@ -586,7 +602,6 @@ class Tx:
                 comment = excluded.comment, comment_truncated = excluded.comment_truncated,
                 comment_status = excluded.comment_status, sentiment = excluded.sentiment,
                 sentiment_label = excluded.sentiment_label, flags = excluded.flags, updated_at = excluded.updated_at
-            RETURNING id
             """,
             (
                 session.id,
@@ -609,8 +624,6 @@ class Tx:
                 now,
             ),
         )
-        assert row is not None
-        return int(row[0])
 
     async def enqueue(self, messages: Sequence[OutMessage], now: float, delay: float = 0.0) -> None:
         if not messages:
