@@ -29,6 +29,7 @@ from surveys.texts import text
 
 if TYPE_CHECKING:
     from bot.digests import DigestService
+    from storage.records import Respondent
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +69,42 @@ class Service:
     async def handle(self, inbound: Inbound) -> HandleResult:
         async with self.lock_for(inbound.platform, inbound.chat_id):
             now = self.clock()
-            async with self.store.transaction() as tx:
-                if not await tx.claim_event(inbound.event_id, now):
-                    log.debug("event %s already handled", inbound.event_id)
-                    return HandleResult(duplicate=True)
-                result = await self._route(tx, inbound, now)
-                if result.toast and inbound.button is None:
-                    # Typed commands have no button to attach a toast to: answer in the chat.
-                    audience = "customer" if inbound.is_private else "staff"
-                    here = Destination(inbound.platform, inbound.chat_id)
-                    await tx.enqueue([OutMessage(here, result.toast, audience=audience)], now)
-                    result = HandleResult(extra=result.extra)
+            try:
+                result = await self._in_transaction(inbound, now)
+            except _Redelivered:
+                log.debug("event %s already handled", inbound.event_id)
+                return HandleResult(duplicate=True)
         if "mydata" in result.extra or "forget" in result.extra:
             await self._privacy_after_commit(inbound, result)
         self.on_commit()
+        return result
+
+    async def _in_transaction(self, inbound: Inbound, now: float) -> HandleResult:
+        async with self.store.transaction() as tx:
+            if _is_customer_turn(inbound):
+                claimed, respondent, session = await tx.begin_turn(
+                    inbound.event_id,
+                    now,
+                    inbound.platform,
+                    inbound.user_id,
+                    inbound.chat_id,
+                    inbound.display_name,
+                    inbound.handle,
+                    inbound.language,
+                )
+                if not claimed:
+                    raise _Redelivered  # rolls back the upsert that came with the claim
+                result = await self._survey_turn(tx, inbound, now, (respondent, session))
+            else:
+                if not await tx.claim_event(inbound.event_id, now):
+                    raise _Redelivered
+                result = await self._route(tx, inbound, now)
+            if result.toast and inbound.button is None:
+                # Typed commands have no button to attach a toast to: answer in the chat.
+                audience = "customer" if inbound.is_private else "staff"
+                here = Destination(inbound.platform, inbound.chat_id)
+                await tx.enqueue([OutMessage(here, result.toast, audience=audience)], now)
+                result = HandleResult(extra=result.extra)
         return result
 
     async def _privacy_after_commit(self, inbound: Inbound, result: HandleResult) -> None:
@@ -133,23 +156,29 @@ class Service:
             return HandleResult(toast=f"Usage: /{inbound.command} <alert number>{note_hint}")
         return await self.desk.act(tx, escalation, inbound.command, inbound, now, note=note.strip()[:500])
 
-    async def _survey_turn(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
-        respondent = await tx.upsert_respondent(
-            inbound.platform,
-            inbound.user_id,
-            inbound.chat_id if inbound.is_private else None,
-            inbound.display_name,
-            inbound.handle,
-            inbound.language,
-            now,
-        )
+    async def _survey_turn(
+        self, tx: Tx, inbound: Inbound, now: float, known: tuple[Respondent, engine.Session | None] | None = None
+    ) -> HandleResult:
+        """``known``: the person and their open session, when :meth:`Tx.begin_turn` read them."""
+        if known is not None:
+            respondent = known[0]
+        else:
+            respondent = await tx.upsert_respondent(
+                inbound.platform,
+                inbound.user_id,
+                inbound.chat_id if inbound.is_private else None,
+                inbound.display_name,
+                inbound.handle,
+                inbound.language,
+                now,
+            )
         language = normalise_language(respondent.language, self.settings.default_language)
         if inbound.button is not None and inbound.button.startswith(f"{alerts.RECOVERY_PREFIX}:"):
             return await self.desk.on_recovery_button(tx, respondent.id, inbound, now)
         privacy = await self._privacy_turn(tx, respondent.id, inbound, language, now)
         if privacy is not None:
             return privacy
-        session = await tx.open_session(respondent.id)
+        session = known[1] if known is not None else await tx.open_session(respondent.id)
         if session is None and inbound.text is not None and inbound.is_private:
             if await self.desk.on_customer_text(tx, respondent.id, inbound, now):
                 return HandleResult()
@@ -247,3 +276,13 @@ class Service:
             sentiment=self.sentiment,
             **facts,
         )
+
+
+class _Redelivered(Exception):
+    """The event was handled before: raised inside the transaction so it rolls back."""
+
+
+def _is_customer_turn(inbound: Inbound) -> bool:
+    """Private messages and buttons that are not staff actions: what :meth:`Service._route`
+    hands straight to the survey turn (so it can start with :meth:`Tx.begin_turn`)."""
+    return inbound.is_private and not (inbound.button or "").startswith(f"{alerts.ACTION_PREFIX}:")

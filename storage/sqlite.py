@@ -416,6 +416,51 @@ def _run_statements(conn: sqlite3.Connection, statements: Sequence[_Statement]) 
         cur.close()
 
 
+def _run_each(conn: sqlite3.Connection, statements: Sequence[_Statement], results: int) -> list[list[Any]]:
+    """Runs in SQLite's thread: every statement in order; the rows of the last ``results``."""
+    out: list[list[Any]] = []
+    for index, (sql, params, many) in enumerate(statements):
+        cur = conn.executemany(sql, params) if many else conn.execute(sql, params)
+        try:
+            if index >= len(statements) - results:
+                out.append(cur.fetchall())
+        finally:
+            cur.close()
+    return out
+
+
+CLAIM_SQL = (
+    "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
+
+
+def _respondent_upsert(
+    platform: str,
+    user_id: str,
+    chat_id: str | None,
+    display_name: str,
+    handle: str,
+    language: str | None,
+    now: float,
+) -> tuple[str, tuple[Any, ...]]:
+    return (
+        """
+        INSERT INTO respondents (platform, user_id, chat_id, display_name, handle, language, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (platform, user_id) DO UPDATE SET
+            chat_id = COALESCE(excluded.chat_id, chat_id),
+            display_name = CASE WHEN excluded.display_name != '' THEN excluded.display_name ELSE display_name END,
+            handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE handle END,
+            language = COALESCE(excluded.language, language),
+            unreachable = CASE WHEN excluded.chat_id IS NOT NULL THEN 0 ELSE unreachable END,
+            updated_at = excluded.updated_at
+        RETURNING *
+        """,
+        (platform, user_id, chat_id, display_name[:200], handle[:200], language, now, now),
+    )
+
+
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         conn.execute("ROLLBACK")
@@ -479,13 +524,7 @@ class Tx:
         return rows[0] if rows else None
 
     async def claim_event(self, event_id: str, now: float) -> bool:
-        return bool(
-            await self._all(
-                "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) "
-                "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-                (event_id, now),
-            )
-        )
+        return bool(await self._all(CLAIM_SQL, (event_id, now)))
 
     async def upsert_respondent(
         self,
@@ -497,23 +536,39 @@ class Tx:
         language: str | None,
         now: float,
     ) -> Respondent:
-        row = await self._one(
-            """
-            INSERT INTO respondents (platform, user_id, chat_id, display_name, handle, language, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (platform, user_id) DO UPDATE SET
-                chat_id = COALESCE(excluded.chat_id, chat_id),
-                display_name = CASE WHEN excluded.display_name != '' THEN excluded.display_name ELSE display_name END,
-                handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE handle END,
-                language = COALESCE(excluded.language, language),
-                unreachable = CASE WHEN excluded.chat_id IS NOT NULL THEN 0 ELSE unreachable END,
-                updated_at = excluded.updated_at
-            RETURNING *
-            """,
-            (platform, user_id, chat_id, display_name[:200], handle[:200], language, now, now),
-        )
+        row = await self._one(*_respondent_upsert(platform, user_id, chat_id, display_name, handle, language, now))
         assert row is not None
         return Respondent.from_row(row)
+
+    async def begin_turn(
+        self,
+        event_id: str,
+        now: float,
+        platform: str,
+        user_id: str,
+        chat_id: str | None,
+        display_name: str,
+        handle: str,
+        language: str | None,
+    ) -> tuple[bool, Respondent, Session | None]:
+        """A customer's turn starts with three reads that depend on nothing the loop decides:
+        claim the event id, upsert the person, load their open session. One hop for all
+        three (with BEGIN) instead of three: the store's lock, which every conversation
+        shares, is held for two hops of a score or comment turn instead of four. When the
+        claim fails (a redelivery) the caller rolls back, so the upsert leaves no trace."""
+        statements: list[_Statement] = [
+            (CLAIM_SQL, (event_id, now), False),
+            (*_respondent_upsert(platform, user_id, chat_id, display_name, handle, language, now), False),
+            (
+                "SELECT * FROM sessions WHERE respondent_id = (SELECT id FROM respondents WHERE platform = ? AND "
+                "user_id = ?) AND stage IN ('score', 'comment') ORDER BY id DESC LIMIT 1",
+                (platform, user_id),
+                False,
+            ),
+        ]
+        batch, self._held = [*self._held, *statements], []
+        claimed, person, session = await self._raw._execute(_run_each, self._raw._conn, batch, 3)
+        return bool(claimed), Respondent.from_row(person[0]), _session(session[0]) if session else None
 
     async def respondent(self, platform: str, user_id: str) -> Respondent | None:
         row = await self._one("SELECT * FROM respondents WHERE platform = ? AND user_id = ?", (platform, user_id))

@@ -63,9 +63,13 @@ async def test_redelivered_event_changes_nothing(runtime: Runtime) -> None:
     first = await service.handle(message("e2", text="9"))
     assert not first.duplicate
     before = {t: await count(store, t) for t in ("responses", "outbox", "sessions")}
-    again = await service.handle(message("e2", text="9"))
+    async with store.conn.execute("SELECT * FROM respondents") as cur:
+        people = [tuple(r) for r in await cur.fetchall()]
+    again = await service.handle(Inbound("e2", "console", "u1", "u1", display_name="Renamed", text="9"))
     assert again.duplicate
     assert {t: await count(store, t) for t in before} == before
+    async with store.conn.execute("SELECT * FROM respondents") as cur:  # the upsert read with the claim rolled back
+        assert [tuple(r) for r in await cur.fetchall()] == people
 
 
 async def test_failed_transaction_leaves_no_trace(runtime: Runtime) -> None:
