@@ -9,6 +9,7 @@ message to send. Only after the commit does the delivery loop get woken to send 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 import time
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bot.escalations import EscalationDesk
 from bot.privacy import PrivacyDesk
 from bot.privacy import parse_button as privacy_button
-from storage.sqlite import Store, Tx
+from storage.sqlite import NeedsLoop, Store, Tx
 from surveys import alerts, engine
 from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
@@ -80,31 +81,46 @@ class Service:
         return result
 
     async def _in_transaction(self, inbound: Inbound, now: float) -> HandleResult:
+        """The event's whole transaction on SQLite's thread when it can be (one hop under the
+        store's lock); staff actions that read through the raw connection (digests, the
+        first reply of an alert) go the usual way."""
+        try:
+            return await self.store.run_in_thread(functools.partial(self._event, inbound=inbound, now=now))
+        except (_Redelivered, asyncio.CancelledError):
+            raise
+        except NeedsLoop:
+            pass
+        except Exception:
+            # Rolled back: let the usual path run it once more and report what goes wrong.
+            log.debug("event %s failed on the store's thread; retrying on the loop", inbound.event_id, exc_info=True)
         async with self.store.transaction() as tx:
-            if _is_customer_turn(inbound):
-                claimed, respondent, session = await tx.begin_turn(
-                    inbound.event_id,
-                    now,
-                    inbound.platform,
-                    inbound.user_id,
-                    inbound.chat_id,
-                    inbound.display_name,
-                    inbound.handle,
-                    inbound.language,
-                )
-                if not claimed:
-                    raise _Redelivered  # rolls back the upsert that came with the claim
-                result = await self._survey_turn(tx, inbound, now, (respondent, session))
-            else:
-                if not await tx.claim_event(inbound.event_id, now):
-                    raise _Redelivered
-                result = await self._route(tx, inbound, now)
-            if result.toast and inbound.button is None:
-                # Typed commands have no button to attach a toast to: answer in the chat.
-                audience = "customer" if inbound.is_private else "staff"
-                here = Destination(inbound.platform, inbound.chat_id)
-                await tx.enqueue([OutMessage(here, result.toast, audience=audience)], now)
-                result = HandleResult(extra=result.extra)
+            return await self._event(tx, inbound=inbound, now=now)
+
+    async def _event(self, tx: Tx, *, inbound: Inbound, now: float) -> HandleResult:
+        if _is_customer_turn(inbound):
+            claimed, respondent, session = await tx.begin_turn(
+                inbound.event_id,
+                now,
+                inbound.platform,
+                inbound.user_id,
+                inbound.chat_id,
+                inbound.display_name,
+                inbound.handle,
+                inbound.language,
+            )
+            if not claimed:
+                raise _Redelivered  # rolls back the upsert that came with the claim
+            result = await self._survey_turn(tx, inbound, now, (respondent, session))
+        else:
+            if not await tx.claim_event(inbound.event_id, now):
+                raise _Redelivered
+            result = await self._route(tx, inbound, now)
+        if result.toast and inbound.button is None:
+            # Typed commands have no button to attach a toast to: answer in the chat.
+            audience = "customer" if inbound.is_private else "staff"
+            here = Destination(inbound.platform, inbound.chat_id)
+            await tx.enqueue([OutMessage(here, result.toast, audience=audience)], now)
+            result = HandleResult(extra=result.extra)
         return result
 
     async def _privacy_after_commit(self, inbound: Inbound, result: HandleResult) -> None:

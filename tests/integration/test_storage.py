@@ -204,3 +204,75 @@ async def test_a_failing_held_write_rolls_back_the_whole_transaction(tmp_path: P
     async with store.transaction() as tx:  # the event was not kept either, and the store still works
         assert await tx.claim_event("e1", 3.0) is True
     await store.close()
+
+
+async def test_a_whole_transaction_runs_on_sqlites_thread_in_one_hop(tmp_path: Path) -> None:
+    from storage.sqlite import Tx
+
+    store = await Store.open(tmp_path / "thread.db")
+
+    async def work(tx: Tx) -> bool:
+        assert await tx.claim_event("e1", 1.0)
+        return await tx.claim_event("e1", 1.0)  # the same transaction sees its own write
+
+    assert await store.run_in_thread(work) is False
+    assert await count(store, "processed_events") == 1
+    await store.close()
+
+
+async def test_work_that_needs_the_loop_is_rolled_back_and_says_so(tmp_path: Path) -> None:
+    import asyncio
+
+    from storage.sqlite import NeedsLoop, Tx
+
+    store = await Store.open(tmp_path / "thread.db")
+
+    async def sleeps(tx: Tx) -> None:
+        await tx.claim_event("e1", 1.0)
+        await asyncio.sleep(0)  # anything but the store: cannot run on SQLite's thread
+
+    async def raw(tx: Tx) -> None:
+        await tx.claim_event("e2", 1.0)
+        await tx.connection()
+
+    for work in (sleeps, raw):
+        with pytest.raises(NeedsLoop):
+            await store.run_in_thread(work)
+    assert await count(store, "processed_events") == 0
+    async with store.transaction() as tx:  # and the connection is usable afterwards
+        assert await tx.claim_event("e1", 2.0)
+    await store.close()
+
+
+async def test_an_error_on_sqlites_thread_rolls_everything_back(tmp_path: Path) -> None:
+    from storage.sqlite import Tx
+
+    store = await Store.open(tmp_path / "thread.db")
+
+    async def fails(tx: Tx) -> None:
+        await tx.claim_event("e1", 1.0)
+        raise ValueError("engine bug")
+
+    with pytest.raises(ValueError, match="engine bug"):
+        await store.run_in_thread(fails)
+    assert await count(store, "processed_events") == 0
+    await store.close()
+
+
+async def test_the_service_falls_back_to_the_loop_for_steps_that_need_it(runtime: Runtime) -> None:
+    from unittest import mock
+
+    from storage.sqlite import NeedsLoop
+
+    calls: list[str] = []
+    original = runtime.store.run_in_thread
+
+    async def refusing(work: object) -> object:
+        calls.append("thread")
+        raise NeedsLoop("test")
+
+    with mock.patch.object(runtime.store, "run_in_thread", refusing):
+        result = await runtime.service.handle(message("e1", command="feedback"))
+    assert calls == ["thread"] and not result.duplicate
+    assert await count(runtime.store, "sessions") == 1
+    assert runtime.store.run_in_thread == original
