@@ -144,6 +144,15 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"{t['ratio']:.2f}",
                 )
             )
+            if "echo_aiohttp_updates_per_s" in t:
+                out.append(
+                    (
+                        f"Telegram survey turns/s ({label}) vs the echo on feedbackbot's aiohttp transport",
+                        f"{t['turns']['turns_per_s']:.0f}",
+                        f"{t['echo_aiohttp_updates_per_s']:.0f} echo updates/s",
+                        f"{t['ratio_same_transport']:.2f}",
+                    )
+                )
     slack = (get("slack") or {}).get("figures")
     if slack:
         out.append(

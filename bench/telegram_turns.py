@@ -1,5 +1,7 @@
 """Survey turns per second through the real python-telegram-bot against the fake Bot API, beside
-the echo-bot floor (``bench.echo_telegram.measure_echo``) measured in the same run.
+the echo-bot floor (``bench.echo_telegram.measure_echo``) measured in the same run: stock
+python-telegram-bot (httpx), the floor the issue names, and for transparency the same echo bot
+on feedbackbot's aiohttp transport.
 
 A turn is one inbound update handled with its reply delivered. Every user does a full survey:
 ``/feedback`` (answered by the question with its keyboard), a typed score (answered by an edit of
@@ -159,8 +161,13 @@ async def scenario(
     users: int, latency: float, concurrency: int, echo_concurrency: int | bool, **kw: Any
 ) -> dict[str, Any]:
     echo = await measure_echo(users * 3, latency, echo_concurrency, n_users=users)
+    # The same echo bot on feedbackbot's aiohttp transport, for transparency: the issue's floor
+    # is stock python-telegram-bot, but part of feedbackbot's speed is that transport.
+    echo_aiohttp = await measure_echo(users * 3, latency, echo_concurrency, n_users=users, transport="aiohttp")
     ours = await measure_turns(users, latency, concurrency, **kw)
     return {
+        "echo_aiohttp_updates_per_s": echo_aiohttp["updates_per_s"],
+        "ratio_same_transport": ours["turns_per_s"] / echo_aiohttp["updates_per_s"],
         "turns": ours,
         "echo": {
             k: echo[k]
@@ -246,7 +253,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{ours['cpu_ms_per_turn']:.2f} ms CPU/turn, pacing {'on' if ours['pacing'] else 'off'} | "
             f"echo floor (concurrent_updates={echo['concurrency']}): "
             f"{echo['updates_per_s']:.0f} updates/s, {echo['cpu_ms_per_update']:.2f} ms CPU/update | "
-            f"ratio {result['ratio']:.2f}"
+            f"ratio {result['ratio']:.2f} | echo on the aiohttp transport "
+            f"{result['echo_aiohttp_updates_per_s']:.0f} updates/s, ratio {result['ratio_same_transport']:.2f}"
         )
     print(json.dumps(results))
 
