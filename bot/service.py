@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bot.escalations import EscalationDesk
 from bot.privacy import PrivacyDesk
 from bot.privacy import parse_button as privacy_button
+from storage.records import PersonSeen
 from storage.sqlite import NeedsLoop, Store, Tx
 from surveys import alerts, engine
 from surveys.kinds import SurveyDefinition
@@ -98,16 +99,7 @@ class Service:
 
     async def _event(self, tx: Tx, *, inbound: Inbound, now: float) -> HandleResult:
         if _is_customer_turn(inbound):
-            claimed, respondent, session = await tx.begin_turn(
-                inbound.event_id,
-                now,
-                inbound.platform,
-                inbound.user_id,
-                inbound.chat_id,
-                inbound.display_name,
-                inbound.handle,
-                inbound.language,
-            )
+            claimed, respondent, session = await tx.begin_turn(inbound.event_id, now, _seen(inbound))
             if not claimed:
                 raise _Redelivered  # rolls back the upsert that came with the claim
             result = await self._survey_turn(tx, inbound, now, (respondent, session))
@@ -175,26 +167,18 @@ class Service:
     async def _survey_turn(
         self, tx: Tx, inbound: Inbound, now: float, known: tuple[Respondent, engine.Session | None] | None = None
     ) -> HandleResult:
-        """``known``: the person and their open session, when :meth:`Tx.begin_turn` read them."""
-        if known is not None:
-            respondent = known[0]
+        """``known``: the person and their open session, when :meth:`Tx.begin_turn` read them
+        with the claim."""
+        if known is None:
+            _, respondent, session = await tx.begin_turn(None, now, _seen(inbound))
         else:
-            respondent = await tx.upsert_respondent(
-                inbound.platform,
-                inbound.user_id,
-                inbound.chat_id if inbound.is_private else None,
-                inbound.display_name,
-                inbound.handle,
-                inbound.language,
-                now,
-            )
+            respondent, session = known
         language = normalise_language(respondent.language, self.settings.default_language)
         if inbound.button is not None and inbound.button.startswith(f"{alerts.RECOVERY_PREFIX}:"):
             return await self.desk.on_recovery_button(tx, respondent.id, inbound, now)
         privacy = await self._privacy_turn(tx, respondent.id, inbound, language, now)
         if privacy is not None:
             return privacy
-        session = known[1] if known is not None else await tx.open_session(respondent.id)
         if session is None and inbound.text is not None and inbound.is_private:
             if await self.desk.on_customer_text(tx, respondent.id, inbound, now):
                 return HandleResult()
@@ -302,3 +286,14 @@ def _is_customer_turn(inbound: Inbound) -> bool:
     """Private messages and buttons that are not staff actions: what :meth:`Service._route`
     hands straight to the survey turn (so it can start with :meth:`Tx.begin_turn`)."""
     return inbound.is_private and not (inbound.button or "").startswith(f"{alerts.ACTION_PREFIX}:")
+
+
+def _seen(inbound: Inbound) -> PersonSeen:
+    return PersonSeen(
+        inbound.platform,
+        inbound.user_id,
+        inbound.chat_id if inbound.is_private else None,
+        inbound.display_name,
+        inbound.handle,
+        inbound.language,
+    )

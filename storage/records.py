@@ -10,6 +10,19 @@ from surveys.model import OutMessage
 
 
 @dataclass(frozen=True)
+class PersonSeen:
+    """Who sent an event, as the platform describes them: what a respondent row is upserted
+    from. ``chat_id`` is None when the event came from a group (not their private chat)."""
+
+    platform: str
+    user_id: str
+    chat_id: str | None
+    display_name: str
+    handle: str
+    language: str | None
+
+
+@dataclass(frozen=True)
 class Respondent:
     id: int
     platform: str

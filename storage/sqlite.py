@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.records import Escalation, OutboxRow, Respondent, ResponseRow
+from storage.records import Escalation, OutboxRow, PersonSeen, Respondent, ResponseRow
 from surveys.engine import ResponseUpdate, Session, Stage
 from surveys.model import OutMessage
 
@@ -452,15 +452,7 @@ CLAIM_SQL = (
 )
 
 
-def _respondent_upsert(
-    platform: str,
-    user_id: str,
-    chat_id: str | None,
-    display_name: str,
-    handle: str,
-    language: str | None,
-    now: float,
-) -> tuple[str, tuple[Any, ...]]:
+def _respondent_upsert(seen: PersonSeen, now: float) -> tuple[str, tuple[Any, ...]]:
     return (
         """
         INSERT INTO respondents (platform, user_id, chat_id, display_name, handle, language, created_at, updated_at)
@@ -474,8 +466,12 @@ def _respondent_upsert(
             updated_at = excluded.updated_at
         RETURNING *
         """,
-        (platform, user_id, chat_id, display_name[:200], handle[:200], language, now, now),
+        (*_person_fields(seen), now, now),
     )
+
+
+def _person_fields(seen: PersonSeen) -> tuple[Any, ...]:
+    return (seen.platform, seen.user_id, seen.chat_id, seen.display_name[:200], seen.handle[:200], seen.language)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -547,49 +543,28 @@ class Tx:
     async def claim_event(self, event_id: str, now: float) -> bool:
         return bool(await self._all(CLAIM_SQL, (event_id, now)))
 
-    async def upsert_respondent(
-        self,
-        platform: str,
-        user_id: str,
-        chat_id: str | None,
-        display_name: str,
-        handle: str,
-        language: str | None,
-        now: float,
-    ) -> Respondent:
-        row = await self._one(*_respondent_upsert(platform, user_id, chat_id, display_name, handle, language, now))
-        assert row is not None
-        return Respondent.from_row(row)
-
     async def begin_turn(
-        self,
-        event_id: str,
-        now: float,
-        platform: str,
-        user_id: str,
-        chat_id: str | None,
-        display_name: str,
-        handle: str,
-        language: str | None,
+        self, event_id: str | None, now: float, seen: PersonSeen
     ) -> tuple[bool, Respondent, Session | None]:
-        """A customer's turn starts with three reads that depend on nothing the loop decides:
-        claim the event id, upsert the person, load their open session. One hop for all
-        three (with BEGIN) instead of three: the store's lock, which every conversation
-        shares, is held for two hops of a score or comment turn instead of four. When the
-        claim fails (a redelivery) the caller rolls back, so the upsert leaves no trace."""
+        """A customer's turn starts with three steps that depend on nothing the engine
+        decides: claim the event id, upsert the person, load their open session. One hop for
+        all three (with BEGIN) instead of three. When the claim fails (a redelivery) the
+        caller rolls back, so the upsert leaves no trace. ``event_id`` None: already claimed."""
         statements: list[_Statement] = [
-            (CLAIM_SQL, (event_id, now), False),
-            (*_respondent_upsert(platform, user_id, chat_id, display_name, handle, language, now), False),
+            (*_respondent_upsert(seen, now), False),
             (
                 "SELECT * FROM sessions WHERE respondent_id = (SELECT id FROM respondents WHERE platform = ? AND "
                 "user_id = ?) AND stage IN ('score', 'comment') ORDER BY id DESC LIMIT 1",
-                (platform, user_id),
+                (seen.platform, seen.user_id),
                 False,
             ),
         ]
+        if event_id is not None:
+            statements.insert(0, (CLAIM_SQL, (event_id, now), False))
         batch, self._held = [*self._held, *statements], []
-        claimed, person, session = await self._hop(_run_each, batch, 3)
-        return bool(claimed), Respondent.from_row(person[0]), _session(session[0]) if session else None
+        *claimed, person, session = await self._hop(_run_each, batch, len(statements))
+        first_time = bool(claimed[0]) if claimed else True
+        return first_time, Respondent.from_row(person[0]), _session(session[0]) if session else None
 
     async def respondent(self, platform: str, user_id: str) -> Respondent | None:
         row = await self._one("SELECT * FROM respondents WHERE platform = ? AND user_id = ?", (platform, user_id))
