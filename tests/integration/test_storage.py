@@ -276,3 +276,16 @@ async def test_the_service_falls_back_to_the_loop_for_steps_that_need_it(runtime
     assert calls == ["thread"] and not result.duplicate
     assert await count(runtime.store, "sessions") == 1
     assert runtime.store.run_in_thread == original
+
+
+async def test_customer_turns_and_alerts_run_whole_on_sqlites_thread(runtime: Runtime) -> None:
+    """The fast path is the normal path: a survey turn, including one that raises a staff
+    alert, never needs the event loop (if it did, every turn would silently run twice)."""
+    from unittest import mock
+
+    refuse = mock.Mock(side_effect=AssertionError("fell back to a transaction on the loop"))
+    with mock.patch.object(runtime.store, "transaction", refuse):
+        for event, kwargs in (("e1", {"command": "feedback"}), ("e2", {"text": "2"}), ("e3", {"text": "Awful"})):
+            assert not (await runtime.service.handle(message(event, **kwargs))).duplicate
+    assert await count(runtime.store, "escalations") == 1
+    assert await count(runtime.store, "responses") == 1
