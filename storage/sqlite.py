@@ -8,6 +8,7 @@ commits together or not at all. WAL keeps readers from blocking the writer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import sqlite3
@@ -140,7 +141,20 @@ class Store:
         anything else; the caller then runs it again with :meth:`transaction`.
         """
         async with self._lock:
-            return await self.conn._execute(_drive, self.conn._conn, work)
+            # The lock only puts this job behind the transactions already open. SQLite's
+            # thread runs jobs one at a time in the order they were queued, so the lock need
+            # not wait for this one to finish: later transactions queue behind it anyway.
+            # (Held until the answer came back, the lock's hand-over waited for the busy loop
+            # twice, and a turn kept it 1.3 ms for 0.3 ms of work.)
+            done = _submit(self.conn, _drive, self.conn._conn, work)
+        return await done
+
+    async def _statement(self, sql: str, params: Any = ()) -> list[aiosqlite.Row]:
+        """One statement as its own (autocommit) transaction, queued like
+        :meth:`run_in_thread`: the lock is not held while it waits its turn and runs."""
+        async with self._lock:
+            done = _submit(self.conn, _run_statements, self.conn._conn, [(sql, params, False)])
+        return (await done).rows
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -154,10 +168,9 @@ class Store:
     async def pending_after(self, last_id: int, limit: int = 5000) -> list[OutboxRow]:
         """Pending rows newer than ``last_id``, oldest first: how the delivery loop learns
         of new messages (a range scan on the primary key, however long the queue)."""
-        async with self._lock:
-            rows = await self.conn.execute_fetchall(
-                "SELECT * FROM outbox WHERE id > ? AND status = 'pending' ORDER BY id LIMIT ?", (last_id, limit)
-            )
+        rows = await self._statement(
+            "SELECT * FROM outbox WHERE id > ? AND status = 'pending' ORDER BY id LIMIT ?", (last_id, limit)
+        )
         return [OutboxRow.from_row(r) for r in rows]
 
     async def mark_sent(self, row_id: int, message_id: str | None, now: float) -> None:
@@ -180,7 +193,8 @@ class Store:
             async with self._lock:
                 if self._marks is batch:
                     self._marks = None  # sends finishing from now on start the next batch
-                await self.conn.execute(*_mark_sent_sql(batch.rows))
+                done = _submit(self.conn, _run_statements, self.conn._conn, [(*_mark_sent_sql(batch.rows), False)])
+            await done
         except asyncio.CancelledError:
             batch.done.cancel()
             raise
@@ -193,14 +207,13 @@ class Store:
             batch.done.set_result(None)
 
     async def reschedule(self, row_id: int, next_at: float, error: str) -> None:
-        async with self._lock:
-            await self.conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?",
-                (next_at, error[:500], row_id),
-            )
+        await self._statement(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?",
+            (next_at, error[:500], row_id),
+        )
 
     async def mark_dead(self, row: OutboxRow, error: str, unreachable: bool) -> None:
-        async with self.transaction() as tx:
+        async def work(tx: Tx) -> None:
             tx._hold(
                 "UPDATE outbox SET status = 'dead', error = ?, attempts = attempts + 1 WHERE id = ?",
                 (error[:500], row.id),
@@ -217,16 +230,15 @@ class Store:
                     (row.platform, row.chat_id),
                 )
 
+        await self.run_in_thread(work)
+
     async def message_id_for(self, ref_key: str) -> tuple[str, str] | None:
         """(chat id, platform message id) of the last sent message with this ref key."""
-        async with self._lock:
-            rows = list(
-                await self.conn.execute_fetchall(
-                    "SELECT chat_id, message_id FROM outbox WHERE ref_key = ? AND status = 'sent' "
-                    "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-                    (ref_key,),
-                )
-            )
+        rows = await self._statement(
+            "SELECT chat_id, message_id FROM outbox WHERE ref_key = ? AND status = 'sent' "
+            "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (ref_key,),
+        )
         return None if not rows else (str(rows[0][0]), str(rows[0][1]))
 
     async def responses(
@@ -385,7 +397,7 @@ class Store:
         after a crash happens before anything new is added."""
         if not items:
             return
-        async with self.transaction() as tx:  # one hop: BEGIN, both statements and COMMIT
+        async def work(tx: Tx) -> None:  # one hop: BEGIN, both statements and COMMIT
             tx._hold(
                 "INSERT OR IGNORE INTO inbox (platform, update_key, chat_id, payload, received_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -393,6 +405,8 @@ class Store:
                 many=True,
             )
             tx._hold("DELETE FROM inbox WHERE received_at < ?", (now - INBOX_KEEP,))
+
+        await self.run_in_thread(work)
 
     async def inbox_recent(self, platform: str, since: float) -> list[str]:
         async with self._lock:
@@ -954,6 +968,15 @@ class _ThreadTx(Tx):
 
     async def _hop(self, fn: Callable[..., Any], *args: Any) -> Any:
         return fn(self._sql, *args)
+
+
+def _submit(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """aiosqlite's own ``_execute`` without its await: the job is on SQLite's queue on return."""
+    if not conn._running or conn._connection is None:
+        raise ValueError("Connection closed")
+    future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+    conn._tx.put_nowait((future, functools.partial(fn, *args)))
+    return future
 
 
 def _drive(conn: sqlite3.Connection, work: Callable[[Tx], Awaitable[T]]) -> T:
