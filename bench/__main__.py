@@ -30,7 +30,7 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "full": ["bench.service_turns", "--users", "1000"],
     },
     "telegram": {
-        "quick": ["bench.telegram_turns", "--users", "100", "--latency-users", "40"],
+        "quick": ["bench.telegram_turns", "--users", "100", "--latency-users", "40", "--rounds", "1"],
         "full": ["bench.telegram_turns"],
     },
     "slack": {

@@ -222,6 +222,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--vader", action="store_true", help="score comments with VADER instead of a constant")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the no-latency run of the bot into FILE")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of (echo, bot) per scenario; the median round is reported"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
 
@@ -244,7 +247,14 @@ def main(argv: list[str] | None = None) -> None:
         )
     for name, users, latency, echo_concurrency in plan:
         extra = {"profile": args.profile} if name == "no_latency" and args.profile else {}
-        result = asyncio.run(scenario(users, latency, args.concurrency, echo_concurrency, **kw, **extra))
+        rounds = [
+            asyncio.run(scenario(users, latency, args.concurrency, echo_concurrency, **kw, **extra))
+            for _ in range(max(1, args.rounds))
+        ]
+        # The machine is shared and noisy (single rounds of the same code ranged 0.6-0.8):
+        # report the round with the median ratio, and every ratio beside it.
+        result = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
+        result["round_ratios"] = [round(r["ratio"], 3) for r in rounds]
         results[name] = result
         ours, echo = result["turns"], result["echo"]
         print(
@@ -255,6 +265,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{echo['updates_per_s']:.0f} updates/s, {echo['cpu_ms_per_update']:.2f} ms CPU/update | "
             f"ratio {result['ratio']:.2f} | echo on the aiohttp transport "
             f"{result['echo_aiohttp_updates_per_s']:.0f} updates/s, ratio {result['ratio_same_transport']:.2f}"
+            + (f" | median of {len(rounds)} rounds, ratios {result['round_ratios']}" if len(rounds) > 1 else "")
         )
     print(json.dumps(results))
 
