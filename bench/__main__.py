@@ -249,9 +249,9 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 TARGETS = """
 ## Targets set by the issues, met or explained
 
-- Telegram turns >= 90% of the echo floor with 50 ms of API latency: met (about 1.9-2.4: the
+- Telegram turns >= 90% of the echo floor with 50 ms of API latency: met (about 1.5-2.4: the
   bot keeps 64 sends in flight where the echo bot handles 16 updates at a time).
-- Telegram turns >= 75% of the echo floor with no latency: not met, about 0.67-0.72 (median
+- Telegram turns >= 75% of the echo floor with no latency: not met, about 0.63-0.72 (median
   rounds; single rounds range 0.6-0.8 on this shared machine). The process is bound by one
   core's worth of Python (the GIL): a turn costs about 1.3-1.5 ms of CPU against the echo's
   1.0. A turn makes 1.33 API calls (the follow-up, and for a typed score an edit that removes
@@ -261,7 +261,7 @@ TARGETS = """
   question invites taps that can only be refused). Against the same echo bot on
   feedbackbot's aiohttp transport the ratio is about 0.33: part of the speed is that
   transport. Telegram itself lets a bot send about 30 messages/s (about 22 survey turns/s).
-- Slack turns >= 75% of the Bolt echo floor: not met (about 0.27-0.29). A turn makes 2.0 Web
+- Slack turns >= 75% of the Bolt echo floor: not met (about 0.23-0.29). A turn makes 2.0 Web
   API calls (question; chat.update and follow-up; thanks; conversations.open and users.info
   once per newcomer) against the echo's one, and those two calls alone cost about what the
   echo's whole event does (about 0.5 ms of CPU). The Slack code is under 5% of the profile.
