@@ -251,8 +251,8 @@ TARGETS = """
 
 - Telegram turns >= 90% of the echo floor with 50 ms of API latency: met (about 1.5-2.4: the
   bot keeps 64 sends in flight where the echo bot handles 16 updates at a time).
-- Telegram turns >= 75% of the echo floor with no latency: not met, about 0.63-0.72 (median
-  rounds; single rounds range 0.6-0.8 on this shared machine). The process is bound by one
+- Telegram turns >= 75% of the echo floor with no latency: not met, about 0.63-0.75 (median
+  rounds; single rounds range 0.5-0.8 on this shared machine). The process is bound by one
   core's worth of Python (the GIL): a turn costs about 1.3-1.5 ms of CPU against the echo's
   1.0. A turn makes 1.33 API calls (the follow-up, and for a typed score an edit that removes
   the question's now useless keyboard) against the echo's one, and commits the answer before
