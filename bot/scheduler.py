@@ -198,22 +198,28 @@ class Scheduler:
         from apscheduler.triggers.interval import IntervalTrigger
 
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
-        for cfg in self.runtime.config.digests:
-            scheduler.add_job(
-                self.digest_job,
-                crontab_trigger(cfg.cron, cfg.timezone),
-                args=[cfg.id],
-                id=f"digest:{cfg.id}",
-                name=f"digest {cfg.id} ({cfg.cron}, {cfg.timezone})",
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=max(60, int(cfg.grace_hours * 3600)),
-            )
 
-        def repeat(job: Any, trigger: Any, name: str, grace: int, **kw: Any) -> None:
+        def repeat(job: Any, trigger: Any, name: str, grace: int, *, job_id: str | None = None, **kw: Any) -> None:
             """Periodic jobs coalesce and never overlap: a slow run is not followed by a burst."""
             scheduler.add_job(
-                job, trigger, id=name, name=name, coalesce=True, max_instances=1, misfire_grace_time=grace, **kw
+                job,
+                trigger,
+                id=job_id or name,
+                name=name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=grace,
+                **kw,
+            )
+
+        for cfg in self.runtime.config.digests:
+            repeat(
+                self.digest_job,
+                crontab_trigger(cfg.cron, cfg.timezone),
+                f"digest {cfg.id} ({cfg.cron}, {cfg.timezone})",
+                max(60, int(cfg.grace_hours * 3600)),
+                job_id=f"digest:{cfg.id}",
+                args=[cfg.id],
             )
 
         every = IntervalTrigger(seconds=self.maintenance_seconds, timezone=UTC)
@@ -233,15 +239,13 @@ class Scheduler:
             next_run_time=datetime.now(UTC),
         )
         for campaign in self.runtime.config.campaigns:
-            scheduler.add_job(
+            repeat(
                 self.campaign_job,
                 crontab_trigger(campaign.cron, campaign.timezone),
+                f"campaign {campaign.id}",
+                6 * 3600,
+                job_id=f"campaign:{campaign.id}",
                 args=[campaign.id],
-                id=f"campaign:{campaign.id}",
-                name=f"campaign {campaign.id}",
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=6 * 3600,
             )
         if self.runtime.config.campaigns:
             scheduler.add_job(
