@@ -15,15 +15,15 @@ wire travel through aiohttp.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_JSON = {"Content-Type": "application/json"}
 
 
 def _seconds(value: Any, default: float | None) -> float | None:
@@ -96,21 +96,21 @@ class AiohttpRequest(BaseRequest):
         body: Any = None
         headers: dict[str, str] | None = None
         if request_data is not None:
-            fields = request_data.json_parameters
             if files:
                 form = aiohttp.FormData()
-                for name, value in fields.items():
+                for name, value in request_data.json_parameters.items():
                     form.add_field(name, value)
                 for name, part in files.items():
                     filename, content = part[0], part[1]
                     content_type = part[2] if len(part) > 2 else None
                     form.add_field(name, content, filename=filename, content_type=content_type)
                 body = form
-            elif fields:
-                # Encoded here rather than by aiohttp's FormData: the same bytes, about 30 us
-                # less per request (a tenth of a request's CPU on loopback).
-                body = urlencode(fields).encode()
-                headers = _FORM
+            elif parameters := request_data.parameters:
+                # A JSON body, which the Bot API accepts for every call without files: one
+                # C-level json.dumps, where a form needs each nested value (a keyboard) dumped
+                # to a string and then percent-encoded character by character in Python.
+                body = json.dumps(parameters, ensure_ascii=False, separators=(",", ":")).encode()
+                headers = _JSON
         try:
             async with session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()

@@ -4,6 +4,7 @@ surface as PTB's own errors (which handlers.telegram translates for the delivery
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -33,7 +34,8 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
                 parts[part.name] = (part.filename, part.headers.get("Content-Type"), await part.read())  # type: ignore[union-attr]
             entry["parts"] = parts
         else:
-            entry["form"] = dict(await request.post())
+            entry["content_type"] = request.content_type
+            entry["body"] = await request.read()
         seen.append(entry)
         if request.path.endswith("/getMe"):
             me = {"id": 1, "is_bot": True, "first_name": "Bot", "username": "fb_bot"}
@@ -53,14 +55,30 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
         await runner.cleanup()
 
 
-async def test_form_fields_are_sent_json_encoded(server: tuple[str, list[dict[str, Any]]]) -> None:
+async def test_parameters_are_sent_as_one_json_body(server: tuple[str, list[dict[str, Any]]]) -> None:
     base, seen = server
-    data = RequestData([RequestParameter("chat_id", 5, None), RequestParameter("reply_markup", {"a": [1]}, None)])
+    data = RequestData(
+        [
+            RequestParameter("chat_id", 5, None),
+            RequestParameter("text", "Très bien 👍 & <b>", None),
+            RequestParameter("reply_markup", {"a": [1]}, None),
+            RequestParameter("unset", None, None),
+        ]
+    )
     async with AiohttpRequest(4) as request:
         status, body = await request.do_request(f"{base}/botT/sendMessage", "POST", data)
     assert status == 200 and b'"ok": true' in body
-    assert seen[0]["form"] == {"chat_id": "5", "reply_markup": '{"a": [1]}'}
+    assert seen[0]["content_type"] == "application/json"
+    # Nested values stay JSON objects (not JSON strings inside the JSON); unset ones are left out.
+    assert json.loads(seen[0]["body"]) == {"chat_id": 5, "text": "Très bien 👍 & <b>", "reply_markup": {"a": [1]}}
     assert seen[0]["agent"] == AiohttpRequest.USER_AGENT
+
+
+async def test_a_call_without_parameters_has_no_body(server: tuple[str, list[dict[str, Any]]]) -> None:
+    base, seen = server
+    async with AiohttpRequest(4) as request:
+        status, _ = await request.do_request(f"{base}/botT/getMe", "POST", RequestData([]))
+    assert status == 200 and seen[0]["body"] == b""
 
 
 async def test_files_go_as_multipart_with_name_and_type(server: tuple[str, list[dict[str, Any]]]) -> None:
