@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from surveys.kinds import EscalationRules, Kind, SurveyDefinition
 from surveys.locales import SUPPORTED
 from surveys.model import Destination
+from surveys.texts import template_problem
 
 SECRET_VARS = (
     "TELEGRAM_BOT_TOKEN",
@@ -416,6 +417,9 @@ def _survey(index: int, data: Any) -> SurveyDefinition:
             if key not in MESSAGES["en"]:
                 raise ConfigError(f"{where}.texts.{lang}.{key}", "unknown message key (see surveys/locales/en.py)")
             STR(f"{where}.texts.{lang}.{key}", value)
+            problem = template_problem(value)
+            if problem:
+                raise ConfigError(f"{where}.texts.{lang}.{key}", problem)
         clean_texts[lang] = dict(entries)
     esc = _section(fields.get("escalation"), f"{where}.escalation", ESCALATION_SPEC)
     scale_ok = {Kind.NPS: range(0, 11), Kind.CSAT: range(1, 6), Kind.CES: range(1, 8)}[kind]

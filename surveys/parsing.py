@@ -168,14 +168,31 @@ def _digit_atom(match: re.Match[str], text: str) -> _Atom:
     return _Atom(start, match.end(), value, whole, percent=percent)
 
 
-def _word_atoms(text: str, language: str) -> list[_Atom]:
+_WordTable = tuple[dict[str, int], "re.Pattern[str] | None"]
+# Per language: the catalogs it was built from (by identity), the folded words and their pattern.
+_WORD_TABLES: dict[str, tuple[tuple[object, ...], _WordTable]] = {}
+
+
+def _word_table(language: str) -> _WordTable:
+    """Folding a language's number words took longer than reading a typed score, so the
+    table is built once per language and rebuilt only if a catalog is replaced."""
+    sources = tuple(NUMBER_WORDS.get(lang) for lang in (language, "en"))
+    cached = _WORD_TABLES.get(language)
+    if cached is not None and all(a is b for a, b in zip(cached[0], sources, strict=True)):
+        return cached[1]
     table: dict[str, int] = {}
-    for lang in (language, "en"):
-        for word, number in NUMBER_WORDS.get(lang, {}).items():
+    for words in sources:
+        for word, number in (words or {}).items():
             key = _phrase_key(_fold(word))
             if key and isinstance(number, int):
                 table.setdefault(key, number)
-    pattern = _word_pattern(tuple(sorted(table)))
+    built = (table, _word_pattern(tuple(sorted(table))))
+    _WORD_TABLES[language] = (sources, built)
+    return built
+
+
+def _word_atoms(text: str, language: str) -> list[_Atom]:
+    table, pattern = _word_table(language)
     if pattern is None:
         return []
     atoms = []

@@ -26,7 +26,7 @@ def text(language: str, key: str, survey: SurveyDefinition | None = None, /, **v
         params["product"] = survey.product
         params["task"] = survey.task or MESSAGES.get(language, MESSAGES["en"])["default_task"]
     params.update(values)
-    return string.Formatter().vformat(template, (), _Lenient(params))
+    return template.format_map(_Lenient(params))
 
 
 def _template(language: str, key: str, survey: SurveyDefinition | None) -> str:
@@ -37,3 +37,18 @@ def _template(language: str, key: str, survey: SurveyDefinition | None) -> str:
                 return override[key]
     catalog = MESSAGES.get(language, MESSAGES["en"])
     return catalog.get(key) or MESSAGES["en"][key]
+
+
+def template_problem(template: str) -> str | None:
+    """Why an operator's wording would fail when rendered, or None. Checked when the config is
+    loaded: a stray brace must be a config error naming the key, not a crash mid-survey."""
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        return f"{exc}; write a literal brace as {{{{ or }}}}"
+    for name, spec in fields:
+        if not name.isidentifier():
+            return f"placeholder {{{name}}} is not a name like {{product}}; write a literal brace as {{{{ or }}}}"
+        if spec:
+            return f"placeholder {{{name}:{spec}}} has a format; write it as {{{name}}}"
+    return None

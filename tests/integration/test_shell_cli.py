@@ -86,6 +86,14 @@ def test_shell_survives_hostile_input(tmp_path: Path) -> None:
         ('[[surveys]]\nid="a"\nkind="nps2"\nproduct="x"\n', "surveys[0].kind: expected one of"),
         ('[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\ncolour="red"\n', "surveys[0].colour: unknown key"),
         ('[telegram]\nenabled = true\n[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\n', "TELEGRAM_BOT_TOKEN"),
+        (
+            '[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\n[surveys.texts.en]\nthanks = "Thanks {name"\n',
+            "surveys[0].texts.en.thanks: expected '}' before end of string",
+        ),
+        (
+            '[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\n[surveys.texts.all]\nthanks = "Merci {0}"\n',
+            "surveys[0].texts.all.thanks: placeholder {0} is not a name",
+        ),
     ],
 )
 def test_broken_config_names_the_key_and_exits_2(tmp_path: Path, toml: str, fragment: str) -> None:
