@@ -133,7 +133,11 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             )
         )
     telegram = (get("telegram") or {}).get("figures") or {}
-    for key, label in (("no_latency", "no latency"), ("latency", "50 ms latency")):
+    for key, label in (
+        ("no_latency", "no latency"),
+        ("latency", "50 ms latency"),
+        ("buttons", "no latency, scores pressed"),
+    ):
         if key in telegram:
             t = telegram[key]
             out.append(

@@ -4,8 +4,10 @@ python-telegram-bot (httpx), the floor the issue names, and for transparency the
 on feedbackbot's aiohttp transport.
 
 A turn is one inbound update handled with its reply delivered. Every user does a full survey:
-``/feedback`` (answered by the question with its keyboard), a typed score (answered by an edit of
-the question and the follow-up) and a comment (answered by the thanks). Like the echo floor, all
+``/feedback`` (answered by the question with its keyboard), a typed score (answered by the
+follow-up; the question keeps its keyboard until it is tapped) and a comment (answered by the
+thanks). With ``--buttons`` the score is a button press instead, answered by the callback
+answer, an edit of the question (its keyboard removed, the choice shown) and the follow-up. Like the echo floor, all
 updates are queued at once (all the /feedback first, then all the scores, then all the comments),
 so the bot sees a burst in which each chat's three updates must still be handled in order.
 
@@ -33,10 +35,11 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.echo_telegram import measure_echo
-from tests.e2e.telegram_helpers import STAFF_CHAT, bot_config, start_bot
+from tests.e2e.telegram_helpers import STAFF_CHAT, bot_config, button_data, start_bot
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 FIRST_USER = 300_000
+COMMENT = "Quick delivery and a friendly courier"
 
 
 def fixed_sentiment(text: str, language: str) -> float | None:
@@ -55,6 +58,7 @@ async def measure_turns(
     profile: str | None = None,
     delivery_concurrency: int | None = None,
     pacing: bool = False,
+    buttons: bool = False,
 ) -> dict[str, Any]:
     sentiment: Any = fixed_sentiment
     if vader:
@@ -74,8 +78,9 @@ async def measure_turns(
                 pacing=pacing,
             )
             try:
+                run = _run_surveys_with_buttons if buttons else _run_surveys
                 if warmup_users:
-                    await _run_surveys(fake, range(FIRST_USER - warmup_users, FIRST_USER), timeout=60)
+                    await run(fake, range(FIRST_USER - warmup_users, FIRST_USER), timeout=60)
                 fake.latency = latency
                 profiler = None
                 if profile:
@@ -84,7 +89,7 @@ async def measure_turns(
                     profiler = cProfile.Profile()
                     profiler.enable()
                 cpu0, t0 = time.process_time(), time.perf_counter()
-                await _run_surveys(fake, range(FIRST_USER, FIRST_USER + users), timeout=120 + users * latency * 6)
+                await run(fake, range(FIRST_USER, FIRST_USER + users), timeout=120 + users * latency * 6)
                 elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
                 if profiler is not None and profile:
                     profiler.disable()
@@ -109,6 +114,7 @@ async def measure_turns(
         "cpu_share": cpu / elapsed,
         "delivery_concurrency": delivery_concurrency or 64,
         "pacing": pacing,
+        "score_by": "button" if buttons else "typing",
         "all_recorded": len(measured) == users and all(r["comment_status"] == "given" for r in measured),
         "all_answered": complete and staff_messages == 0,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -116,18 +122,38 @@ async def measure_turns(
 
 
 async def _run_surveys(fake: FakeTelegramAPI, users: range, timeout: float) -> None:
-    """Queue every user's three updates and wait until every reply is delivered: a question, an
-    edit of it plus the follow-up, and the thanks per user."""
+    """Queue every user's three updates and wait until every reply is delivered: the question,
+    the follow-up and the thanks per user."""
     sent0 = fake.sent_count
-    edits = _Counter(fake, "editMessageText")
     for user in users:
         fake.send_text(user, "/feedback", first_name=f"U{user}")
     for user in users:
         fake.send_text(user, str(7 + user % 4), first_name=f"U{user}")
     for user in users:
-        fake.send_text(user, "Quick delivery and a friendly courier", first_name=f"U{user}")
+        fake.send_text(user, COMMENT, first_name=f"U{user}")
     n = len(users)
-    await fake.wait_for(lambda f: f.sent_count - sent0 >= 3 * n and edits() >= n, timeout=timeout, interval=0.002)
+    await fake.wait_for(lambda f: f.sent_count - sent0 >= 3 * n, timeout=timeout, interval=0.002)
+
+
+async def _run_surveys_with_buttons(fake: FakeTelegramAPI, users: range, timeout: float) -> None:
+    """As ``_run_surveys`` with the score pressed: a press needs its question's message, so the
+    /feedback burst is awaited first (a pause the echo floor does not have), then the presses
+    and comments are queued at once. Done when each press has its callback answer and its
+    question edit, and the follow-up and the thanks are delivered."""
+    sent0 = fake.sent_count
+    for user in users:
+        fake.send_text(user, "/feedback", first_name=f"U{user}")
+    n = len(users)
+    await fake.wait_for(lambda f: f.sent_count - sent0 >= n, timeout=timeout, interval=0.002)
+    edits, answers = _Counter(fake, "editMessageText"), _Counter(fake, "answerCallbackQuery")
+    for user in users:
+        question = fake.messages(user)[-1]
+        fake.press(user, button_data(question, str(7 + user % 4)), question["message_id"], first_name=f"U{user}")
+    for user in users:
+        fake.send_text(user, COMMENT, first_name=f"U{user}")
+    await fake.wait_for(
+        lambda f: f.sent_count - sent0 >= 3 * n and edits() >= n and answers() >= n, timeout=timeout, interval=0.002
+    )
 
 
 class _Counter:
@@ -223,6 +249,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", metavar="FILE", help="cProfile the no-latency run of the bot into FILE")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument(
+        "--skip-buttons", action="store_true", help="skip the scenario where scores are pressed, not typed"
+    )
+    parser.add_argument(
         "--rounds", type=int, default=3, help="rounds of (echo, bot) per scenario; the median round is reported"
     )
     args = parser.parse_args(argv)
@@ -245,8 +274,12 @@ def main(argv: list[str] | None = None) -> None:
                 16 if args.echo_concurrency is None else args.echo_concurrency,
             )
         )
+    if not args.skip_buttons:
+        plan.append(("buttons", args.users, 0.0, False if args.echo_concurrency is None else args.echo_concurrency))
     for name, users, latency, echo_concurrency in plan:
-        extra = {"profile": args.profile} if name == "no_latency" and args.profile else {}
+        extra: dict[str, Any] = {"profile": args.profile} if name == "no_latency" and args.profile else {}
+        if name == "buttons":
+            extra["buttons"] = True
         rounds = [
             asyncio.run(scenario(users, latency, args.concurrency, echo_concurrency, **kw, **extra))
             for _ in range(max(1, args.rounds))
@@ -258,7 +291,8 @@ def main(argv: list[str] | None = None) -> None:
         results[name] = result
         ours, echo = result["turns"], result["echo"]
         print(
-            f"{name}: {ours['turns']} turns by {ours['users']} users, latency {latency * 1000:.0f} ms | "
+            f"{name}: {ours['turns']} turns by {ours['users']} users, scores by {ours['score_by']}, "
+            f"latency {latency * 1000:.0f} ms | "
             f"bot (concurrency {ours['concurrency']}): {ours['turns_per_s']:.0f} turns/s, "
             f"{ours['cpu_ms_per_turn']:.2f} ms CPU/turn, pacing {'on' if ours['pacing'] else 'off'} | "
             f"echo floor (concurrent_updates={echo['concurrency']}): "

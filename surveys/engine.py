@@ -253,7 +253,11 @@ def _on_score_text(t: Transition, session: Session, raw: str, here: Destination,
     scale = survey.scale
     result = parse_score(raw, scale.low, scale.high, session.language, stars=survey.kind is Kind.CSAT)
     if result.score is not None:
-        _record_score(t, session, result.score, here, ctx)
+        # The customer's own message already shows the score right under the question, so
+        # its keyboard is left in place (tidied if it is ever tapped: see _on_button). That
+        # keeps a typed answer to one message in the chat, where an edit of the question
+        # plus the follow-up were two back to back, against Telegram's one per second per chat.
+        _record_score(t, session, result.score, here, ctx, close_question=False)
         return
     attempts = session.attempts + 1
     if attempts >= MAX_ATTEMPTS:
@@ -270,7 +274,9 @@ def _on_score_text(t: Transition, session: Session, raw: str, here: Destination,
     )
 
 
-def _record_score(t: Transition, session: Session, score: int, here: Destination, ctx: StepContext) -> None:
+def _record_score(
+    t: Transition, session: Session, score: int, here: Destination, ctx: StepContext, *, close_question: bool = True
+) -> None:
     survey = ctx.surveys[session.survey_id]
     category = classify(survey.kind, score)
     rules = _score_rules(survey, score)
@@ -286,7 +292,8 @@ def _record_score(t: Transition, session: Session, score: int, here: Destination
     if rules:
         t.escalation = Escalation(rules)
     lang = session.language
-    t.messages.extend(_close_question(session, here, ctx, answer=_answer_label(survey, lang, score)))
+    if close_question:
+        t.messages.extend(_close_question(session, here, ctx, answer=_answer_label(survey, lang, score)))
     followup = text(lang, f"followup_{mood(survey.kind, score)}", survey)
     hint = text(lang, "followup_hint", survey)
     skip = Choice(text(lang, "skip", survey), button_value(session.nonce, "skip"), "/skip")
@@ -390,6 +397,7 @@ def _on_button(t: Transition, current: Session | None, data: str, here: Destinat
             t.toast = text(lang, "toast_expired")
         else:
             t.toast = text(lang, "toast_finished" if pressed.stage is Stage.DONE else "toast_stale")
+        t.messages.extend(_tidy_answered_question(pressed, parsed[1], here, ctx))
         return
     value = parsed[1]
     survey = ctx.surveys[current.survey_id]
@@ -408,6 +416,18 @@ def _on_button(t: Transition, current: Session | None, data: str, here: Destinat
             return
     # A second tap on the score keyboard after the score was taken: already recorded.
     t.toast = text(current.language, "toast_recorded" if current.stage is Stage.COMMENT else "toast_stale")
+    t.messages.extend(_tidy_answered_question(current, value, here, ctx))
+
+
+def _tidy_answered_question(session: Session, value: str, here: Destination, ctx: StepContext) -> list[OutMessage]:
+    """A tap on the score keyboard of a question already answered (typed, or a double tap):
+    the question is edited to show the recorded answer without buttons, so the keyboard goes
+    away exactly when it would mislead. Repeating the edit is harmless ("not modified")."""
+    survey = ctx.surveys.get(session.survey_id)
+    if survey is None or session.score is None or not (value.startswith("s") and value[1:].isdigit()):
+        return []
+    answered = replace(session, stage=Stage.SCORE)  # as it was when the question was asked
+    return _close_question(answered, here, ctx, answer=_answer_label(survey, session.language, session.score))
 
 
 # -- wording -------------------------------------------------------------------------

@@ -126,9 +126,15 @@ async def test_csat_survey_with_typed_answers(bot: SlackBot) -> None:
     assert len({b["action_id"] for r in rows for b in r}) == 5
 
     await bot.http.event(dm_message("U2", "I'd say 4"))
-    await fake.wait_for(lambda f: len(f.messages("DU2")) == 2 and edited(f, question) is not None, timeout=WAIT)
+    await fake.wait_for(lambda f: len(f.messages("DU2")) == 2, timeout=WAIT)
+    # The customer's own message shows the score: the question is left as it was...
+    assert edited(fake, question) is None and not fake.calls_to("chat.update")
+    # ...until one of its buttons is pressed, which changes nothing but closes it.
+    await press(bot, "U2", question, "s1")
+    await fake.wait_for(lambda f: edited(f, question) is not None, timeout=WAIT)
     closed = edited(fake, question)
-    assert closed is not None and buttons(closed) == [] and "Satisfied" in closed["text"]
+    assert closed is not None and buttons(closed) == [] and closed["text"].endswith("Your answer: Satisfied")
+    assert len(fake.messages("DU2")) == 2
 
     await bot.http.event(dm_message("U2", "The agent solved it in minutes."))
     await fake.wait_for(lambda f: len(f.messages("DU2")) == 3, timeout=WAIT)
@@ -195,7 +201,9 @@ async def test_double_press_records_one_answer(bot: SlackBot) -> None:
     await fake.wait_for(lambda f: len(f.messages("DU1")) == 2, timeout=WAIT)
     await bot.settle()
     assert len(fake.messages("DU1")) == 2, "one follow-up only"
-    assert len(fake.calls_to("chat.update")) == 1
+    # The second press repeats the first one's edit (the keyboard might still be showing).
+    updates = fake.calls_to("chat.update")
+    assert len(updates) == 2 and updates[0].params["text"] == updates[1].params["text"]
     [response] = await bot.responses()
     assert response["score"] in (8, 2)
     closed = edited(fake, question)
@@ -401,7 +409,7 @@ async def test_socket_mode_event_acked_and_survey_sent(fake: FakeSlackAPI, db_pa
 
         envelope = await fake.socket_mode.send_event(dm_message("U1", "8"))
         assert await fake.socket_mode.wait_ack(envelope, timeout=WAIT) == {"envelope_id": envelope}
-        await fake.wait_for(lambda f: len(f.messages("DU1")) == 2 and edited(f, question) is not None, timeout=WAIT)
+        await fake.wait_for(lambda f: len(f.messages("DU1")) == 2, timeout=WAIT)
 
         # A redelivered envelope (same event_id, retry_attempt 1) changes nothing.
         body = event_callback(dm_message("U1", "great product"), event_id="EvSock1")

@@ -112,11 +112,18 @@ async def test_csat_survey_with_typed_answers(bot: BotUnderTest, fake: FakeTeleg
 
     fake.send_text(ANN, "4 out of 5")
     await fake.wait_for_messages(ANN, 2, timeout=WAIT)
-    await fake.wait_for(lambda f: "reply_markup" not in f.messages(ANN)[0], timeout=WAIT)
-    assert fake.messages(ANN)[0]["text"].endswith("Your answer: Satisfied")
     fake.send_text(ANN, "/skip")
     texts = await texts_after(fake, ANN, 3)
     assert texts[-1] == "Thank you! Your feedback helps us make Acme support better."
+    # The typed score left the question's keyboard; a later tap on it records nothing, says
+    # why, and closes the question showing the answer that counts.
+    await settled(bot)
+    assert not fake.calls_to("editMessageText") and keyboard(fake.messages(ANN)[0])
+    tap = fake.press(ANN, button_data(fake.messages(ANN)[0], "1"), question["message_id"])
+    assert (await answered(fake, tap))["text"] == "This survey is already finished."
+    await fake.wait_for(lambda f: "reply_markup" not in f.messages(ANN)[0], timeout=WAIT)
+    assert fake.messages(ANN)[0]["text"].endswith("Your answer: Satisfied")
+    assert len(fake.messages(ANN)) == 3
     [response] = await bot.responses()
     assert (response["survey_id"], response["score"], response["comment_status"]) == ("csat", 4, "skipped")
 

@@ -76,9 +76,8 @@ def test_score_then_comment_then_thanks(survey: str, answer: str, score: int, ca
     assert (t_score.response.score, t_score.response.category) == (score, category)
     assert t_score.session is not None and t_score.session.stage is Stage.COMMENT
     assert any(followup in m.text for m in t_score.messages)
-    # The question message is edited to show the answer and lose its buttons.
-    edits = [m for m in t_score.messages if m.edit_of == engine.question_ref("n1")]
-    assert len(edits) == 1 and not edits[0].choices
+    # A typed score leaves the question as it is: the customer's message shows the answer.
+    assert [m.edit_of for m in t_score.messages] == [None]
     assert session is not None and session.stage is Stage.DONE
     assert t_comment.response is not None and t_comment.response.comment == "great stuff"
     assert t_comment.response.comment_status == "given"
@@ -141,10 +140,57 @@ def test_skip_button_and_double_tap() -> None:
     # The same button tapped again: the answer is not recorded twice.
     session2, (t2,) = run(session, press, button_session=session)
     assert t2.response is None and t2.session == session
+    # Its edit repeats the first tap's (in case the keyboard is still showing): no new message.
+    assert [(m.edit_of, m.choices) for m in t2.messages] == [(engine.question_ref("n1"), ())]
+    assert t2.messages[0].text == t1.messages[0].text
     skip = say(button=engine.button_value("n1", "skip"))
     session3, (t3,) = run(session2, skip, button_session=session2)
     assert session3 is not None and session3.stage is Stage.DONE
     assert t3.response is not None and t3.response.comment_status == "skipped"
+
+
+def test_a_pressed_button_closes_the_question_showing_the_answer() -> None:
+    s = started()
+    _, (t,) = run(s, say(button=engine.button_value("n1", "s9")), button_session=s)
+    edit, followup = t.messages
+    assert edit.edit_of == engine.question_ref("n1") and not edit.choices
+    assert edit.text.endswith("Your answer: 9/10")
+    assert followup.edit_of is None and followup.choices
+
+
+@pytest.mark.parametrize(
+    ("later", "toast"),
+    [("comment", "Got it!"), ("done", "already finished"), ("cancelled", "no longer active"), ("expired", "expired")],
+)
+def test_tapping_the_keyboard_of_a_typed_answer_tidies_it(later: str, toast: str) -> None:
+    """After a typed score the keyboard stays; a tap on it, at any later point, gets a toast
+    and the question edited to show the recorded answer, without recording anything."""
+    session, _ = run(started(), say("8"))
+    assert session is not None and session.stage is Stage.COMMENT
+    pressed = {
+        "comment": session,
+        "done": replace(session, stage=Stage.DONE),
+        "cancelled": replace(session, stage=Stage.CANCELLED),
+        "expired": replace(session, stage=Stage.EXPIRED),
+    }[later]
+    current = pressed if later == "comment" else None
+    t = step(current, say(button=engine.button_value("n1", "s3")), ctx(button_session=pressed))
+    assert t.response is None and t.session == current
+    assert toast in (t.toast or "")
+    [edit] = t.messages
+    assert edit.edit_of == engine.question_ref("n1") and not edit.choices
+    assert edit.text.startswith("How likely") and edit.text.endswith("Your answer: 8/10")
+
+
+def test_a_skip_tap_or_someone_elses_tap_tidies_nothing() -> None:
+    session, _ = run(started(), say("8"))
+    assert session is not None
+    skip_after_done = step(
+        None, say(button=engine.button_value("n1", "skip")), ctx(button_session=replace(session, stage=Stage.DONE))
+    )
+    assert not skip_after_done.messages
+    not_mine = step(None, say(button=engine.button_value("n1", "s3")), ctx(button_session=session, button_owned=False))
+    assert not not_mine.messages and "someone else" in (not_mine.toast or "")
 
 
 def test_skipping_the_score_counts_as_skipped_not_answered() -> None:
