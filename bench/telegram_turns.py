@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
         "--skip-buttons", action="store_true", help="skip the scenario where scores are pressed, not typed"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds of (echo, bot) per scenario; the median round is reported"
+        "--rounds", type=int, default=5, help="rounds of (echo, bot, echo) per scenario; the median round is reported"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
