@@ -158,6 +158,7 @@ class Delivery:
         self._load_lock = asyncio.Lock()
         self._paced_until = 0.0
         self._sent_refs: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._last_edits: OrderedDict[str, OutMessage] = OrderedDict()  # ref -> what it shows now
         self._stopping = False
 
     def wake(self) -> None:
@@ -375,7 +376,15 @@ class Delivery:
             target = await self._message_id_for(message.edit_of)
             if target is None:
                 raise PermanentError(f"the message to edit ({message.edit_of}) was never sent")
+            if self._last_edits.get(message.edit_of) == message:
+                # It already shows exactly this (a double tap repeats the first tap's edit):
+                # the call would only spend the chat's rate budget.
+                return target[1]
             await channel.edit(message, target[0], target[1])
+            self._last_edits[message.edit_of] = message
+            self._last_edits.move_to_end(message.edit_of)
+            if len(self._last_edits) > 10_000:
+                self._last_edits.popitem(last=False)
             return target[1]
         reply_to = None
         if message.reply_to is not None:

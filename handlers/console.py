@@ -43,8 +43,8 @@ class ConsoleChannel:
         return str(next(self._ids))
 
     async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
-        # Customer-side edits only remove buttons already answered by typing; staff alerts
-        # change state, which staff need to see.
+        # The terminal shows no buttons, so customer-side edits (a question closed once it
+        # is answered) change nothing visible; staff alerts change state, which staff need to see.
         if message.audience == "staff":
             self.out.write(render(message, updated=True) + "\n")
             self.out.flush()

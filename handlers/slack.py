@@ -80,10 +80,13 @@ TRANSIENT_ERRORS = frozenset(
 )
 
 
-# "Got it!" in every language. On Slack the pressed message itself is edited to show the
-# answer, so this acknowledgement would only add a lingering "only visible to you" line (and
-# a Web API call) per press; refusals (stale, finished, someone else's) are still posted.
-ACKNOWLEDGEMENT_TOASTS = frozenset(m["toast_recorded"] for m in MESSAGES.values() if "toast_recorded" in m)
+# "Got it!" and "You already answered this question." in every language. On Slack the
+# pressed message itself is edited to show the answer, so these would only add a lingering
+# "only visible to you" line (and a Web API call) per press; refusals (stale, finished,
+# someone else's) are still posted.
+ACKNOWLEDGEMENT_TOASTS = frozenset(
+    m[key] for m in MESSAGES.values() for key in ("toast_recorded", "toast_already_answered") if key in m
+)
 
 
 def is_acknowledgement(toast: str) -> bool:

@@ -414,20 +414,27 @@ def _on_button(t: Transition, current: Session | None, data: str, here: Destinat
             _record_score(t, current, score, here, ctx)
             t.toast = text(current.language, "toast_recorded")
             return
-    # A second tap on the score keyboard after the score was taken: already recorded.
-    t.toast = text(current.language, "toast_recorded" if current.stage is Stage.COMMENT else "toast_stale")
-    t.messages.extend(_tidy_answered_question(current, value, here, ctx))
+    # A tap on the score keyboard after the score was taken (typed, or a double tap): the
+    # recorded answer stands, and the question now shows it.
+    tidy = _tidy_answered_question(current, value, here, ctx)
+    t.toast = text(current.language, "toast_already_answered" if tidy else "toast_stale")
+    t.messages.extend(tidy)
 
 
 def _tidy_answered_question(session: Session, value: str, here: Destination, ctx: StepContext) -> list[OutMessage]:
     """A tap on the score keyboard of a question already answered (typed, or a double tap):
     the question is edited to show the recorded answer without buttons, so the keyboard goes
-    away exactly when it would mislead. Repeating the edit is harmless ("not modified")."""
+    away exactly when it would mislead. A repeated edit (a double tap) is dropped by the
+    delivery loop, which knows what the message already shows."""
     survey = ctx.surveys.get(session.survey_id)
-    if survey is None or session.score is None or not (value.startswith("s") and value[1:].isdigit()):
+    score = session.score
+    # A survey whose kind changed since may have a recorded score off its new scale: nothing to show.
+    if survey is None or score is None or score not in survey.scale:
+        return []
+    if not (value.startswith("s") and value[1:].isdigit()):
         return []
     answered = replace(session, stage=Stage.SCORE)  # as it was when the question was asked
-    return _close_question(answered, here, ctx, answer=_answer_label(survey, session.language, session.score))
+    return _close_question(answered, here, ctx, answer=_answer_label(survey, session.language, score))
 
 
 # -- wording -------------------------------------------------------------------------

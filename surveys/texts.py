@@ -43,12 +43,13 @@ def template_problem(template: str) -> str | None:
     """Why an operator's wording would fail when rendered, or None. Checked when the config is
     loaded: a stray brace must be a config error naming the key, not a crash mid-survey."""
     try:
-        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(template) if name is not None]
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
         return f"{exc}; write a literal brace as {{{{ or }}}}"
-    for name, spec in fields:
+    for name, spec, conv in fields:
         if not name.isidentifier():
             return f"placeholder {{{name}}} is not a name like {{product}}; write a literal brace as {{{{ or }}}}"
-        if spec:
-            return f"placeholder {{{name}:{spec}}} has a format; write it as {{{name}}}"
+        if spec or conv:
+            shown = f"{name}!{conv}" if conv else name
+            return f"placeholder {{{shown}{':' + spec if spec else ''}}} has a format; write it as {{{name}}}"
     return None

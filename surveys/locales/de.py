@@ -86,6 +86,7 @@ MESSAGES: dict[str, str] = {
     "toast_not_yours": "Dieser Button gehört zur Umfrage einer anderen Person.",
     "toast_stale": "Dieser Button ist nicht mehr aktiv.",
     "toast_recorded": "Notiert!",
+    "toast_already_answered": "Diese Frage hast du schon beantwortet.",
     # Invitations and preferences
     "stopped": (
         "Erledigt: Du bekommst keine Einladungen zu Umfragen mehr. Schick /start, falls du es dir anders überlegst."

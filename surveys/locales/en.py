@@ -65,6 +65,7 @@ MESSAGES: dict[str, str] = {
     "toast_not_yours": "This button belongs to someone else's survey.",
     "toast_stale": "This button is no longer active.",
     "toast_recorded": "Got it!",
+    "toast_already_answered": "You already answered this question.",
     # Invitations and preferences
     "stopped": "Done: you won't get survey invitations any more. Send /start if you change your mind.",
     "resumed": "Welcome back! Survey invitations are on again.",

@@ -80,6 +80,7 @@ MESSAGES: dict[str, str] = {
     "toast_not_yours": "Este botón es de la encuesta de otra persona.",
     "toast_stale": "Este botón ya no está activo.",
     "toast_recorded": "¡Anotado!",
+    "toast_already_answered": "Ya respondiste a esta pregunta.",
     # Invitations and preferences
     "stopped": "Listo: ya no recibirás invitaciones a encuestas. Envía /start si cambias de opinión.",
     "resumed": "¡Hola de nuevo! Las invitaciones a encuestas vuelven a estar activadas.",

@@ -100,6 +100,7 @@ MESSAGES: dict[str, str] = {
     "toast_not_yours": "Ce bouton appartient au questionnaire de quelqu'un d'autre.",
     "toast_stale": "Ce bouton n'est plus actif.",
     "toast_recorded": "C'est noté\u00a0!",
+    "toast_already_answered": "Vous avez déjà répondu à cette question.",
     # Invitations and preferences
     "stopped": (
         "C'est fait\u00a0: vous ne recevrez plus d'invitations à nos questionnaires. "

@@ -83,6 +83,7 @@ MESSAGES: dict[str, str] = {
     "toast_not_yours": "Questo pulsante appartiene al sondaggio di un'altra persona.",
     "toast_stale": "Questo pulsante non è più attivo.",
     "toast_recorded": "Ricevuto!",
+    "toast_already_answered": "Hai già risposto a questa domanda.",
     # Invitations and preferences
     "stopped": "Fatto: non riceverai più inviti ai sondaggi. Invia /start se cambi idea.",
     "resumed": "Che bello rivederti! Gli inviti ai sondaggi sono di nuovo attivi.",

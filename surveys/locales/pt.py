@@ -85,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "toast_not_yours": "Este botão pertence ao questionário de outra pessoa.",
     "toast_stale": "Este botão expirou.",
     "toast_recorded": "Recebido!",
+    "toast_already_answered": "Você já respondeu a esta pergunta.",
     # Invitations and preferences
     "stopped": "Pronto: não vai receber mais convites para questionários. Envie /start se mudar de ideia.",
     "resumed": "Olá de novo! Os convites para questionários foram reativados.",

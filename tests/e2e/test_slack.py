@@ -201,9 +201,8 @@ async def test_double_press_records_one_answer(bot: SlackBot) -> None:
     await fake.wait_for(lambda f: len(f.messages("DU1")) == 2, timeout=WAIT)
     await bot.settle()
     assert len(fake.messages("DU1")) == 2, "one follow-up only"
-    # The second press repeats the first one's edit (the keyboard might still be showing).
-    updates = fake.calls_to("chat.update")
-    assert len(updates) == 2 and updates[0].params["text"] == updates[1].params["text"]
+    # The second press repeats the first one's edit, which delivery sees is already showing.
+    assert len(fake.calls_to("chat.update")) == 1
     [response] = await bot.responses()
     assert response["score"] in (8, 2)
     closed = edited(fake, question)

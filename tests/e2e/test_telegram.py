@@ -204,9 +204,11 @@ async def test_double_tap_records_one_answer(bot: BotUnderTest, fake: FakeTelegr
     first = fake.press(ANN, button_data(question, "10"), question["message_id"])
     second = fake.press(ANN, button_data(question, "3"), question["message_id"])
     assert (await answered(fake, first))["text"] == "Got it!"
-    assert (await answered(fake, second))["text"] == "Got it!"  # already recorded: nothing changes
+    assert (await answered(fake, second))["text"] == "You already answered this question."
     await settled(bot)
     assert len(fake.messages(ANN)) == 2
+    assert fake.messages(ANN)[0]["text"].endswith("Your answer: 10/10")
+    assert len(fake.calls_to("editMessageText")) == 1  # the second, identical edit is not sent
     [response] = await bot.responses()
     assert response["score"] == 10
 

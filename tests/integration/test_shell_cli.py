@@ -94,6 +94,10 @@ def test_shell_survives_hostile_input(tmp_path: Path) -> None:
             '[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\n[surveys.texts.all]\nthanks = "Merci {0}"\n',
             "surveys[0].texts.all.thanks: placeholder {0} is not a name",
         ),
+        (
+            '[[surveys]]\nid="a"\nkind="nps"\nproduct="x"\n[surveys.texts.en]\nthanks = "Hi {product!x}"\n',
+            "surveys[0].texts.en.thanks: placeholder {product!x} has a format; write it as {product}",
+        ),
     ],
 )
 def test_broken_config_names_the_key_and_exits_2(tmp_path: Path, toml: str, fragment: str) -> None:

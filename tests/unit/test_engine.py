@@ -139,7 +139,7 @@ def test_skip_button_and_double_tap() -> None:
     assert t1.response is not None and t1.response.score == 9 and t1.toast == "Got it!"
     # The same button tapped again: the answer is not recorded twice.
     session2, (t2,) = run(session, press, button_session=session)
-    assert t2.response is None and t2.session == session
+    assert t2.response is None and t2.session == session and t2.toast == "You already answered this question."
     # Its edit repeats the first tap's (in case the keyboard is still showing): no new message.
     assert [(m.edit_of, m.choices) for m in t2.messages] == [(engine.question_ref("n1"), ())]
     assert t2.messages[0].text == t1.messages[0].text
@@ -160,7 +160,12 @@ def test_a_pressed_button_closes_the_question_showing_the_answer() -> None:
 
 @pytest.mark.parametrize(
     ("later", "toast"),
-    [("comment", "Got it!"), ("done", "already finished"), ("cancelled", "no longer active"), ("expired", "expired")],
+    [
+        ("comment", "You already answered this question."),
+        ("done", "already finished"),
+        ("cancelled", "no longer active"),
+        ("expired", "expired"),
+    ],
 )
 def test_tapping_the_keyboard_of_a_typed_answer_tidies_it(later: str, toast: str) -> None:
     """After a typed score the keyboard stays; a tap on it, at any later point, gets a toast
@@ -180,6 +185,16 @@ def test_tapping_the_keyboard_of_a_typed_answer_tidies_it(later: str, toast: str
     [edit] = t.messages
     assert edit.edit_of == engine.question_ref("n1") and not edit.choices
     assert edit.text.startswith("How likely") and edit.text.endswith("Your answer: 8/10")
+
+
+def test_a_keyboard_from_before_a_survey_changed_kind_tidies_nothing() -> None:
+    """An operator turned the NPS survey into CSAT under the same id: an old typed 9 is off
+    the new scale, so there is no answer to show; the tap is refused and nothing breaks."""
+    session, _ = run(started(), say("9"))
+    assert session is not None
+    surveys = {**SURVEYS, "nps": SurveyDefinition("nps", Kind.CSAT, "Acme")}
+    t = step(session, say(button=engine.button_value("n1", "s3")), ctx(button_session=session, surveys=surveys))
+    assert not t.messages and t.response is None and "no longer active" in (t.toast or "")
 
 
 def test_a_skip_tap_or_someone_elses_tap_tidies_nothing() -> None:
