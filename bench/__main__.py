@@ -264,7 +264,7 @@ TARGETS = """
   ratio about 0.65-0.7); the question is now tidied only if its keyboard is tapped later
   (docs/architecture.md, "One message per typed answer"). With the score pressed as a
   button, a turn makes 1.67 calls (callback answer, edit, follow-up, as the issue asks) and
-  the ratio is about 0.6-0.8, reported beside it. Against the same echo bot on feedbackbot's
+  the ratio is about 0.55-0.8, reported beside it. Against the same echo bot on feedbackbot's
   aiohttp transport the ratio is about 0.4: part of the speed is that transport. Telegram
   itself lets a bot send about 30 messages/s.
 - Slack turns >= 75% of the Bolt echo floor: not met (about 0.23-0.29). A turn makes 2.0 Web
