@@ -334,7 +334,11 @@ class Delivery:
             await self.store.mark_dead(row, str(exc), unreachable=True)
             queue.clear()  # the store dropped everything else queued for them too
         except PermanentError as exc:
-            log.warning("outbox row %s failed permanently: %s", row.id, exc)
+            # An edit whose message is unknown (never delivered, or its row past retention, e.g.
+            # a tap on a months-old keyboard) is moot, not a fault an operator must look at.
+            (log.info if isinstance(exc, _NothingToEdit) else log.warning)(
+                "outbox row %s failed permanently: %s", row.id, exc
+            )
             await self.store.mark_dead(row, str(exc), unreachable=False)
             queue.popleft()
         except (TimeoutError, TransientError, DeliveryError, OSError) as exc:
@@ -375,7 +379,7 @@ class Delivery:
         if message.edit_of is not None:
             target = await self._message_id_for(message.edit_of)
             if target is None:
-                raise PermanentError(f"the message to edit ({message.edit_of}) was never sent")
+                raise _NothingToEdit(f"the message to edit ({message.edit_of}) was never sent or is gone")
             if self._last_edits.get(message.edit_of) == message:
                 # It already shows exactly this (a double tap repeats the first tap's edit):
                 # the call would only spend the chat's rate budget.
@@ -407,6 +411,10 @@ class Delivery:
         delay = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)
         log.warning("sending outbox row %s failed (%s); retrying in %.1fs", row.id, type(exc).__name__, delay)
         await self._reschedule(row, now + delay, f"{type(exc).__name__}: {exc}")
+
+
+class _NothingToEdit(PermanentError):
+    """An edit of a message the outbox has no platform id for."""
 
 
 def _bot_wide(pacer: SendWindow, key: Key) -> bool:

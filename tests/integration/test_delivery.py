@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import Callable
+
+import pytest
 
 from bot.delivery import SendWindow
 from bot.runtime import Runtime
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
-from surveys.model import Inbound, OutMessage
+from surveys.model import Destination, Inbound, OutMessage
 from tests.conftest import Clock
 
 _ids = itertools.count()
@@ -112,6 +115,24 @@ async def test_permanent_error_drops_only_that_message(runtime: Runtime, clock: 
     await runtime.service.handle(say("d", command="feedback"))
     await settle(runtime, clock, 1)
     assert len(channel.sent) == 1 and "recommend" in channel.sent[0][1]
+
+
+async def test_an_edit_of_an_unknown_message_is_dropped_quietly(
+    runtime: Runtime, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """E.g. a tap on a keyboard so old that retention removed its question's row: the edit is
+    moot. It is recorded as failed, logged at INFO, and the chat's next message still goes."""
+    channel = Scripted()
+    runtime.add_channel(channel)
+    runtime.start_delivery()
+    here = Destination("console", "f")
+    async with runtime.store.transaction() as tx:
+        await tx.enqueue([OutMessage(here, "Your answer: 8/10", edit_of="question:gone"), OutMessage(here, "next")], 0)
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        await settle(runtime, clock)
+    assert channel.edits == [] and channel.sent == [("f", "next")]
+    assert await status_counts(runtime) == {"dead": 1, "sent": 1}
+    assert [r.levelname for r in caplog.records if "was never sent or is gone" in r.getMessage()] == ["INFO"]
 
 
 async def test_pending_messages_survive_a_restart(runtime: Runtime, clock: Clock, tmp_path: object) -> None:
