@@ -196,7 +196,7 @@ def _on_command(t: Transition, session: Session | None, inbound: Inbound, here: 
         else:
             t.session = replace(session, stage=Stage.CANCELLED)
             t.messages.append(_say(here, ctx, "cancelled", default))
-            t.messages.extend(_close_question(session, here, ctx))
+            t.messages.extend(_close_question(session, here, ctx) or _show_recorded_answer(session, here, ctx))
     elif command == "skip":
         if session is None:
             t.messages.append(_say(here, ctx, "nothing_to_skip", default))
@@ -235,8 +235,9 @@ def _start(
         t.messages.append(_say(here, ctx, "unknown_survey", ctx.surveys.get(ctx.default_survey), survey=survey_id[:64]))
         return
     if session is not None:
-        # Starting again replaces the open survey; what was answered so far is kept.
-        t.messages.extend(_close_question(session, here, ctx))
+        # Starting again replaces the open survey; what was answered so far is kept, and its
+        # question loses its buttons (showing the typed answer, if there was one).
+        t.messages.extend(_close_question(session, here, ctx) or _show_recorded_answer(session, here, ctx))
     started = start_session(survey, here, ctx, context)
     t.session = started.session
     t.started = True
@@ -426,12 +427,19 @@ def _tidy_answered_question(session: Session, value: str, here: Destination, ctx
     the question is edited to show the recorded answer without buttons, so the keyboard goes
     away exactly when it would mislead. A repeated edit (a double tap) is dropped by the
     delivery loop, which knows what the message already shows."""
+    if not (value.startswith("s") and value[1:].isdigit()):
+        return []
+    return _show_recorded_answer(session, here, ctx)
+
+
+def _show_recorded_answer(session: Session, here: Destination, ctx: StepContext) -> list[OutMessage]:
+    """The question edited to show the score already recorded, without buttons; nothing when
+    there is no score. After a pressed score this repeats the edit already made, which the
+    delivery loop does not send twice."""
     survey = ctx.surveys.get(session.survey_id)
     score = session.score
     # A survey whose kind changed since may have a recorded score off its new scale: nothing to show.
     if survey is None or score is None or score not in survey.scale:
-        return []
-    if not (value.startswith("s") and value[1:].isdigit()):
         return []
     answered = replace(session, stage=Stage.SCORE)  # as it was when the question was asked
     return _close_question(answered, here, ctx, answer=_answer_label(survey, session.language, score))

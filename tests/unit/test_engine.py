@@ -197,6 +197,16 @@ def test_a_keyboard_from_before_a_survey_changed_kind_tidies_nothing() -> None:
     assert not t.messages and t.response is None and "no longer active" in (t.toast or "")
 
 
+@pytest.mark.parametrize("action", [say(command="cancel"), say(command="feedback", args="csat")])
+def test_leaving_after_a_typed_score_closes_the_old_question(action: Inbound) -> None:
+    """/cancel or a new /feedback after a typed score: the old question shows the answer and
+    loses its buttons, so no live keyboard is left behind beside the new conversation."""
+    session, _ = run(started(), say("8"))
+    t = step(session, action, ctx(new_nonce="n2"))
+    closing = [m for m in t.messages if m.edit_of == engine.question_ref("n1")]
+    assert len(closing) == 1 and not closing[0].choices and closing[0].text.endswith("Your answer: 8/10")
+
+
 def test_a_skip_tap_or_someone_elses_tap_tidies_nothing() -> None:
     session, _ = run(started(), say("8"))
     assert session is not None
