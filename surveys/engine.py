@@ -196,7 +196,7 @@ def _on_command(t: Transition, session: Session | None, inbound: Inbound, here: 
         else:
             t.session = replace(session, stage=Stage.CANCELLED)
             t.messages.append(_say(here, ctx, "cancelled", default))
-            t.messages.extend(_close_question(session, here, ctx) or _show_recorded_answer(session, here, ctx))
+            t.messages.extend(_close_on_leaving(session, here, ctx))
     elif command == "skip":
         if session is None:
             t.messages.append(_say(here, ctx, "nothing_to_skip", default))
@@ -237,7 +237,7 @@ def _start(
     if session is not None:
         # Starting again replaces the open survey; what was answered so far is kept, and its
         # question loses its buttons (showing the typed answer, if there was one).
-        t.messages.extend(_close_question(session, here, ctx) or _show_recorded_answer(session, here, ctx))
+        t.messages.extend(_close_on_leaving(session, here, ctx))
     started = start_session(survey, here, ctx, context)
     t.session = started.session
     t.started = True
@@ -409,8 +409,8 @@ def _on_button(t: Transition, current: Session | None, data: str, here: Destinat
         else:
             t.toast = text(current.language, "toast_stale")
         return
-    if value.startswith("s") and value[1:].isdigit() and current.stage is Stage.SCORE:
-        score = int(value[1:])
+    score = _score_value(value)
+    if score is not None and current.stage is Stage.SCORE:
         if score in survey.scale:
             _record_score(t, current, score, here, ctx)
             t.toast = text(current.language, "toast_recorded")
@@ -427,9 +427,20 @@ def _tidy_answered_question(session: Session, value: str, here: Destination, ctx
     the question is edited to show the recorded answer without buttons, so the keyboard goes
     away exactly when it would mislead. A repeated edit (a double tap) is dropped by the
     delivery loop, which knows what the message already shows."""
-    if not (value.startswith("s") and value[1:].isdigit()):
+    if _score_value(value) is None:
         return []
     return _show_recorded_answer(session, here, ctx)
+
+
+def _score_value(value: str) -> int | None:
+    """The score a score button carries ("s7"), or None for any other button."""
+    return int(value[1:]) if value.startswith("s") and value[1:].isdigit() else None
+
+
+def _close_on_leaving(session: Session, here: Destination, ctx: StepContext) -> list[OutMessage]:
+    """A survey left by /cancel or a new /feedback: its question loses its buttons, showing
+    the score if one was typed (a pressed one already shows)."""
+    return _close_question(session, here, ctx) or _show_recorded_answer(session, here, ctx)
 
 
 def _show_recorded_answer(session: Session, here: Destination, ctx: StepContext) -> list[OutMessage]:
