@@ -77,9 +77,22 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     digest.add_argument("--chart", metavar="FILE", help="also write the chart PNG (FILE-<survey>.png for several)")
     digest.add_argument("--post", action="store_true", help="queue it for the configured digest destinations")
+    by_help = "break each score down by a context key (agent, team, ...), platform, language or survey (repeatable)"
+    digest.add_argument("--by", action="append", default=[], metavar="KEY", help=by_help)
+    min_help = "segments with fewer responses are folded into 'other' (default 10)"
+    digest.add_argument("--min-n", type=_positive_int, default=10, metavar="N", help=min_help)
     importer = add("import", "load historical responses from a CSV export (all rows or none)")
     importer.add_argument("file", metavar="FILE.csv")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    """argparse type for a whole number of at least 1 (argparse turns the ValueError into a
+    usage error naming the option)."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
 
 
 def parse_context(pairs: list[str]) -> dict[str, str]:

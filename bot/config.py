@@ -134,6 +134,8 @@ class DigestConfig:
     destinations: tuple[str, ...] = ()
     grace_hours: float = 24.0
     chart: bool = True
+    segments: tuple[str, ...] = ()  # context keys (or platform, language, survey) to break scores down by
+    segment_min_n: int = 10  # smaller segments are folded into "other"
 
 
 @dataclass(frozen=True)
@@ -447,6 +449,13 @@ def _survey(index: int, data: Any) -> SurveyDefinition:
     )
 
 
+def _segment_key(key: str, value: Any) -> str:
+    """A context key as given to the send API (at most 64 characters), or platform, language, survey."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        raise ConfigError(key, f"expected a context key (1 to 64 characters) such as 'agent', got {value!r}")
+    return value.strip()
+
+
 DIGEST_SPEC: dict[str, Check] = {
     "id": STR,
     "cron": _cron,
@@ -456,6 +465,8 @@ DIGEST_SPEC: dict[str, Check] = {
     "destinations": _list_of(_destination),
     "grace_hours": _positive(NUMBER),
     "chart": BOOL,
+    "segments": _list_of(_segment_key),
+    "segment_min_n": _positive(INT),
 }
 
 
@@ -498,6 +509,8 @@ def _digests(
             destinations=tuple(dict.fromkeys(destinations)) or fallback,
             grace_hours=float(fields.get("grace_hours", 24)),
             chart=fields.get("chart", True),
+            segments=tuple(dict.fromkeys(fields.get("segments", ()))),
+            segment_min_n=fields.get("segment_min_n", 10),
         )
     return tuple(found.values())
 

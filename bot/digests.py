@@ -22,7 +22,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -53,6 +53,7 @@ from surveys.digest import (
 )
 from surveys.kinds import SCALES, Kind, mood
 from surveys.model import Destination, HandleResult, Inbound, OutMessage
+from surveys.segments import DEFAULT_MIN_N, SegmentCounts
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -112,21 +113,30 @@ class DigestService:
         title: str = "digest",
         timezone: str | None = None,
         reports: Reports | None = None,
+        segments: Sequence[str] = (),
+        min_n: int = DEFAULT_MIN_N,
     ) -> Digest:
         """Read and compute the digest of ``period`` for the surveys. Pass ``reports`` when a
         transaction is already open (it holds the store's lock); otherwise each survey is read
-        under the lock on its own, so service turns interleave between surveys."""
+        under the lock on its own, so service turns interleave between surveys. ``segments``
+        are the keys each survey's score is broken down by (``min_n``: see surveys.segments)."""
         periods = series_periods(period, SERIES_LENGTH)
+        keys = list(dict.fromkeys(segments))
+        if "survey" in keys:
+            # The surveys side by side: every survey's counts are read first (below).
+            all_facts = []
+            for sid in survey_ids:
+                all_facts.append(await self._read(reports, sid, periods, [k for k in keys if k != "survey"], min_n))
+            all_facts = with_survey_segments(all_facts, keys, min_n)
+            summaries = [await asyncio.to_thread(summarise, facts) for facts in all_facts]
+            tz = timezone or self.config.bot.timezone
+            return Digest(title=title, timezone=tz, period=period, surveys=tuple(summaries))
         # Each survey's numbers are computed in a worker thread while the next survey is read:
         # SQLite runs in aiosqlite's thread, so reading and computing overlap.
         pending: list[asyncio.Future[SurveySummary]] = []
         try:
             for sid in survey_ids:
-                if reports is not None:
-                    facts = await self._facts(reports, sid, periods)
-                else:
-                    async with reading(self.store) as fresh:
-                        facts = await self._facts(fresh, sid, periods)
+                facts = await self._read(reports, sid, periods, keys, min_n)
                 pending.append(asyncio.ensure_future(asyncio.to_thread(summarise, facts)))
             summaries = [await task for task in pending]
         finally:
@@ -135,7 +145,22 @@ class DigestService:
         tz = timezone or self.config.bot.timezone
         return Digest(title=title, timezone=tz, period=period, surveys=tuple(summaries))
 
-    async def _facts(self, reports: Reports, survey_id: str, periods: Sequence[Period]) -> SurveyFacts:
+    async def _read(
+        self, reports: Reports | None, sid: str, periods: Sequence[Period], keys: Sequence[str], min_n: int
+    ) -> SurveyFacts:
+        if reports is not None:
+            return await self._facts(reports, sid, periods, keys, min_n)
+        async with reading(self.store) as fresh:
+            return await self._facts(fresh, sid, periods, keys, min_n)
+
+    async def _facts(
+        self,
+        reports: Reports,
+        survey_id: str,
+        periods: Sequence[Period],
+        keys: Sequence[str] = (),
+        min_n: int = DEFAULT_MIN_N,
+    ) -> SurveyFacts:
         survey = self.config.surveys[survey_id]
         current = periods[-1]
         start, end = current.start_ts, current.end_ts
@@ -163,7 +188,31 @@ class DigestService:
             theme_comments=tuple(comments.themes),
             escalations=await reports.escalation_facts(survey_id, start, end),
             rates=tuple(await reports.invitation_counts(survey_id, start, end)),
+            segments=tuple(await self._segments(reports, survey_id, periods, counts, keys, min_n)),
         )
+
+    async def _segments(
+        self,
+        reports: Reports,
+        survey_id: str,
+        periods: Sequence[Period],
+        counts: Sequence[dict[int, int]],
+        keys: Sequence[str],
+        min_n: int,
+    ) -> list[SegmentCounts]:
+        """Score counts per value of each key, this period and the one before."""
+        if not keys:
+            return []
+        windows = [(p.start_ts, p.end_ts) for p in periods[-2:]]
+        prior_total = counts[-2] if len(counts) > 1 else {}
+        out = []
+        for key in keys:
+            if key == "survey":
+                continue
+            read = await reports.segment_counts(survey_id, key, windows)
+            prior, current = (read[0], read[1]) if len(read) == 2 else ({}, read[0])
+            out.append(SegmentCounts(key, current, prior, counts[-1], prior_total, min_n))
+        return out
 
     # -- charts --------------------------------------------------------------------------
 
@@ -215,7 +264,14 @@ class DigestService:
                 status = await reports.digest_run(digest_id, period.key)
             if status is not None:
                 return RunOutcome(digest_id, "already_posted", period)
-            digest = await self.gather(cfg.surveys, period, title=cfg.id, timezone=cfg.timezone)
+            digest = await self.gather(
+                cfg.surveys,
+                period,
+                title=cfg.id,
+                timezone=cfg.timezone,
+                segments=cfg.segments,
+                min_n=cfg.segment_min_n,
+            )
             stem = f"{cfg.id}-{period.start:%Y%m%d}"
             chart_files = await self.render_charts(digest, stem) if cfg.chart else {}
             destinations = [Destination.parse(d) for d in cfg.destinations]
@@ -325,6 +381,23 @@ class DigestService:
                 await task
 
 
+def with_survey_segments(all_facts: Sequence[SurveyFacts], keys: Sequence[str], min_n: int) -> list[SurveyFacts]:
+    """The ``survey`` segment: every survey of the same kind side by side, in each of them,
+    at the place ``survey`` has among the keys asked for."""
+    out = []
+    for facts in all_facts:
+        same = [f for f in all_facts if f.kind is facts.kind]
+        table = SegmentCounts(
+            "survey",
+            {f.survey_id: f.counts[-1] for f in same},
+            {f.survey_id: f.counts[-2] if len(f.counts) > 1 else {} for f in same},
+            min_n=min_n,
+        )
+        by_key = {s.key: s for s in facts.segments} | {"survey": table}
+        out.append(replace(facts, segments=tuple(by_key[k] for k in keys if k in by_key)))
+    return out
+
+
 def default_chart_dir(db_path: str) -> Path:
     """``<database folder>/charts``; a temporary folder for an in-memory database."""
     if db_path == ":memory:" or not db_path:
@@ -358,7 +431,7 @@ async def cli_digest(
     except ValueError as exc:
         print(f"feedbackbot: {exc}", file=err)
         return 2
-    digest = await service.gather(surveys, period, title="digest")
+    digest = await service.gather(surveys, period, title="digest", segments=args.by, min_n=args.min_n)
     blocks = digest_blocks(digest)
     if args.format == "json":
         out.write(json.dumps(to_json(digest), ensure_ascii=False, indent=2) + "\n")

@@ -75,6 +75,40 @@ class Reports:
                 counts[int(w)][int(score)] = int(n)
         return counts
 
+    async def segment_counts(
+        self, survey_id: str, key: str, windows: Sequence[tuple[float, float]]
+    ) -> list[dict[str, dict[int, int]]]:
+        """Answered responses by segment value and score in each window. A context key reads
+        ``response_context (survey_id, key, created_at, value, score)`` (filled at write time,
+        see migration 0007); ``platform`` and ``language`` read the covering index
+        ``responses (survey_id, created_at, status, score, channel, language)``. Either way one
+        index range per window: the cost follows the window, never the history or the JSON."""
+        if key in ("platform", "language"):
+            column = "channel" if key == "platform" else "language"
+            arm = (
+                f"SELECT {{i}}, COALESCE({column}, 'unknown'), score, COUNT(*) FROM responses "
+                "WHERE survey_id = ? AND created_at >= ? AND created_at < ? AND status = 'answered' "
+                "AND score IS NOT NULL GROUP BY 2, 3"
+            )
+            extra: list[Any] = []
+        else:
+            arm = (
+                "SELECT {i}, value, score, COUNT(*) FROM response_context "
+                "WHERE survey_id = ? AND created_at >= ? AND created_at < ? AND key = ? GROUP BY 2, 3"
+            )
+            extra = [key]
+        out: list[dict[str, dict[int, int]]] = [{} for _ in windows]
+        if not windows:
+            return out
+        arms, params = [], []
+        for i, (start, end) in enumerate(windows):
+            arms.append(arm.format(i=int(i)))
+            params += [survey_id, start, end, *extra]
+        for w, value, score, n in await self._all(" UNION ALL ".join(arms), params):
+            by_score = out[int(w)].setdefault(str(value), {})
+            by_score[int(score)] = by_score.get(int(score), 0) + int(n)
+        return out
+
     def _window(self) -> str:
         return "survey_id = ? AND created_at >= ? AND created_at < ? AND status = 'answered'"
 

@@ -50,6 +50,7 @@ from surveys.metrics import (
     Z95 as _Z95,
 )
 from surveys.model import Block, Destination, OutMessage
+from surveys.segments import SegmentCounts, SegmentRow, SegmentTable, segment_table
 from surveys.themes import themes as find_themes
 
 SERIES_LENGTH = 12  # periods in the chart, the current one last
@@ -281,6 +282,7 @@ class SurveyFacts:
     theme_comments: tuple[tuple[str, str], ...] = ()  # (text, language) of negative comments
     escalations: EscalationFacts = EscalationFacts()
     rates: tuple[ChannelRate, ...] = ()
+    segments: tuple[SegmentCounts, ...] = ()  # one per key asked for (``segments``, ``--by``)
 
     def __post_init__(self) -> None:
         if not self.periods or len(self.periods) != len(self.counts):
@@ -420,6 +422,7 @@ class SurveySummary:
     median_claim: float | None
     median_resolve: float | None
     recovery_rate: float | None
+    segments: tuple[SegmentTable, ...] = ()
 
     @property
     def kind(self) -> Kind:
@@ -469,6 +472,7 @@ def summarise(facts: SurveyFacts) -> SurveySummary:
         median_claim=median(esc.claim_seconds),
         median_resolve=median(esc.resolve_seconds),
         recovery_rate=rate(esc.recovered, answered_recovery),
+        segments=tuple(segment_table(facts.kind, counts) for counts in facts.segments),
     )
 
 
@@ -585,6 +589,62 @@ def change_text(summary: SurveySummary) -> str:
     return f"{text}; {verdict} ({_p(change.p_value)})"
 
 
+def short_score(kind: Kind, value: float) -> str:
+    """A score as a table cell: ``+31`` (NPS), ``82%`` (CSAT), ``5.40`` (CES mean)."""
+    if kind is Kind.NPS:
+        return _signed(value)
+    if kind is Kind.CSAT:
+        return f"{value:.0f}%"
+    return _number(value, 2)
+
+
+def short_interval(kind: Kind, interval: Interval) -> str:
+    if kind is Kind.NPS:
+        return f"{_signed(interval.low)} to {_signed(interval.high)}"
+    if kind is Kind.CSAT:
+        return f"{interval.low:.0f}–{interval.high:.0f}%"
+    return f"{interval.low:.2f}–{interval.high:.2f}"
+
+
+def _delta(kind: Kind, change: Change, prior_n: int, noun: str) -> str:
+    """The change of a segment: arrow, delta and its test, in one short clause."""
+    if prior_n == 0 or change.delta is None:
+        return f"new this {noun}" if prior_n == 0 else "–"
+    digits = 2 if kind is Kind.CES else 0
+    shown = _signed(change.delta, digits)
+    arrow = "=" if float(shown.replace("−", "-")) == 0 else "▲" if change.delta > 0 else "▼"
+    unit = "" if kind is Kind.CES else " pts"
+    text = f"{arrow} {shown}{unit} vs previous {noun} (n={prior_n})"
+    if change.p_value is None:
+        return f"{text}, too few to test"
+    return f"{text}, {'significant' if change.significant else 'not significant'} ({_p(change.p_value)})"
+
+
+def segment_row_text(kind: Kind, row: SegmentRow, noun: str) -> str:
+    """One segment: ``n=42 · +31 (95% CI +10 to +48) · ▲ +12 pts vs previous week (n=40), not
+    significant (p = 0.21)``, with a low-sample label."""
+    if row.n == 0:
+        return f"no responses this {noun} ({row.prior_n} in the previous {noun})"
+    assert row.score is not None
+    text = f"n={row.n} · {short_score(kind, row.score)}"
+    if row.interval is not None:
+        text += f" (95% CI {short_interval(kind, row.interval)})"
+    text += f" · {_delta(kind, row.change, row.prior_n, noun)}"
+    if row.low_sample:
+        text += " · ⚠ low sample"
+    return text
+
+
+def segment_blocks(table: SegmentTable, noun: str) -> list[Block]:
+    heading = f"By {table.key}"
+    if not table.rows:
+        return [Block("field", f"no responses carry “{table.key}” in this {noun}", heading)]
+    note = f"{heading} (best first; fewer than {table.min_n} responses go to “other”):"
+    return [Block("text", note)] + [
+        Block("field", segment_row_text(table.kind, row, noun), row.label) for row in table.rows
+    ]
+
+
 def categories_text(summary: SurveySummary) -> str:
     result = summary.current
     n = result.n
@@ -686,6 +746,8 @@ def survey_blocks(summary: SurveySummary, timezone: str) -> tuple[Block, ...]:
             Block("field", change_text(summary), "Change"),
             Block("field", f"{summary.current.n} · {categories_text(summary)}", "Responses"),
         ]
+    for table in summary.segments:
+        blocks += segment_blocks(table, summary.period.spec.noun)
     blocks += [
         Block("field", rate_text(summary), "Response rate"),
         Block("field", sentiment_text(summary), "Comments"),
@@ -804,6 +866,30 @@ def _period_json(period: Period | None) -> dict[str, Any] | None:
     return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label}
 
 
+def segment_json(table: SegmentTable) -> dict[str, Any]:
+    return {
+        "min_n": table.min_n,
+        "rows": [
+            {
+                "value": row.value,
+                "folded_values": row.folded,
+                "n": row.n,
+                "score": row.score,
+                "interval": _interval_json(row.interval),
+                "low_sample": row.low_sample,
+                "previous": {"n": row.prior_n, "score": row.prior_score},
+                "change": {
+                    "delta": row.change.delta,
+                    "significant": row.change.significant,
+                    "p_value": row.change.p_value,
+                    "test": row.change.test,
+                },
+            }
+            for row in table.rows
+        ],
+    }
+
+
 def survey_json(summary: SurveySummary) -> dict[str, Any]:
     facts = summary.facts
     value, interval = headline(summary.current)
@@ -845,6 +931,7 @@ def survey_json(summary: SurveySummary) -> dict[str, Any]:
             "median_seconds_to_resolve": summary.median_resolve,
             "recovery_rate": summary.recovery_rate,
         },
+        "segments": {table.key: segment_json(table) for table in summary.segments},
         "series": [
             {
                 "period": p.period.start.isoformat(),

@@ -1,0 +1,193 @@
+"""Segments through the real store: context copied at write time (every write path, erasure,
+the migration's backfill), index-backed queries, the scheduled digest's segment rows and
+``feedbackbot digest --by``."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import config as config_mod
+from bot.config import ConfigError
+from bot.invitations import InviteRequest
+from bot.runtime import Runtime
+from storage.reports import reading
+from storage.sqlite import MIGRATIONS, Store
+from surveys.model import Inbound
+from tests.conftest import Clock
+from tests.integration.test_digests import (
+    BERLIN,
+    MONDAY_9,
+    ROOT,
+    digest_config,
+    feedbackbot,
+    fields,
+    open_runtime,
+    outbox,
+)
+
+WEEK = datetime(2026, 1, 6, 10, 0, tzinfo=BERLIN).timestamp()  # inside 5-11 January (reported)
+WEEK_BEFORE = WEEK - 7 * 86400
+
+
+def insert(db: sqlite3.Connection, survey: str, kind: str, rows: list[tuple[int, dict[str, str], float]]) -> None:
+    db.executemany(
+        "INSERT INTO responses (survey_id, kind, status, score, context, channel, language, created_at, updated_at) "
+        "VALUES (?, ?, 'answered', ?, ?, 'telegram', 'en', ?, ?)",
+        [(survey, kind, score, json.dumps(ctx), at, at) for score, ctx, at in rows],
+    )
+
+
+def agents_week(db: sqlite3.Connection) -> None:
+    """ann: 12 promoters and 3 detractors this week, 10 promoters the week before; bob: 4 responses
+    (folded into "other"); 2 responses without an agent."""
+    rows: list[tuple[int, dict[str, str], float]] = []
+    rows += [(10, {"agent": "ann", "team": "north"}, WEEK + i) for i in range(12)]
+    rows += [(2, {"agent": "ann", "team": "north"}, WEEK + 100 + i) for i in range(3)]
+    rows += [(9, {"agent": "ann"}, WEEK_BEFORE + i) for i in range(10)]
+    rows += [(5, {"agent": "bob"}, WEEK + 200 + i) for i in range(4)]
+    rows += [(8, {}, WEEK + 300 + i) for i in range(2)]
+    insert(db, "nps", "nps", rows)
+
+
+async def test_context_of_a_sent_survey_is_segmented_and_erased_with_the_person(runtime: Runtime, clock: Clock) -> None:
+    clock.now = WEEK
+    request = InviteRequest("nps", "telegram", "4242", context={"agent": "ann", "plan": "pro"})
+    result = await runtime.inviter.invite(request)
+    assert result.status == "sent"
+    await runtime.service.handle(Inbound("e1", "telegram", "4242", "4242", text="9", language="en"))
+    async with (
+        runtime.store.reading() as conn,
+        conn.execute("SELECT key, value, score FROM response_context ORDER BY key") as cur,
+    ):
+        assert [tuple(r) for r in await cur.fetchall()] == [("agent", "ann", 9), ("plan", "pro", 9)]
+    period = runtime.digests.default_period(WEEK + 7 * 86400)  # type: ignore[union-attr]
+    digest = await runtime.digests.gather(["nps"], period, segments=["agent"], min_n=1)  # type: ignore[union-attr]
+    table = digest.surveys[0].segments[0]
+    assert [(r.value, r.n, r.score) for r in table.rows] == [("ann", 1, 100.0)]
+
+    async with runtime.store.reading() as conn, conn.execute("SELECT id FROM respondents") as cur:
+        respondent = int((await cur.fetchone())[0])
+    await runtime.store.erase_person(respondent)
+    async with runtime.store.reading() as conn, conn.execute("SELECT COUNT(*) FROM response_context") as cur:
+        assert (await cur.fetchone())[0] == 0
+
+
+async def test_migration_backfills_the_context_of_stored_responses(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for version, sql in MIGRATIONS:
+        if version > 6:
+            break
+        db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
+    agents_week(db)
+    db.execute(
+        "INSERT INTO responses (survey_id, kind, status, score, context, created_at, updated_at) "
+        "VALUES ('nps', 'nps', 'expired', NULL, '{\"agent\": \"cai\"}', 1, 1)"
+    )
+    db.close()
+    store = await Store.open(path)
+    try:
+        async with (
+            store.reading() as conn,
+            conn.execute(
+                "SELECT value, COUNT(*) FROM response_context WHERE key = 'agent' GROUP BY value ORDER BY value"
+            ) as cur,
+        ):
+            # answered responses only: cai's expired invitation has no score
+            assert [tuple(r) for r in await cur.fetchall()] == [("ann", 25), ("bob", 4)]
+    finally:
+        await store.close()
+
+
+async def test_segment_queries_use_indexes_not_the_context_json(runtime: Runtime) -> None:
+    async with reading(runtime.store) as reports:
+        for key, index in (("agent", "response_context_segment"), ("platform", "responses_survey_time_segment")):
+            captured: list[str] = []
+            real = reports._all
+
+            async def spy(sql: str, params: Any, real: Any = real, captured: list[str] = captured) -> list[Any]:
+                captured.append(sql)
+                return await real(sql, params)
+
+            reports._all = spy  # type: ignore[method-assign]
+            await reports.segment_counts("nps", key, [(0.0, 1.0), (1.0, 2.0)])
+            reports._all = real  # type: ignore[method-assign]
+            async with reports.conn.execute(
+                "EXPLAIN QUERY PLAN " + captured[0],
+                ["nps", 0.0, 1.0] * 2 if key == "platform" else ["nps", 0.0, 1.0, key] * 2,
+            ) as cur:
+                plan = " / ".join(str(r[3]) for r in await cur.fetchall())
+            assert f"COVERING INDEX {index}" in plan, plan
+            assert "SCAN" not in plan.replace("SCAN CONSTANT", ""), plan
+            assert "json" not in captured[0].lower()
+
+
+async def test_scheduled_digest_shows_segment_rows(tmp_path: Path, clock: Clock) -> None:
+    cfg = digest_config(segments=["agent", "platform"], segment_min_n=5)
+    rt = await open_runtime(tmp_path, clock, cfg)
+    try:
+        db = sqlite3.connect(rt.store.path, isolation_level=None)
+        agents_week(db)
+        db.close()
+        clock.now = MONDAY_9 + 5
+        outcome = await rt.digests.run_due("weekly")  # type: ignore[union-attr]
+        assert outcome.status == "posted"
+        nps = (await outbox(rt, "managers"))[0]
+        shown = fields(nps)
+        # ann: (12 - 3) / 15 = +60; the week before 10 promoters of 10 = +100
+        assert shown["ann"].startswith("n=15 · +60 (95% CI ")
+        assert "▼ −40 pts vs previous week (n=10), too few to test · ⚠ low sample" in shown["ann"]
+        assert shown["other (1 value)"].startswith("n=4 · −100")
+        assert shown["(not given)"].startswith("n=2 · 0")
+        assert shown["telegram"].startswith("n=21 · ")
+        texts = [text for kind, text, _ in nps["blocks"] if kind == "text"]
+        assert "By agent (best first; fewer than 5 responses go to “other”):" in texts
+    finally:
+        await rt.close()
+
+
+def test_segments_config_is_checked() -> None:
+    with pytest.raises(ConfigError) as bad:
+        digest_config(segments=["agent", ""])
+    assert "digests[0].segments[1]" in str(bad.value)
+    with pytest.raises(ConfigError) as small:
+        digest_config(segment_min_n=0)
+    assert "digests[0].segment_min_n" in str(small.value)
+    assert config_mod  # the module under test
+
+
+def test_digest_cli_by_key_in_text_markdown_and_json(tmp_path: Path) -> None:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    db_path = tmp_path / "bot.db"
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text.replace('path = "feedbackbot.db"', f'path = "{db_path.as_posix()}"'), encoding="utf-8")
+    store = sqlite3.connect(db_path, isolation_level=None)
+    for version, sql in MIGRATIONS:
+        store.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
+    agents_week(store)
+    store.close()
+    window = ("--since", "2026-01-05", "--until", "2026-01-11", "--survey", "nps", "--by", "agent", "--min-n", "5")
+    as_json = feedbackbot("digest", "--config", str(cfg), *window, "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    rows = json.loads(as_json.stdout)["surveys"][0]["segments"]["agent"]["rows"]
+    assert [(r["value"], r["n"], r["folded_values"]) for r in rows] == [
+        ("ann", 15, 0),
+        ("other", 4, 1),
+        ("(not given)", 2, 0),
+    ]
+    ann = rows[0]
+    assert ann["score"] == pytest.approx(60.0) and ann["previous"] == {"n": 10, "score": 100.0}
+    assert ann["low_sample"] is True and ann["change"]["p_value"] is None and len(ann["interval"]) == 2
+    as_text = feedbackbot("digest", "--config", str(cfg), *window)
+    assert as_text.returncode == 0, as_text.stderr
+    assert "ann: n=15 · +60 (95% CI" in as_text.stdout
+    markdown = feedbackbot("digest", "--config", str(cfg), *window, "--format", "markdown")
+    assert "- **ann:** n=15 · +60" in markdown.stdout
+    bad = feedbackbot("digest", "--config", str(cfg), *window, "--min-n", "0")
+    assert bad.returncode == 2 and "--min-n" in bad.stderr and "Traceback" not in bad.stderr
