@@ -19,6 +19,17 @@ from bot.runtime import Runtime
 from storage.sqlite import StorageVersionError
 
 EXIT_CONFIG = 2
+# Commands that only read or write the database: they never talk to a platform, so they
+# need none of its secrets (see ``offline`` in bot.config.parse).
+OFFLINE_COMMANDS = frozenset({"export", "import", "forget", "link", "send", "campaign"})
+
+
+def is_offline(args: argparse.Namespace) -> bool:
+    if args.command == "digest":
+        return not args.post
+    if args.command == "check-config":
+        return bool(args.offline)
+    return args.command in OFFLINE_COMMANDS
 
 
 def _version() -> str:
@@ -46,7 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--user", help="who is answering (a user id; default from [console] user)")
     shell.add_argument("--name", help="display name of that user")
     shell.add_argument("--language", help="language of that user (en, de, es, fr, it, pt)")
-    add("check-config", "validate the configuration and the secrets it needs, then exit")
+    check = add("check-config", "validate the configuration and the secrets it needs, then exit")
+    check.add_argument(
+        "--offline", action="store_true", help="skip the secrets (for a machine that only exports, imports or forgets)"
+    )
     export = add("export", "write every response to standard output or a file")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     export.add_argument("--since", help="first day (YYYY-MM-DD or ISO time, in [bot] timezone)")
@@ -124,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help()
         return 0
     try:
-        cfg = config_mod.load(args.config)
+        cfg = config_mod.load(args.config, offline=is_offline(args))
     except ConfigError as exc:
         print(f"feedbackbot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

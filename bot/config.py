@@ -531,7 +531,10 @@ TOP_LEVEL = (
 )
 
 
-def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> Config:
+def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, offline: bool = False) -> Config:
+    """``offline``: for commands that never talk to a platform (export, import, forget, a
+    digest printed, ``check-config --offline``). Secrets are read when present but not
+    required, so whoever answers an erasure request needs no bot token."""
     for key in data:
         if key not in TOP_LEVEL:
             raise ConfigError(key, f"unknown section (known: {', '.join(TOP_LEVEL)})")
@@ -595,23 +598,26 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "") -> 
                     f"surveys.{survey.id}.escalation.destinations", f"{dest!r} is on {platform}, which is not enabled"
                 )
 
+    def secret_of(name: str, because: str) -> str:
+        return env.get(name, "").strip() if offline else _secret(env, name, because)
+
     if telegram.enabled:
-        token = _secret(env, "TELEGRAM_BOT_TOKEN", "telegram.enabled")
+        token = secret_of("TELEGRAM_BOT_TOKEN", "telegram.enabled")
         secret = ""
         if telegram.mode == "webhook":
             if not telegram.webhook_url:
                 raise ConfigError("telegram.webhook_url", "is required when telegram.mode = 'webhook'")
-            secret = _secret(env, "TELEGRAM_WEBHOOK_SECRET", "telegram.mode = 'webhook'")
+            secret = secret_of("TELEGRAM_WEBHOOK_SECRET", "telegram.mode = 'webhook'")
         telegram = _replace(telegram, token=token, webhook_secret=secret)
     if slack.enabled:
         slack = _replace(
             slack,
-            bot_token=_secret(env, "SLACK_BOT_TOKEN", "slack.enabled"),
-            signing_secret=_secret(env, "SLACK_SIGNING_SECRET", "slack.enabled") if slack.mode == "http" else "",
-            app_token=_secret(env, "SLACK_APP_TOKEN", "slack.mode = 'socket'") if slack.mode == "socket" else "",
+            bot_token=secret_of("SLACK_BOT_TOKEN", "slack.enabled"),
+            signing_secret=secret_of("SLACK_SIGNING_SECRET", "slack.enabled") if slack.mode == "http" else "",
+            app_token=secret_of("SLACK_APP_TOKEN", "slack.mode = 'socket'") if slack.mode == "socket" else "",
         )
     api_token = env.get("FEEDBACKBOT_API_TOKEN", "")
-    if http.enabled and not api_token:
+    if http.enabled and not api_token and not offline:
         raise ConfigError("http.enabled", "the HTTP API needs the environment variable FEEDBACKBOT_API_TOKEN")
     config = Config(
         bot,
@@ -665,7 +671,7 @@ def default_path() -> Path:
     return Path(__file__).resolve().parent.parent / "config.example.toml"
 
 
-def load(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+def load(path: str | Path | None = None, env: Mapping[str, str] | None = None, *, offline: bool = False) -> Config:
     path = Path(path) if path else default_path()
     try:
         raw = path.read_bytes()
@@ -677,4 +683,4 @@ def load(path: str | Path | None = None, env: Mapping[str, str] | None = None) -
         raise ConfigError(str(path), "the file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"TOML syntax error: {exc}") from None
-    return parse(data, os.environ if env is None else env, source=str(path))
+    return parse(data, os.environ if env is None else env, source=str(path), offline=offline)
