@@ -263,18 +263,12 @@ async def _campaign(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 async def _forget(runtime: Runtime, args: argparse.Namespace) -> int:
-    async with runtime.store.transaction() as tx:
-        person = await tx.respondent(args.platform, args.user)
-    if person is None:
+    assert runtime.service.privacy is not None
+    redacted = await runtime.service.privacy.forget(args.platform, args.user, runtime.service.clock())
+    if redacted is None:
         print(f"nothing stored about {args.platform}:{args.user}")
         return 0
-    assert runtime.service.privacy is not None
-    alert_ids = await runtime.store.erase_person(person.id)
-    now = runtime.service.clock()
-    async with runtime.store.transaction() as tx:
-        await runtime.service.privacy.redact_alerts(tx, alert_ids, now)
-    await runtime.store.compact()
-    print(f"erased {args.platform}:{args.user} ({len(alert_ids)} staff alerts will be redacted by the running bot)")
+    print(f"erased {args.platform}:{args.user} ({redacted} staff alerts will be redacted by the running bot)")
     return 0
 
 

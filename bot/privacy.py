@@ -1,8 +1,8 @@
 """People's rights over their data, from the chat: /mydata sends them everything stored
 about them as a file; /forget erases them after a confirmation (buttons, or yes/no typed).
 
-Erasure runs outside the event's transaction because it ends with VACUUM, which rewrites
-the file so the erased bytes are really gone from disk."""
+Erasure runs after the event's transaction (in one transaction of its own) because it ends
+with VACUUM, which rewrites the file so the erased bytes are really gone from disk."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from storage.sqlite import Store, Tx
-from surveys import alerts
+from storage.sqlite import Store
 from surveys.locales import normalise_language
 from surveys.model import Block, Choice, Destination, Inbound, OutMessage
 from surveys.texts import text
@@ -27,7 +25,6 @@ class PrivacyDesk:
     store: Store
     export_dir: Path
     default_language: str = "en"
-    escalation_destinations: Any = None  # callable(survey_id) -> list[Destination]
 
     def _lang(self, inbound: Inbound) -> str:
         return normalise_language(inbound.language, self.default_language)
@@ -53,31 +50,44 @@ class PrivacyDesk:
         )
         return OutMessage(Destination(inbound.platform, inbound.chat_id), text(lang, "forget_confirm"), choices=choices)
 
-    async def forget(self, respondent_id: int, platform: str, chat_id: str, language: str, now: float) -> None:
-        alert_ids = await self.store.erase_person(respondent_id)
+    async def forget(
+        self,
+        platform: str,
+        user_id: str,
+        now: float,
+        *,
+        notify: Destination | None = None,
+        language: str | None = None,
+    ) -> int | None:
+        """Erase one person: the one erasure flow, for ``/forget`` in the chat and for
+        ``feedbackbot forget``. Everything happens in one transaction: the erasure, the edits
+        that replace the alert copies posted in staff chats, and (``notify``) the
+        confirmation to the person; a failure leaves the person whole, never half erased.
+        Then the file is rewritten (VACUUM, which cannot run inside a transaction) so the
+        erased bytes are gone from disk. Returns how many posted alert copies are redacted,
+        None when nothing was stored about the person."""
         async with self.store.transaction() as tx:
-            await self.redact_alerts(tx, alert_ids, now)
-            await tx.enqueue([OutMessage(Destination(platform, chat_id), text(language, "forget_done"))], now)
-        await self.store.compact()
-
-    async def redact_alerts(self, tx: Tx, alert_ids: list[int], now: float) -> None:
-        """Alerts already posted to staff chats carried the person's words: replace them."""
-        if not alert_ids or self.escalation_destinations is None:
-            return
-        messages = []
-        for eid in alert_ids:
-            async with (await tx.connection()).execute("SELECT survey_id FROM escalations WHERE id = ?", (eid,)) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                continue
-            for dest in self.escalation_destinations(row[0]):
+            person = await tx.respondent(platform, user_id)
+            if person is None:
+                return None
+            posted = await tx.erase_person(person.id)
+            messages = []
+            for eid, alert_platform, chat_id, ref in posted:
                 body = f"Feedback alert #{eid}: erased at the customer's request."
                 messages.append(
                     OutMessage(
-                        dest, body, blocks=(Block("text", body),), edit_of=alerts.alert_ref(eid, dest), audience="staff"
+                        Destination(alert_platform, chat_id),
+                        body,
+                        blocks=(Block("text", body),),
+                        edit_of=ref,
+                        audience="staff",
                     )
                 )
-        await tx.enqueue(messages, now)
+            if notify is not None:
+                messages.append(OutMessage(notify, text(language or self.default_language, "forget_done")))
+            await tx.enqueue(messages, now)
+        await self.store.compact()
+        return len(posted)
 
 
 def parse_button(data: str) -> str | None:

@@ -89,7 +89,6 @@ class Runtime:
             store,
             export_dir=Path(os.path.abspath(db_path or config.storage.path)).parent / "exports",
             default_language=config.bot.default_language,
-            escalation_destinations=desk.settings.destinations,
         )
         inv = config.invitations
         quiet_start, quiet_end = (time_of_day(part) for part in inv.quiet_hours.split("-"))

@@ -21,7 +21,7 @@ from bot.escalations import EscalationDesk
 from bot.privacy import PrivacyDesk
 from bot.privacy import parse_button as privacy_button
 from storage.records import PersonSeen
-from storage.sqlite import NeedsLoop, Store, Tx
+from storage.sqlite import NeedsLoop, Store, Tx, subject_of
 from surveys import alerts, engine
 from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
@@ -104,7 +104,7 @@ class Service:
                 raise _Redelivered  # rolls back the upsert that came with the claim
             result = await self._survey_turn(tx, inbound, now, (respondent, session))
         else:
-            if not await tx.claim_event(inbound.event_id, now):
+            if not await tx.claim_event(inbound.event_id, now, subject_of(inbound.platform, inbound.user_id)):
                 raise _Redelivered
             result = await self._route(tx, inbound, now)
         if result.toast and inbound.button is None:
@@ -126,7 +126,8 @@ class Service:
                 await tx.enqueue(messages, now)
         if "forget" in result.extra:
             language = normalise_language(inbound.language, self.settings.default_language)
-            await self.privacy.forget(result.extra["forget"], inbound.platform, inbound.chat_id, language, now)
+            here = Destination(inbound.platform, inbound.chat_id)
+            await self.privacy.forget(inbound.platform, inbound.user_id, now, notify=here, language=language)
 
     async def _route(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
         """Staff actions and staff chats first; everything else is a customer's turn."""

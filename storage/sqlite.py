@@ -306,55 +306,6 @@ class Store:
                 ]
         return out
 
-    async def erase_person(self, respondent_id: int) -> list[int]:
-        """Erase a person: identity, sessions, invitations, the text of their comments,
-        every message exchanged with them and every alert about them. Scores stay, with
-        no link to anyone, so past aggregates still add up. Returns the ids of the alerts
-        whose posted copies should be redacted on the staff platforms."""
-        async with self.transaction() as tx:
-            conn = await tx.connection()
-            async with conn.execute("SELECT * FROM respondents WHERE id = ?", (respondent_id,)) as cur:
-                person = await cur.fetchone()
-            if person is None:
-                return []
-            async with conn.execute("SELECT id FROM escalations WHERE respondent_id = ?", (respondent_id,)) as cur:
-                alert_ids = [int(r[0]) for r in await cur.fetchall()]
-            for eid in alert_ids:
-                like = f"alert:{eid}:%"
-                # Sent alerts keep only what is needed to edit them into a redaction notice.
-                await conn.execute(
-                    "UPDATE outbox SET payload = json_object('to', json_array(platform, chat_id, NULL), "
-                    "'text', '(erased)') WHERE ref_key LIKE ? AND status = 'sent'",
-                    (like,),
-                )
-                await conn.execute(
-                    "DELETE FROM outbox WHERE (ref_key LIKE ? AND status != 'sent') "
-                    "OR json_extract(payload, '$.reply_to') LIKE ? OR json_extract(payload, '$.edit_of') LIKE ?",
-                    (like, like, like),
-                )
-            await conn.execute(
-                "DELETE FROM outbox WHERE platform = ? AND chat_id = ?", (person["platform"], person["chat_id"])
-            )
-            await conn.execute(
-                "UPDATE escalations SET respondent_id = NULL, resolution_note = NULL WHERE respondent_id = ?",
-                (respondent_id,),
-            )
-            await conn.execute(
-                "UPDATE responses SET comment = NULL, context = '{}', respondent_id = NULL, session_id = NULL, "
-                "flags = '' WHERE respondent_id = ?",
-                (respondent_id,),
-            )
-            await conn.execute(
-                "DELETE FROM processed_events WHERE event_id LIKE ? OR event_id LIKE ?",
-                (f"%:{person['chat_id']}:%", f"%:{person['user_id']}%"),
-            )
-            await conn.execute(
-                "DELETE FROM inbox WHERE platform = ? AND chat_id IN (?, ?)",
-                (person["platform"], person["chat_id"], person["user_id"]),
-            )
-            await conn.execute("DELETE FROM respondents WHERE id = ?", (respondent_id,))
-        return alert_ids
-
     async def compact(self) -> None:
         """Rewrite the file so erased bytes are really gone (VACUUM), then empty the WAL."""
         async with self._lock:
@@ -462,9 +413,29 @@ def _run_each(conn: sqlite3.Connection, statements: Sequence[_Statement], result
 
 
 CLAIM_SQL = (
-    "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) "
+    "INSERT INTO processed_events (event_id, processed_at, subject) VALUES (?, ?, ?) "
     "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
 )
+
+
+def subject_of(platform: str, user_id: str) -> str:
+    """Whose event a handled event id was (``processed_events.subject``), for erasure."""
+    return f"{platform}:{user_id}"
+
+
+def _carries(value: Any, messages: set[tuple[str, str]], texts: Sequence[str]) -> bool:
+    """Whether a stored update (decoded JSON) quotes one of these messages (chat id, message
+    id), as a staff press or reply on an alert does, or contains one of these texts."""
+    if isinstance(value, dict):
+        chat = value.get("chat")
+        if isinstance(chat, dict) and (str(chat.get("id")), str(value.get("message_id"))) in messages:
+            return True
+        return any(_carries(v, messages, texts) for v in value.values())
+    if isinstance(value, list):
+        return any(_carries(v, messages, texts) for v in value)
+    if isinstance(value, str):
+        return any(t in value for t in texts)
+    return False
 
 
 def _respondent_upsert(seen: PersonSeen, now: float) -> tuple[str, tuple[Any, ...]]:
@@ -555,8 +526,10 @@ class Tx:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
 
-    async def claim_event(self, event_id: str, now: float) -> bool:
-        return bool(await self._all(CLAIM_SQL, (event_id, now)))
+    async def claim_event(self, event_id: str, now: float, subject: str | None = None) -> bool:
+        """Record the event as handled; False when it already was (a redelivery).
+        ``subject`` (:func:`subject_of`) is whose event it is, so erasure finds exactly theirs."""
+        return bool(await self._all(CLAIM_SQL, (event_id, now, subject)))
 
     async def begin_turn(
         self, event_id: str | None, now: float, seen: PersonSeen
@@ -575,11 +548,86 @@ class Tx:
             ),
         ]
         if event_id is not None:
-            statements.insert(0, (CLAIM_SQL, (event_id, now), False))
+            statements.insert(0, (CLAIM_SQL, (event_id, now, subject_of(seen.platform, seen.user_id)), False))
         batch, self._held = [*self._held, *statements], []
         *claimed, person, session = await self._hop(_run_each, batch, len(statements))
         first_time = bool(claimed[0]) if claimed else True
         return first_time, Respondent.from_row(person[0]), _session(session[0]) if session else None
+
+    async def erase_person(self, respondent_id: int) -> list[tuple[int, str, str, str]]:
+        """Erase a person inside this transaction: identity, sessions, invitations, the text
+        of their comments, every message exchanged with them, every alert about them, their
+        handled event ids (exactly theirs, by subject) and every inbox row that carries their
+        words (their own updates, and staff presses or replies that quote an alert about
+        them). Scores stay, with no link to anyone, so past aggregates still add up.
+
+        Returns the posted alert copies to redact on the staff platforms, as
+        ``(alert id, platform, chat id, ref key)``."""
+        person = await self._one("SELECT * FROM respondents WHERE id = ?", (respondent_id,))
+        if person is None:
+            return []
+        platform, user_id, chat_id = str(person["platform"]), str(person["user_id"]), person["chat_id"]
+        alert_ids = [int(r[0]) for r in await self._all(
+            "SELECT id FROM escalations WHERE respondent_id = ?", (respondent_id,)
+        )]
+        comments = [str(r[0]) for r in await self._all(
+            "SELECT comment FROM responses WHERE respondent_id = ? AND comment IS NOT NULL AND comment != ''",
+            (respondent_id,),
+        )]
+        posted: list[tuple[int, str, str, str]] = []
+        quoted: set[tuple[str, str, str]] = set()  # (platform, chat id, message id) of alerts and relays
+        for eid in alert_ids:
+            like = f"alert:{eid}:%"
+            for row in await self._all(
+                "SELECT platform, chat_id, message_id, ref_key FROM outbox WHERE message_id IS NOT NULL AND "
+                "(ref_key LIKE ? OR json_extract(payload, '$.reply_to') LIKE ? "
+                "OR json_extract(payload, '$.edit_of') LIKE ?)",
+                (like, like, like),
+            ):
+                quoted.add((str(row[0]), str(row[1]), str(row[2])))
+                ref = row[3]
+                if ref is not None and str(ref).startswith(f"alert:{eid}:"):
+                    posted.append((eid, str(row[0]), str(row[1]), str(ref)))
+            # Sent alerts keep only what is needed to edit them into a redaction notice.
+            self._hold(
+                "UPDATE outbox SET payload = json_object('to', json_array(platform, chat_id, NULL), "
+                "'text', '(erased)') WHERE ref_key LIKE ? AND status = 'sent'",
+                (like,),
+            )
+            self._hold(
+                "DELETE FROM outbox WHERE (ref_key LIKE ? AND status != 'sent') "
+                "OR json_extract(payload, '$.reply_to') LIKE ? OR json_extract(payload, '$.edit_of') LIKE ?",
+                (like, like, like),
+            )
+        for key, sender, payload in await self._all("SELECT update_key, chat_id, payload FROM inbox WHERE platform = ?",
+                                                    (platform,)):
+            own = sender is not None and str(sender) in (user_id, str(chat_id))
+            messages = {(c, m) for p, c, m in quoted if p == platform}
+            try:
+                decoded = json.loads(payload)
+            except ValueError:
+                decoded = payload
+            if own or _carries(decoded, messages, comments):
+                self._hold("DELETE FROM inbox WHERE platform = ? AND update_key = ?", (platform, key))
+        self._hold("DELETE FROM outbox WHERE platform = ? AND chat_id = ?", (platform, chat_id))
+        self._hold(
+            "UPDATE escalations SET respondent_id = NULL, resolution_note = NULL WHERE respondent_id = ?",
+            (respondent_id,),
+        )
+        self._hold(
+            "UPDATE responses SET comment = NULL, context = '{}', respondent_id = NULL, session_id = NULL, "
+            "flags = '' WHERE respondent_id = ?",
+            (respondent_id,),
+        )
+        # Exactly their own event ids: by subject, and for ids claimed before subjects were
+        # recorded, the Telegram message ids of their chat (the only ids that name a person).
+        self._hold(
+            "DELETE FROM processed_events WHERE subject = ? OR (subject IS NULL AND substr(event_id, 1, ?) = ?)",
+            (subject_of(platform, user_id), len(f"{platform}:msg:{chat_id}:"), f"{platform}:msg:{chat_id}:"),
+        )
+        self._hold("DELETE FROM respondents WHERE id = ?", (respondent_id,))
+        await self.flush()
+        return sorted(set(posted))
 
     async def respondent(self, platform: str, user_id: str) -> Respondent | None:
         row = await self._one("SELECT * FROM respondents WHERE platform = ? AND user_id = ?", (platform, user_id))

@@ -11,12 +11,14 @@ import pytest
 from bot import cli
 from tests.integration.test_shell_cli import write_config
 
+
 def online_config(tmp_path: Path) -> Path:
     """The example with Telegram, Slack and the HTTP API on, and no secret in the environment."""
     cfg = write_config(tmp_path)
     text = cfg.read_text(encoding="utf-8")
     text = text.replace(
-        "[http]\n# The bot's own HTTP server (Slack HTTP mode, Telegram webhook, the send API, /healthz).\nenabled = false",
+        "[http]\n# The bot's own HTTP server (Slack HTTP mode, Telegram webhook, the send API, /healthz).\n"
+        "enabled = false",
         "[http]\nenabled = true",
     )
     text = text.replace("[telegram]\n# Needs TELEGRAM_BOT_TOKEN from @BotFather.\nenabled = false",
