@@ -71,9 +71,8 @@ async def test_context_of_a_sent_survey_is_segmented_and_erased_with_the_person(
     table = digest.surveys[0].segments[0]
     assert [(r.value, r.n, r.score) for r in table.rows] == [("ann", 1, 100.0)]
 
-    async with runtime.store.reading() as conn, conn.execute("SELECT id FROM respondents") as cur:
-        respondent = int((await cur.fetchone())[0])
-    await runtime.store.erase_person(respondent)
+    assert runtime.service.privacy is not None
+    assert await runtime.service.privacy.forget("telegram", "4242", clock.now) is not None
     async with runtime.store.reading() as conn, conn.execute("SELECT COUNT(*) FROM response_context") as cur:
         assert (await cur.fetchone())[0] == 0
 
