@@ -10,9 +10,11 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 
-from surveys.digest import SurveySummary
+from surveys.digest import SeriesPoint, SurveySummary
 from surveys.kinds import SCALES, Kind
 
 SCORE_COLOUR = "#1f6fb2"
@@ -21,18 +23,69 @@ BAR_COLOUR = "#d9d9d9"
 KEEP_CHARTS_DAYS = 30
 
 _AXIS = {
-    Kind.NPS: ("NPS", (-100.0, 100.0)),
-    Kind.CSAT: ("CSAT, % satisfied", (0.0, 100.0)),
-    Kind.CES: ("CES, mean effort", (float(SCALES[Kind.CES].low), float(SCALES[Kind.CES].high))),
+    Kind.NPS: ("NPS (−100 to +100)", (-100.0, 100.0)),
+    Kind.CSAT: ("CSAT, % satisfied (4–5 of 5)", (0.0, 100.0)),
+    Kind.CES: ("CES mean, 1–7 (higher = easier)", (float(SCALES[Kind.CES].low), float(SCALES[Kind.CES].high))),
 }
+_X_TITLE = {"week": "week starting (Monday)", "month": "month", "days": "period starting", "span": "period starting"}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+CHART_MODE = 0o644  # the bot may run as another user than whoever reads the file
 
 
 def _nan(value: float | None) -> float:
     return math.nan if value is None else value
 
 
+def _tick(start: date, unit: str, with_year: bool) -> str:
+    """``5 Jan`` or ``5 Jan\n2026`` (the year on the first tick and where it changes); months
+    as ``Jan\n2026``."""
+    text = _MONTHS[start.month - 1] if unit == "month" else f"{start.day} {_MONTHS[start.month - 1]}"
+    return f"{text}\n{start.year}" if with_year else text
+
+
+def tick_labels(series: Sequence[SeriesPoint]) -> list[str]:
+    """One label per period: its first day, with the year where it first appears."""
+    labels = []
+    year = None
+    for point in series:
+        start = point.period.start.date()
+        labels.append(_tick(start, point.period.spec.unit, start.year != year))
+        year = start.year
+    return labels
+
+
+def _shown(kind: Kind, value: float) -> str:
+    if kind is Kind.NPS:
+        return f"{value:+.0f}".replace("-", "−")
+    if kind is Kind.CSAT:
+        return f"{value:.0f}%"
+    return f"{value:.2f}"
+
+
 def render_chart(summary: SurveySummary, path: str | Path, *, title: str | None = None) -> Path:
-    """Write the chart of one survey's series to ``path`` (PNG, written atomically)."""
+    """Write the chart of one survey's series to ``path`` (PNG, written atomically, mode 0644).
+
+    Two panels sharing the x axis: the score with its 95% band on top, the responses per period
+    as bars below, so neither hides the other and no second y axis cuts through the band."""
+    return render_series(summary.series, summary.kind, path, title=title or _title(summary))
+
+
+def _title(summary: SurveySummary) -> str:
+    facts = summary.facts
+    series = summary.series
+    span_text = f"{series[0].period.label} to {series[-1].period.label}" if series else ""
+    if series and series[0].period.spec.unit == "week":
+        first = series[0].period.start.date()
+        last = series[-1].period.end.date() - timedelta(days=1)
+        span_text = (
+            f"{first.day} {_MONTHS[first.month - 1]} {first.year} – {last.day} {_MONTHS[last.month - 1]} {last.year}"
+        )
+    return (
+        f"{facts.product} · {facts.kind.value.upper()} ({facts.survey_id}) per {summary.period.spec.noun}, {span_text}"
+    )
+
+
+def render_series(series: Sequence[SeriesPoint], kind: Kind, path: str | Path, *, title: str) -> Path:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -42,58 +95,53 @@ def render_chart(summary: SurveySummary, path: str | Path, *, title: str | None 
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    series = summary.series
     x = list(range(len(series)))
-    labels = [p.period.short_label for p in series]
     values = [_nan(p.value) for p in series]
     lows = [_nan(p.low) for p in series]
     highs = [_nan(p.high) for p in series]
     counts = [p.n for p in series]
-    axis_label, (y_min, y_max) = _AXIS[summary.kind]
+    axis_label, (y_min, y_max) = _AXIS[kind]
 
-    fig = Figure(figsize=(8.0, 4.2), dpi=110, layout="constrained")
+    fig = Figure(figsize=(8.0, 5.0), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    bars = ax.twinx()
-    # Bars behind, the score line in front: the score axis is drawn above the count axis.
-    bars.bar(x, counts, color=BAR_COLOUR, width=0.6, label="responses")
-    bars.set_ylabel("responses")
-    # Bars use the lower third, so they never hide the score line and its band.
-    top = max([*counts, 1])
-    bars.set_ylim(0, top * 3)
-    bars.set_yticks([t for t in MaxNLocator(4, integer=True).tick_values(0, top) if 0 <= t <= top])
-    ax.set_zorder(bars.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    ax.fill_between(x, lows, highs, color=BAND_COLOUR, alpha=0.45, linewidth=0, label="95% interval")
-    ax.plot(x, values, color=SCORE_COLOUR, marker="o", linewidth=2, label=axis_label.split(",")[0])
-    if summary.kind is Kind.NPS:
+    ax, bars = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    ax.fill_between(x, lows, highs, color=BAND_COLOUR, alpha=0.6, linewidth=0, label="95% interval")
+    ax.plot(x, values, color=SCORE_COLOUR, marker="o", linewidth=2, label=axis_label.split(",")[0].split(" (")[0])
+    if kind is Kind.NPS:
         ax.axhline(0, color="#888888", linewidth=0.8)
     last = series[-1] if series else None
     if last is not None and last.value is not None:
-        shown = f"{last.value:+.0f}".replace("-", "−") if summary.kind is Kind.NPS else f"{last.value:.0f}%"
-        if summary.kind is Kind.CES:
-            shown = f"{last.value:.2f}"
-        ax.annotate(shown, (x[-1], last.value), xytext=(6, 6), textcoords="offset points", color=SCORE_COLOUR)
+        ax.annotate(
+            _shown(kind, last.value),
+            (x[-1], last.value),
+            xytext=(6, 6),
+            textcoords="offset points",
+            color=SCORE_COLOUR,
+            fontweight="bold",
+        )
     ax.set_ylim(y_min, y_max)
     ax.set_ylabel(axis_label)
-    ax.set_xticks(x, labels, rotation=45 if len(series) > 8 else 0, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    facts = summary.facts
-    noun = summary.period.spec.noun
-    ax.set_title(
-        title or f"{facts.product} · {facts.kind.value.upper()} ({facts.survey_id}) per {noun}", loc="left", pad=22
-    )
-    handles = ax.get_legend_handles_labels()
-    more = bars.get_legend_handles_labels()
-    ax.legend(
-        handles[0] + more[0], handles[1] + more[1], loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3,
-        fontsize=8, frameon=False,
-    )
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(loc="lower left", ncols=2, fontsize=8, frameon=False)
+
+    bars.bar(x, counts, color=BAR_COLOUR, width=0.6, edgecolor="#999999", linewidth=0.5)
+    bars.set_ylabel("responses")
+    bars.set_ylim(0, max([*counts, 1]) * 1.25)
+    bars.yaxis.set_major_locator(MaxNLocator(3, integer=True))
+    bars.grid(axis="y", alpha=0.3)
+    unit = series[0].period.spec.unit if series else "week"
+    bars.set_xlabel(_X_TITLE.get(unit, "period starting"))
+    bars.set_xticks(x, tick_labels(series), fontsize=8)
+    if len(series) > 16:  # keep every other label readable
+        for i, label in enumerate(bars.get_xticklabels()):
+            label.set_visible(i % 2 == (len(series) - 1) % 2 or "\n" in label.get_text())
 
     fd, tmp = tempfile.mkstemp(prefix=".chart-", suffix=".png", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             fig.savefig(out, format="png")
+        os.chmod(tmp, CHART_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

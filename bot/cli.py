@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--by", action="append", default=[], metavar="KEY", help=by_help)
     min_help = "segments with fewer responses are folded into 'other' (default 10)"
     digest.add_argument("--min-n", type=_positive_int, default=10, metavar="N", help=min_help)
+    trend_help = "score over time instead: 12w (weeks, 2 to 104) or 6m (months, 2 to 36) up to the last complete one"
+    digest.add_argument("--trend", metavar="SPAN", help=trend_help)
     importer = add("import", "load historical responses from a CSV export (all rows or none)")
     importer.add_argument("file", metavar="FILE.csv")
     return parser

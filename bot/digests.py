@@ -45,11 +45,14 @@ from surveys.digest import (
     digest_blocks,
     digest_messages,
     last_complete,
+    parse_trend,
     render_markdown,
     render_text,
     series_periods,
     summarise,
     to_json,
+    trend_blocks,
+    trend_json,
 )
 from surveys.kinds import SCALES, Kind, mood
 from surveys.model import Destination, HandleResult, Inbound, OutMessage
@@ -213,6 +216,22 @@ class DigestService:
             prior, current = (read[0], read[1]) if len(read) == 2 else ({}, read[0])
             out.append(SegmentCounts(key, current, prior, counts[-1], prior_total, min_n))
         return out
+
+    async def trend(self, survey_ids: Sequence[str], spec: PeriodSpec, count: int, now: float) -> list[SurveySummary]:
+        """Score over time: ``count`` complete periods ending with the last complete one, one
+        value with its interval and n each (one index-backed count per survey)."""
+        tz = ZoneInfo(self.config.bot.timezone)
+        periods = series_periods(last_complete(spec, datetime.fromtimestamp(now, tz)), count)
+        summaries = []
+        for sid in survey_ids:
+            survey = self.config.surveys[sid]
+            scale = SCALES[survey.kind]
+            async with reading(self.store) as reports:
+                counts = await reports.score_counts(
+                    sid, range(scale.low, scale.high + 1), [(p.start_ts, p.end_ts) for p in periods]
+                )
+            summaries.append(summarise(SurveyFacts(sid, survey.kind, survey.product, periods, tuple(counts))))
+        return summaries
 
     # -- charts --------------------------------------------------------------------------
 
@@ -428,9 +447,12 @@ async def cli_digest(
     try:
         surveys = service.resolve_surveys(args.survey)
         period = window(since, until, service.clock(), runtime.config.bot.timezone)
+        trend = parse_trend(args.trend) if args.trend else None
     except ValueError as exc:
         print(f"feedbackbot: {exc}", file=err)
         return 2
+    if trend is not None:
+        return await _cli_trend(runtime, args, surveys, trend, until, out, err)
     digest = await service.gather(surveys, period, title="digest", segments=args.by, min_n=args.min_n)
     blocks = digest_blocks(digest)
     if args.format == "json":
@@ -445,7 +467,7 @@ async def cli_digest(
         target = Path(args.chart)
         for summary in digest.surveys:
             sid = summary.facts.survey_id
-            path = target if len(digest.surveys) == 1 else target.with_name(f"{target.stem}-{sid}{target.suffix}")
+            path = chart_path(target, sid, len(digest.surveys))
             await asyncio.to_thread(charts.render_chart, summary, path)
             chart_files[sid] = str(path.resolve())
             print(f"chart written to {path}", file=err)
@@ -457,4 +479,39 @@ async def cli_digest(
         count = await service.post(digest, destinations, chart_files)
         where = ", ".join(str(d) for d in destinations)
         print(f"queued {count} messages for {where}; the running bot delivers them", file=err)
+    return 0
+
+
+def chart_path(target: Path, survey_id: str, surveys: int, suffix: str = "") -> Path:
+    """Where ``--chart FILE`` writes: FILE itself for one survey, ``FILE-<survey>.png`` for
+    several; a segment chart adds ``-by-<key>`` (see README, "Charts")."""
+    stem = target.stem if surveys == 1 and not suffix else f"{target.stem}-{survey_id}"
+    return target.with_name(f"{stem}{suffix}{target.suffix or '.png'}")
+
+
+async def _cli_trend(
+    runtime: Runtime,
+    args: argparse.Namespace,
+    surveys: Sequence[str],
+    trend: tuple[PeriodSpec, int],
+    until: float | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """``feedbackbot digest --trend 12w``: one row per period, and the chart with ``--chart``."""
+    service = runtime.digests
+    assert service is not None
+    spec, count = trend
+    summaries = await service.trend(surveys, spec, count, until if until is not None else service.clock())
+    if args.format == "json":
+        out.write(json.dumps(trend_json(summaries, runtime.config.bot.timezone), ensure_ascii=False, indent=2) + "\n")
+    else:
+        blocks = [b for s in summaries for b in trend_blocks(s)]
+        out.write(render_markdown(blocks) if args.format == "markdown" else render_text(blocks))
+    out.flush()
+    if args.chart:
+        for summary in summaries:
+            path = chart_path(Path(args.chart), summary.facts.survey_id, len(summaries))
+            await asyncio.to_thread(charts.render_chart, summary, path)
+            print(f"chart written to {path}", file=err)
     return 0

@@ -234,6 +234,18 @@ def series_periods(period: Period, count: int = SERIES_LENGTH) -> tuple[Period, 
     return tuple(reversed(periods))
 
 
+_TREND = re.compile(r"([1-9][0-9]{0,2})([wm])")
+TREND_MAX = {"w": 104, "m": 36}
+
+
+def parse_trend(text: str) -> tuple[PeriodSpec, int]:
+    """``12w`` (twelve ISO weeks) or ``6m`` (six calendar months): the unit and how many."""
+    match = _TREND.fullmatch(text.strip().lower())
+    if not match or not 2 <= int(match.group(1)) <= TREND_MAX[match.group(2)]:
+        raise ValueError(f"--trend expects a number of weeks (2w to 104w) or months (2m to 36m), got {text!r}")
+    return PeriodSpec("week" if match.group(2) == "w" else "month"), int(match.group(1))
+
+
 # --------------------------------------------------------------------------- facts in
 
 
@@ -784,6 +796,57 @@ def chart_caption(summary: SurveySummary) -> str:
         f"{facts.survey_id}: {what} per {summary.period.spec.noun} with its 95% interval, and responses, "
         f"last {len(summary.series)} periods"
     )
+
+
+def point_text(kind: Kind, point: SeriesPoint) -> str:
+    """One period of a trend: ``n=52 · +31 (95% CI +10 to +48)`` with a low-sample label."""
+    if point.n == 0 or point.value is None:
+        return "no responses"
+    text = f"n={point.n} · {short_score(kind, point.value)}"
+    if point.low is not None and point.high is not None:
+        text += f" (95% CI {short_interval(kind, Interval(point.low, point.high))})"
+    return text + (" · ⚠ low sample" if point.n < LOW_SAMPLE else "")
+
+
+def trend_blocks(summary: SurveySummary) -> tuple[Block, ...]:
+    """Score over time: one row per period, oldest first."""
+    facts = summary.facts
+    series = summary.series
+    what = {Kind.NPS: "NPS", Kind.CSAT: "CSAT % satisfied", Kind.CES: "CES mean (higher = easier)"}[facts.kind]
+    heading = f"{facts.kind.value.upper()} · {facts.product} ({facts.survey_id}) · per {summary.period.spec.noun}"
+    blocks = [
+        Block("heading", heading[:150]),
+        Block("context", f"{what} with its 95% interval, {series[0].period.label} to {series[-1].period.label}"),
+    ]
+    blocks += [Block("field", point_text(facts.kind, p), p.period.label) for p in series]
+    blocks.append(Block("divider"))
+    return tuple(blocks)
+
+
+def trend_json(summaries: Sequence[SurveySummary], timezone: str) -> dict[str, Any]:
+    return {
+        "report": "trend",
+        "timezone": timezone,
+        "surveys": [
+            {
+                "survey_id": s.facts.survey_id,
+                "kind": s.kind.value,
+                "product": s.facts.product,
+                "period_unit": str(s.period.spec),
+                "series": [
+                    {
+                        **(_period_json(p.period) or {}),
+                        "n": p.n,
+                        "score": p.value,
+                        "interval": None if p.low is None or p.high is None else [p.low, p.high],
+                        "low_sample": 0 < p.n < LOW_SAMPLE,
+                    }
+                    for p in s.series
+                ],
+            }
+            for s in summaries
+        ],
+    }
 
 
 # --------------------------------------------------------------------------- rendering

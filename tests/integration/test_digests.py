@@ -316,7 +316,7 @@ async def test_chart_is_a_real_png_drawn_by_matplotlib(rt: Runtime, clock: Clock
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])  # IHDR
-    assert (width, height) == (880, 462)
+    assert (width, height) == (880, 550)
     assert len(data) > 15_000
     import matplotlib.image
 
