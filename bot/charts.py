@@ -13,9 +13,11 @@ import time
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from surveys.digest import SeriesPoint, SurveySummary
 from surveys.kinds import SCALES, Kind
+from surveys.segments import SegmentTable
 
 SCORE_COLOUR = "#1f6fb2"
 BAND_COLOUR = "#9cc3e6"
@@ -137,6 +139,70 @@ def render_series(series: Sequence[SeriesPoint], kind: Kind, path: str | Path, *
         for i, label in enumerate(bars.get_xticklabels()):
             label.set_visible(i % 2 == (len(series) - 1) % 2 or "\n" in label.get_text())
 
+    return _save(fig, path)
+
+
+def render_segments(summary: SurveySummary, table: SegmentTable, path: str | Path) -> Path:
+    """Segments ranked best first, each as its score with a 95% interval bar and its n, against
+    the survey's own score and band: where intervals do not overlap the band, the difference is
+    likely real. Low-sample segments are drawn hollow."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in table.rows if r.score is not None]
+    kind = summary.kind
+    axis_label, (x_min, x_max) = _AXIS[kind]
+    fig = Figure(figsize=(8.0, 1.6 + 0.42 * max(len(rows), 1)), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    total, band = summary.series[-1].value, summary.series[-1]
+    if total is not None and band.low is not None and band.high is not None:
+        ax.axvspan(band.low, band.high, color=BAND_COLOUR, alpha=0.35, linewidth=0, label="all responses, 95% interval")
+        ax.axvline(total, color="#555555", linestyle="--", linewidth=1, label=f"all responses: {_shown(kind, total)}")
+    y = list(range(len(rows)))[::-1]  # best at the top
+    for row, at in zip(rows, y, strict=True):
+        assert row.score is not None
+        low = row.interval.low if row.interval else row.score
+        high = row.interval.high if row.interval else row.score
+        ax.plot([low, high], [at, at], color=SCORE_COLOUR, linewidth=2.5, solid_capstyle="butt")
+        hollow = row.low_sample
+        ax.plot(
+            [row.score],
+            [at],
+            marker="o",
+            markersize=8,
+            color=SCORE_COLOUR,
+            markerfacecolor="white" if hollow else SCORE_COLOUR,
+        )
+        ax.annotate(
+            f"{_shown(kind, row.score)}  n={row.n}{' (low sample)' if hollow else ''}",
+            (high, at),
+            xytext=(6, -3),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    ax.set_yticks(y, [r.label for r in rows], fontsize=9)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlim(x_min, x_max)
+    ax.set_xlabel(axis_label)
+    ax.grid(axis="x", alpha=0.3)
+    facts = summary.facts
+    ax.set_title(
+        f"{facts.product} · {facts.kind.value.upper()} ({facts.survey_id}) by {table.key}, {summary.period.label}",
+        loc="left",
+        fontsize=10,
+        pad=20,
+    )
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=8, frameon=False)
+    return _save(fig, path)
+
+
+def _save(fig: Any, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".chart-", suffix=".png", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:

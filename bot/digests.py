@@ -41,21 +41,23 @@ from surveys.digest import (
     PeriodSpec,
     SurveyFacts,
     SurveySummary,
-    chart_caption,
+    chart_messages,
     digest_blocks,
     digest_messages,
     last_complete,
     parse_trend,
     render_markdown,
     render_text,
+    segment_chart_key,
     series_periods,
+    span,
     summarise,
     to_json,
     trend_blocks,
     trend_json,
 )
 from surveys.kinds import SCALES, Kind, mood
-from surveys.model import Destination, HandleResult, Inbound, OutMessage
+from surveys.model import Destination, HandleResult, Inbound
 from surveys.segments import DEFAULT_MIN_N, SegmentCounts
 
 if TYPE_CHECKING:
@@ -250,6 +252,16 @@ class DigestService:
                 log.exception("could not render the chart of %s", summary.facts.survey_id)
                 continue
             out[summary.facts.survey_id] = str(path)
+            for table in summary.segments:
+                if not any(row.n for row in table.rows):
+                    continue
+                path = folder / f"{stem}-{summary.facts.survey_id}-by-{_file_safe(table.key)}.png"
+                try:
+                    await asyncio.to_thread(charts.render_segments, summary, table, path)
+                except Exception:
+                    log.exception("could not render the %s chart of %s", table.key, summary.facts.survey_id)
+                    continue
+                out[segment_chart_key(summary.facts.survey_id, table.key)] = str(path)
         with contextlib.suppress(OSError):
             await asyncio.to_thread(charts.prune_charts, folder, self.clock())
         return out
@@ -332,17 +344,40 @@ class DigestService:
         return list(dict.fromkeys(chosen)) or list(self.config.surveys)
 
     async def on_demand(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
-        """``/digest [survey]`` in a staff chat: the last complete week, posted in that chat.
+        """``/digest [survey] [by KEY] [now]`` in a staff chat, posted in that chat: the last
+        complete week (named, with a pointer to ``now``), or with ``now`` this week so far.
         Runs inside the event's transaction (the numbers go out with the event, exactly once);
         the charts are rendered after, outside the lock, and follow in their own transaction."""
+        command = "/feedback digest" if inbound.platform == "slack" else "/digest"
         try:
-            surveys = self.resolve_surveys(inbound.args.split()[:1])
+            request = parse_on_demand(inbound.args)
+            surveys = self.resolve_surveys(request.surveys)
         except ValueError as exc:
-            return HandleResult(toast=f"Usage: /digest [survey]. {str(exc).capitalize()}.")
+            return HandleResult(toast=f"Usage: {command} [survey] [by KEY] [now]. {str(exc).capitalize()}.")
+        tz = ZoneInfo(self.config.bot.timezone)
         period = self.default_period(now)
-        digest = await self.gather(surveys, period, title="on demand", reports=Reports(await tx.connection()))
+        note = ""
+        if request.so_far and now > period.end_ts:
+            period = span(period.end, datetime.fromtimestamp(now, tz))
+            note = (
+                f"This week so far, {period.start:%a %d %b} 00:00 to {period.end:%a %d %b %H:%M}, compared with "
+                "the same span just before it. Numbers can still change."
+            )
+        else:
+            last = period.label
+            note = f"Last complete week: {last}. For this week so far: {command} now"
+        digest = await self.gather(
+            surveys,
+            period,
+            title="on demand",
+            reports=Reports(await tx.connection()),
+            segments=request.keys,
+        )
+        digest = replace(digest, note=note)
         here = Destination(inbound.platform, inbound.chat_id)
         await tx.enqueue(digest_messages(digest, [here], {}), now)
+        if request.so_far:
+            return HandleResult()  # a partial week has no meaningful 12-period chart
         task = asyncio.create_task(self._charts_after(digest, here, inbound.event_id), name="digest-charts")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -354,11 +389,7 @@ class DigestService:
             files = await self.render_charts(digest, stem)
             if not files:
                 return
-            messages = [
-                OutMessage(dest, chart_caption(s), attachment=files[s.facts.survey_id], audience="staff")
-                for s in digest.surveys
-                if s.facts.survey_id in files
-            ]
+            messages = [m for m in chart_messages(digest, [dest], files)]
             async with self.store.transaction() as tx:
                 # Waits for the request's own transaction; if that rolled back, post nothing.
                 if not await Reports(await tx.connection()).event_processed(event_id):
@@ -471,6 +502,13 @@ async def cli_digest(
             await asyncio.to_thread(charts.render_chart, summary, path)
             chart_files[sid] = str(path.resolve())
             print(f"chart written to {path}", file=err)
+            for table in summary.segments:
+                if not any(row.n for row in table.rows):
+                    continue
+                path = chart_path(target, sid, len(digest.surveys), f"-by-{_file_safe(table.key)}")
+                await asyncio.to_thread(charts.render_segments, summary, table, path)
+                chart_files[segment_chart_key(sid, table.key)] = str(path.resolve())
+                print(f"chart written to {path}", file=err)
     if args.post:
         if not args.chart:
             stem = f"adhoc-{period.start:%Y%m%d}-{secrets.token_hex(4)}"
@@ -480,6 +518,46 @@ async def cli_digest(
         where = ", ".join(str(d) for d in destinations)
         print(f"queued {count} messages for {where}; the running bot delivers them", file=err)
     return 0
+
+
+@dataclass(frozen=True)
+class OnDemand:
+    surveys: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    so_far: bool = False
+
+
+def parse_on_demand(args: str) -> OnDemand:
+    """``[survey] [by KEY ...] [now | so far]`` in any order; ValueError says what is wrong."""
+    tokens = args.split()
+    surveys: list[str] = []
+    keys: list[str] = []
+    so_far = False
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].lower()
+        if word == "by":
+            if i + 1 >= len(tokens):
+                raise ValueError("'by' needs a key, for example: by agent")
+            keys.append(tokens[i + 1])
+            i += 2
+            continue
+        if word in ("now", "sofar", "so-far"):
+            so_far = True
+        elif word == "so" and i + 1 < len(tokens) and tokens[i + 1].lower() == "far":
+            so_far = True
+            i += 1
+        else:
+            surveys.append(tokens[i])
+        i += 1
+    if len(surveys) > 1:
+        raise ValueError(f"one survey at most, got {', '.join(surveys)}")
+    return OnDemand(tuple(surveys), tuple(dict.fromkeys(keys)), so_far)
+
+
+def _file_safe(key: str) -> str:
+    """A context key as part of a file name: letters, digits, - and _ kept, the rest as _."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in key)[:40]
 
 
 def chart_path(target: Path, survey_id: str, surveys: int, suffix: str = "") -> Path:

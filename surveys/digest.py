@@ -505,6 +505,7 @@ class Digest:
     timezone: str
     period: Period
     surveys: tuple[SurveySummary, ...]
+    note: str = ""  # shown once, under the first heading (which period this is, what else to ask)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -902,21 +903,51 @@ def plain_text(blocks: Sequence[Block]) -> str:
     return render_text(blocks).rstrip("\n")
 
 
+def segment_chart_key(survey_id: str, key: str) -> str:
+    """The key of a segment chart in the ``charts`` mapping of :func:`digest_messages`."""
+    return f"{survey_id}\x1fby\x1f{key}"
+
+
+def segment_chart_caption(summary: SurveySummary, table: SegmentTable) -> str:
+    return (
+        f"{summary.facts.survey_id} by {table.key}: each segment's score with its 95% interval, best first, "
+        f"against all responses (dashed line and band); hollow dots are low samples"
+    )
+
+
 def digest_messages(
     digest: Digest, destinations: Iterable[Destination], charts: Mapping[str, str], ref_prefix: str = ""
 ) -> list[OutMessage]:
-    """Per destination and survey: the digest message, then its chart (a separate message, so
-    Slack keeps Block Kit for the text and Telegram is not limited to a photo caption)."""
+    """Per destination and survey: the digest message, then its chart and its segment charts
+    (separate messages, so Slack keeps Block Kit for the text and Telegram is not limited to a
+    photo caption)."""
     messages: list[OutMessage] = []
     for dest in destinations:
-        for summary in digest.surveys:
+        for index, summary in enumerate(digest.surveys):
             blocks = survey_blocks(summary, digest.timezone)
+            if digest.note and index == 0:
+                blocks = (*blocks[:2], Block("context", digest.note), *blocks[2:])
             ref = f"{ref_prefix}:{summary.facts.survey_id}:{dest}" if ref_prefix else None
             messages.append(OutMessage(dest, plain_text(blocks), blocks=blocks, ref_key=ref, audience="staff"))
-            chart = charts.get(summary.facts.survey_id)
-            if chart:
-                messages.append(OutMessage(dest, chart_caption(summary), attachment=chart, audience="staff"))
+            messages += _charts_of(summary, dest, charts)
     return messages
+
+
+def chart_messages(digest: Digest, destinations: Iterable[Destination], charts: Mapping[str, str]) -> list[OutMessage]:
+    """Only the charts of a digest (posted after its text, e.g. once rendered)."""
+    return [m for dest in destinations for summary in digest.surveys for m in _charts_of(summary, dest, charts)]
+
+
+def _charts_of(summary: SurveySummary, dest: Destination, charts: Mapping[str, str]) -> list[OutMessage]:
+    out = []
+    chart = charts.get(summary.facts.survey_id)
+    if chart:
+        out.append(OutMessage(dest, chart_caption(summary), attachment=chart, audience="staff"))
+    for table in summary.segments:
+        chart = charts.get(segment_chart_key(summary.facts.survey_id, table.key))
+        if chart:
+            out.append(OutMessage(dest, segment_chart_caption(summary, table), attachment=chart, audience="staff"))
+    return out
 
 
 def _interval_json(interval: Interval | None) -> list[float] | None:

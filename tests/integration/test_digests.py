@@ -381,7 +381,7 @@ async def test_digest_command_is_for_staff_only_and_checks_the_survey(rt: Runtim
     texts = [m["text"] for m in await outbox(rt, "staff-room")]
     assert texts == [
         "Sorry, only support staff can ask for a digest.",
-        "Usage: /digest [survey]. No survey 'nope' (surveys: nps, csat, ces).",
+        "Usage: /digest [survey] [by KEY] [now]. No survey 'nope' (surveys: nps, csat, ces).",
     ]
 
 

@@ -190,3 +190,59 @@ def test_digest_cli_by_key_in_text_markdown_and_json(tmp_path: Path) -> None:
     assert "- **ann:** n=15 · +60" in markdown.stdout
     bad = feedbackbot("digest", "--config", str(cfg), *window, "--min-n", "0")
     assert bad.returncode == 2 and "--min-n" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# --------------------------------------------------------------------------- /digest in staff chats
+
+
+def staff_says(args: str, platform: str = "console") -> Inbound:
+    return Inbound(
+        f"s-{args}-{platform}",
+        platform,
+        "boss",
+        "staff-room",
+        command="digest",
+        args=args,
+        is_private=False,
+        is_staff=True,
+    )
+
+
+async def test_midweek_digest_names_its_week_and_offers_so_far(tmp_path: Path, clock: Clock) -> None:
+    rt = await open_runtime(tmp_path, clock)
+    try:
+        db = sqlite3.connect(rt.store.path, isolation_level=None)
+        agents_week(db)
+        this_week = datetime(2026, 1, 13, 10, 0, tzinfo=BERLIN).timestamp()  # Tuesday of the next week
+        insert(db, "nps", "nps", [(10, {"agent": "cai"}, this_week + i) for i in range(3)])
+        db.close()
+        clock.now = datetime(2026, 1, 14, 16, 0, tzinfo=BERLIN).timestamp()  # Wednesday (15:00 in UTC, the bot zone)
+        await rt.service.handle(staff_says("nps by agent"))
+        await rt.digests.close()  # type: ignore[union-attr]
+        posted = await outbox(rt, "staff-room")
+        first = posted[0]
+        assert first["blocks"][0][1] == "NPS · Acme (nps) · week 2026-W02 (5–11 Jan 2026)"
+        notes = [text for kind, text, _ in first["blocks"] if kind == "context"]
+        assert "Last complete week: week 2026-W02 (5–11 Jan 2026). For this week so far: /digest now" in notes
+        assert fields(first)["ann"].startswith("n=15 · +60")
+        # the score chart, then the chart ranking the agents
+        assert [m["text"].split(":")[0] for m in posted[1:]] == ["nps", "nps by agent"]
+        assert all(m["attachment"].endswith(".png") for m in posted[1:])
+
+        await rt.service.handle(staff_says("now nps"))
+        await rt.digests.close()  # type: ignore[union-attr]
+        so_far = (await outbox(rt, "staff-room"))[len(posted) :]
+        assert len(so_far) == 1  # no chart for a partial week
+        assert fields(so_far[0])["NPS"].startswith("+100")
+        assert fields(so_far[0])["Responses"].startswith("3 · 3 promoters")
+        notes = [text for kind, text, _ in so_far[0]["blocks"] if kind == "context"]
+        assert any(n.startswith("This week so far, Mon 12 Jan 00:00 to Wed 14 Jan 15:00") for n in notes)
+    finally:
+        await rt.close()
+
+
+async def test_digest_usage_names_the_platforms_command(runtime: Runtime) -> None:
+    await runtime.service.handle(staff_says("nps by", platform="console"))
+    async with runtime.store.reading() as conn, conn.execute("SELECT payload FROM outbox") as cur:
+        texts = [json.loads(r[0])["text"] for r in await cur.fetchall()]
+    assert texts == ["Usage: /digest [survey] [by KEY] [now]. 'by' needs a key, for example: by agent."]
