@@ -193,6 +193,7 @@ class DigestService:
             theme_comments=tuple(comments.themes),
             escalations=await reports.escalation_facts(survey_id, start, end),
             rates=tuple(await reports.invitation_counts(survey_id, start, end)),
+            self_started=await reports.self_started(survey_id, start, end),
             segments=tuple(await self._segments(reports, survey_id, periods, counts, keys, min_n)),
         )
 

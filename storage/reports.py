@@ -217,19 +217,35 @@ class Reports:
         )
 
     async def invitation_counts(self, survey_id: str, start: float, end: float) -> list[ChannelRate]:
-        """Per channel: survey sessions started in the window ("invited") and how many of those
-        got a score, i.e. have an answered response ("responded"), whenever the answer came."""
+        """Per channel: invitations delivered in the window ("invited", read through
+        ``invitations (survey_id, sent_at)``) and how many of their sessions got a score
+        ("responded"), whenever the answer came. Surveys customers started themselves are not
+        invitations: see :meth:`self_started`."""
         rows = await self._all(
             """
             SELECT COALESCE(p.platform, 'unknown') AS channel, COUNT(*), COUNT(s.score)
-            FROM sessions s
-            LEFT JOIN respondents p ON p.id = s.respondent_id
-            WHERE s.survey_id = ? AND s.started_at >= ? AND s.started_at < ?
+            FROM invitations i
+            LEFT JOIN sessions s ON s.id = i.session_id
+            LEFT JOIN respondents p ON p.id = i.respondent_id
+            WHERE i.survey_id = ? AND i.sent_at >= ? AND i.sent_at < ? AND i.session_id IS NOT NULL
             GROUP BY channel ORDER BY channel
             """,
             (survey_id, start, end),
         )
         return [ChannelRate(str(channel), int(invited), int(responded)) for channel, invited, responded in rows]
+
+    async def self_started(self, survey_id: str, start: float, end: float) -> tuple[int, int]:
+        """Survey sessions started in the window that no invitation started (``/feedback``, a
+        deep link, a button): how many, and how many got a score."""
+        rows = await self._all(
+            """
+            SELECT COUNT(*), COUNT(s.score) FROM sessions s
+            WHERE s.survey_id = ? AND s.started_at >= ? AND s.started_at < ?
+              AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.session_id = s.id)
+            """,
+            (survey_id, start, end),
+        )
+        return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
 
     # -- digest runs ---------------------------------------------------------------------
 

@@ -271,7 +271,8 @@ class EscalationFacts:
 
 @dataclass(frozen=True)
 class ChannelRate:
-    """Invitations (survey sessions started in the period) and how many got an answer."""
+    """Invitations delivered in the period and how many of them got an answer (surveys customers
+    started themselves are counted apart, in ``SurveyFacts.self_started``)."""
 
     channel: str
     invited: int
@@ -295,6 +296,7 @@ class SurveyFacts:
     escalations: EscalationFacts = EscalationFacts()
     rates: tuple[ChannelRate, ...] = ()
     segments: tuple[SegmentCounts, ...] = ()  # one per key asked for (``segments``, ``--by``)
+    self_started: tuple[int, int] = (0, 0)  # sessions customers started themselves, and answered
 
     def __post_init__(self) -> None:
         if not self.periods or len(self.periods) != len(self.counts):
@@ -681,6 +683,11 @@ def _plural(name: str, count: int) -> str:
     return name[:-1] if count == 1 and name in ("promoters", "passives", "detractors") else name
 
 
+def self_started_text(summary: SurveySummary) -> str:
+    started, answered = summary.facts.self_started
+    return f"{started} started by customers ({answered} answered); not in the response rate"
+
+
 def rate_text(summary: SurveySummary) -> str:
     if summary.invited == 0:
         return "– (no invitations in this period)"
@@ -761,8 +768,10 @@ def survey_blocks(summary: SurveySummary, timezone: str) -> tuple[Block, ...]:
         ]
     for table in summary.segments:
         blocks += segment_blocks(table, summary.period.spec.noun)
+    blocks.append(Block("field", rate_text(summary), "Response rate"))
+    if summary.facts.self_started[0]:
+        blocks.append(Block("field", self_started_text(summary), "Self-started"))
     blocks += [
-        Block("field", rate_text(summary), "Response rate"),
         Block("field", sentiment_text(summary), "Comments"),
     ]
     if summary.themes:
@@ -1013,6 +1022,7 @@ def survey_json(summary: SurveySummary) -> dict[str, Any]:
             "rate": summary.response_rate,
             "channels": [{"channel": r.channel, "invited": r.invited, "responded": r.responded} for r in facts.rates],
         },
+        "self_started": {"started": facts.self_started[0], "answered": facts.self_started[1]},
         "sentiment": summary.sentiment,
         "most_negative": [{"text": c.text, "score": c.score, "sentiment": c.sentiment} for c in facts.negative],
         "most_positive": [{"text": c.text, "score": c.score, "sentiment": c.sentiment} for c in facts.positive],
@@ -1053,7 +1063,7 @@ def survey_json(summary: SurveySummary) -> dict[str, Any]:
 
 def to_json(digest: Digest) -> dict[str, Any]:
     return {
-        "digest": digest.title,
+        "report": "digest",
         "timezone": digest.timezone,
         "period": _period_json(digest.period),
         "surveys": [survey_json(s) for s in digest.surveys],

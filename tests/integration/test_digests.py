@@ -166,7 +166,9 @@ async def test_due_digest_is_posted_once_with_numbers_quotes_and_chart(rt: Runti
     assert shown["NPS"].startswith("+17 (95% CI ")
     assert shown["Responses"] == "6 · 3 promoters (50%) · 1 passive (17%) · 2 detractors (33%)"
     assert shown["Change"].startswith("▲ +117 pts vs previous week (−100, n=1)")
-    assert shown["Response rate"] == "86% (6 of 7 invited)"
+    # every survey here was started with /feedback: none was an invitation
+    assert shown["Response rate"] == "– (no invitations in this period)"
+    assert shown["Self-started"] == "7 started by customers (6 answered); not in the response rate"
     assert shown["Escalations"] == "2 opened · 2 claimed · 1 resolved"
     assert shown["Median time"] == "to claim 20 min · to resolve 2.0 h"
     assert shown["Recovered"] == "100% (1 of 1 said it was solved)"
@@ -293,7 +295,7 @@ async def test_report_queries_read_only_their_window(rt: Runtime, clock: Clock) 
         "Slow delivery and the courier was rude",
         "Slow delivery, awful, never again",
     }
-    assert [(r.channel, r.invited, r.responded) for r in rates] == [("console", 7, 6)]
+    assert rates == []  # /feedback sessions are not invitations
     assert "COVERING INDEX responses_survey_score_time" in str([tuple(p) for p in plan])
 
 
@@ -430,7 +432,9 @@ def test_digest_cli_prints_without_posting_and_posts_with_post(tmp_path: Path) -
     data = json.loads(as_json.stdout)
     nps = data["surveys"][0]
     assert (nps["survey_id"], nps["n"], nps["score"]) == ("nps", 2, 0.0)
-    assert nps["response_rate"]["invited"] == 2 and nps["most_negative"][0]["text"] == "The checkout keeps failing"
+    assert nps["response_rate"]["invited"] == 0 and nps["self_started"] == {"started": 2, "answered": 2}
+    assert nps["most_negative"][0]["text"] == "The checkout keeps failing"
+    assert data["report"] == "digest" and "digest" not in data  # keys say what they hold
 
     chart = tmp_path / "chart.png"
     as_text = feedbackbot("digest", "--config", str(cfg), *window, "--format", "text", "--chart", str(chart))

@@ -18,6 +18,7 @@ from bot.invitations import InviteRequest
 from bot.runtime import Runtime
 from storage.reports import reading
 from storage.sqlite import MIGRATIONS, Store
+from surveys.digest import survey_blocks
 from surveys.model import Inbound
 from tests.conftest import Clock
 from tests.integration.test_digests import (
@@ -246,3 +247,25 @@ async def test_digest_usage_names_the_platforms_command(runtime: Runtime) -> Non
     async with runtime.store.reading() as conn, conn.execute("SELECT payload FROM outbox") as cur:
         texts = [json.loads(r[0])["text"] for r in await cur.fetchall()]
     assert texts == ["Usage: /digest [survey] [by KEY] [now]. 'by' needs a key, for example: by agent."]
+
+
+# --------------------------------------------------------------------------- honest rates
+
+
+async def test_response_rate_counts_invitations_only_and_self_started_apart(runtime: Runtime, clock: Clock) -> None:
+    clock.now = WEEK
+    for user in ("501", "502"):
+        assert (await runtime.inviter.invite(InviteRequest("nps", "telegram", user))).status == "sent"
+    await runtime.service.handle(Inbound("a1", "telegram", "501", "501", text="9", language="en"))  # invited, answers
+    # 503 starts a survey on their own and answers; 504 starts one and leaves it
+    await runtime.service.handle(Inbound("b1", "telegram", "503", "503", command="feedback", args="nps", language="en"))
+    await runtime.service.handle(Inbound("b2", "telegram", "503", "503", text="3", language="en"))
+    await runtime.service.handle(Inbound("c1", "telegram", "504", "504", command="feedback", args="nps", language="en"))
+    period = runtime.digests.default_period(WEEK + 7 * 86400)  # type: ignore[union-attr]
+    digest = await runtime.digests.gather(["nps"], period)  # type: ignore[union-attr]
+    summary = digest.surveys[0]
+    assert (summary.invited, summary.responded, summary.response_rate) == (2, 1, 50.0)
+    assert summary.facts.self_started == (2, 1)
+    shown = {b.label: b.text for b in survey_blocks(summary, "UTC")}
+    assert shown["Response rate"] == "50% (1 of 2 invited)"
+    assert shown["Self-started"] == "2 started by customers (1 answered); not in the response rate"
