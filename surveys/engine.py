@@ -14,7 +14,7 @@ from enum import StrEnum
 from surveys import sentiment as sent
 from surveys.kinds import Kind, SurveyDefinition, classify, mood
 from surveys.model import Choice, Destination, Inbound, OutMessage
-from surveys.parsing import clean_comment, parse_score
+from surveys.parsing import clean_comment, label_key, parse_label, parse_score
 from surveys.texts import text
 
 MAX_ATTEMPTS = 3
@@ -252,13 +252,19 @@ def _start(
 def _on_score_text(t: Transition, session: Session, raw: str, here: Destination, ctx: StepContext) -> None:
     survey = ctx.surveys[session.survey_id]
     scale = survey.scale
+    labelled = parse_label(raw, _label_scores(survey, session.language))
+    if labelled is not None:
+        _record_score(t, session, labelled, here, ctx, close_question=False, confirm=True)
+        return
     result = parse_score(raw, scale.low, scale.high, session.language, stars=survey.kind is Kind.CSAT)
     if result.score is not None:
         # The customer's own message already shows the score right under the question, so
         # its keyboard is left in place (tidied if it is ever tapped: see _on_button). That
         # keeps a typed answer to one message in the chat, where an edit of the question
         # plus the follow-up were two back to back, against Telegram's one per second per chat.
-        _record_score(t, session, result.score, here, ctx, close_question=False)
+        # A score the message does not show as such ("4/5" on 0-10, "nine", stars) is
+        # confirmed in the follow-up instead, so the customer sees what was recorded.
+        _record_score(t, session, result.score, here, ctx, close_question=False, confirm=result.interpreted)
         return
     attempts = session.attempts + 1
     if attempts >= MAX_ATTEMPTS:
@@ -267,16 +273,40 @@ def _on_score_text(t: Transition, session: Session, raw: str, here: Destination,
         t.messages.extend(_close_question(session, here, ctx))
         return
     t.session = replace(session, attempts=attempts)
-    key = {"range": "reprompt_range", "ambiguous": "reprompt_ambiguous", "empty": "empty_message"}.get(
-        result.error or "", "reprompt_none"
-    )
+    key = {
+        "range": "reprompt_range",
+        "ambiguous": "reprompt_ambiguous",
+        "decimal": "reprompt_decimal",
+        "empty": "empty_message",
+    }.get(result.error or "", "reprompt_none")
     t.messages.append(
         _say(here, ctx, key, survey, lang=session.language, low=scale.low, high=scale.high, score=result.found)
     )
 
 
+def _label_scores(survey: SurveyDefinition, language: str) -> dict[str, int]:
+    """CSAT and CES buttons carry words ("Satisfied"): typed, they count as the button. The
+    survey's language first, then English, like number words."""
+    if survey.kind is Kind.NPS:
+        return {}
+    labels: dict[str, int] = {}
+    for lang in dict.fromkeys((language, "en")):
+        for score in range(survey.scale.low, survey.scale.high + 1):
+            key = label_key(_answer_label(survey, lang, score))
+            if key:
+                labels.setdefault(key, score)
+    return labels
+
+
 def _record_score(
-    t: Transition, session: Session, score: int, here: Destination, ctx: StepContext, *, close_question: bool = True
+    t: Transition,
+    session: Session,
+    score: int,
+    here: Destination,
+    ctx: StepContext,
+    *,
+    close_question: bool = True,
+    confirm: bool = False,
 ) -> None:
     survey = ctx.surveys[session.survey_id]
     category = classify(survey.kind, score)
@@ -297,8 +327,20 @@ def _record_score(
         t.messages.extend(_close_question(session, here, ctx, answer=_answer_label(survey, lang, score)))
     followup = text(lang, f"followup_{mood(survey.kind, score)}", survey)
     hint = text(lang, "followup_hint", survey)
+    if confirm:
+        followup = f"{_understood(survey, lang, score)}\n{followup}"
     skip = Choice(text(lang, "skip", survey), button_value(session.nonce, "skip"), "/skip")
     t.messages.append(OutMessage(here, f"{followup}\n{hint}", choices=((skip,),)))
+
+
+def _understood(survey: SurveyDefinition, language: str, score: int) -> str:
+    """ "Got it: 8 out of 10." (with the label on worded scales): what a typed answer that
+    had to be interpreted was recorded as."""
+    high = survey.scale.high
+    if survey.kind is Kind.NPS:
+        return text(language, "score_understood", survey, score=score, high=high)
+    label = _answer_label(survey, language, score)
+    return text(language, "score_understood_label", survey, score=score, high=high, label=label)
 
 
 def _on_comment(t: Transition, session: Session, raw: str, here: Destination, ctx: StepContext) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
@@ -33,8 +34,12 @@ FOUND_CAP = 999_999_999
 @dataclass(frozen=True)
 class ParseResult:
     score: int | None  # set when ok
-    error: str | None  # None when ok, else "none" | "range" | "ambiguous" | "empty"
+    error: str | None  # None when ok, else "none" | "range" | "ambiguous" | "decimal" | "empty"
     found: int | None = None  # for "range": the out-of-range number the person typed (to quote it back)
+    # True when the score is not written as such in the message: rescaled ("4/5" on 0-10),
+    # spelled out ("nine"), counted (stars) or in another script ("٨"). The conversation
+    # then says what it recorded. Not part of equality: it describes how, not what.
+    interpreted: bool = field(default=False, compare=False)
 
 
 # --------------------------------------------------------------------------- normalising
@@ -127,10 +132,22 @@ class _Atom:
     percent: bool = False
     huge: bool = False
     key: str = ""  # the folded number word, for words
+    decimal: bool = False  # typed with a fraction part that is not zero ("7.5", "7,5")
 
 
-# (value, found) or None when the reading itself is ambiguous
-_Reading = tuple[Fraction, int] | None
+@dataclass(frozen=True)
+class _Value:
+    """One reading of the message: the number on the scale, what to quote back if it is off
+    the scale, and how it was arrived at."""
+
+    value: Fraction
+    found: int
+    interpreted: bool = False  # rescaled or spelled out
+    decimal: bool = False  # from a typed decimal
+
+
+# None when the reading itself is ambiguous
+_Reading = _Value | None
 
 
 def _digit_atom(match: re.Match[str], text: str) -> _Atom:
@@ -153,6 +170,7 @@ def _digit_atom(match: re.Match[str], text: str) -> _Atom:
         return _Atom(start, match.end(), Fraction(found), found, percent=percent, huge=True)
     whole = int(digits)
     value: Fraction | None = Fraction(whole)
+    decimal = False
     if frac:
         significant = frac.rstrip("0")
         if not significant:
@@ -162,10 +180,11 @@ def _digit_atom(match: re.Match[str], text: str) -> _Atom:
             value = None
         else:
             value = Fraction(whole) + Fraction(int(significant), 10 ** len(significant))
+            decimal = True
     if negative:
         whole = -whole
         value = -value if value is not None else None
-    return _Atom(start, match.end(), value, whole, percent=percent)
+    return _Atom(start, match.end(), value, whole, percent=percent, decimal=decimal)
 
 
 _WordTable = tuple[dict[str, int], "re.Pattern[str] | None"]
@@ -249,20 +268,22 @@ def _is_filler_word(text: str, atoms: list[_Atom], index: int) -> bool:
 def _read(numerator: _Atom, denominator: _Atom | None, low: int, high: int) -> _Reading:
     if numerator.value is None:
         return None
+    word = numerator.is_word
     if numerator.percent:
         scale_top = Fraction(100)
     elif denominator is None:
-        return numerator.value, numerator.found
+        return _Value(numerator.value, numerator.found, word, numerator.decimal)
     else:
         den = denominator.value
         if den is None or denominator.huge or den <= 0 or den.denominator != 1:
             return None
         scale_top = den
     if numerator.huge or numerator.value < 0 or scale_top == high:
-        return numerator.value, numerator.found
+        return _Value(numerator.value, numerator.found, word, numerator.decimal)
     value = numerator.value * high / scale_top
     # Quote back what was typed if that is off the scale ("120%"), else what it came to ("6/5" is 12).
-    return value, numerator.found if not low <= numerator.found <= high else int(value)
+    found = numerator.found if not low <= numerator.found <= high else int(value)
+    return _Value(value, found, True, numerator.decimal)
 
 
 def parse_score(text: str, low: int, high: int, language: str = "en", *, stars: bool = False) -> ParseResult:
@@ -288,13 +309,15 @@ def parse_score(text: str, low: int, high: int, language: str = "en", *, stars: 
     5, "80%" on 1-5 is 4), and ambiguous if not ("7/9", "3/4" on 0-10).
 
     Then: every reading must agree, so "8, yes 8" is 8 but "7 or 8", "7-8" and "between 6
-    and 7" are ambiguous; "7.5" and "7,5" are ambiguous ("8.0" is 8, "1,000" is refused);
+    and 7" are ambiguous; "7.5", "7,5" and "7.5/10" are "decimal" ("8.0" is 8, "1,000" is
+    ambiguous, and so is a rescaled fraction that is not whole, "7/9");
     a minus right before digits and not after another number is a sign ("-3" is out of
     range, found -3), otherwise a dash. A whole number outside the scale is "range" with
     ``found`` set to what was typed, capped at ``FOUND_CAP`` (for a fraction its numerator,
     or what it rescales to if the numerator alone is on the scale: "6/5" on 0-10 is 12).
     No number at all is "none"; nothing but whitespace and invisible characters is "empty".
-    Never raises.
+    A score read any other way than as its own ASCII digits on this scale is marked
+    ``interpreted`` (see :class:`ParseResult`). Never raises.
     """
     text = text.lstrip(_EDGE_CHARS)
     prepared = _prepare(text)
@@ -319,21 +342,52 @@ def parse_score(text: str, low: int, high: int, language: str = "en", *, stars: 
 
     star_count = sum(prepared.count(star) for star in _FILLED_STARS)
     if star_count and (stars or not readings) and not (star_count == 1 and readings):
-        readings.append((Fraction(star_count), star_count))
+        readings.append(_Value(Fraction(star_count), star_count, True))
 
     if not readings:
         return ParseResult(None, "none")
-    values: dict[int, int] = {}
+    found_by_value: dict[Fraction, int] = {}
     for reading in readings:
-        if reading is None or reading[0].denominator != 1:
+        if reading is None:
             return ParseResult(None, "ambiguous")
-        values.setdefault(int(reading[0]), reading[1])
-    if len(values) > 1:
+        found_by_value.setdefault(reading.value, reading.found)
+    if len(found_by_value) > 1:
         return ParseResult(None, "ambiguous")
-    ((score, found),) = values.items()
+    ((value, found),) = found_by_value.items()
+    if value.denominator != 1:
+        # "7.5" asks for its own answer (whole numbers only); "7/9" rescaled is just unclear.
+        return ParseResult(None, "decimal" if any(r and r.decimal for r in readings) else "ambiguous")
+    score = int(value)
     if low <= score <= high:
-        return ParseResult(score, None)
+        interpreted = any(r is not None and r.interpreted for r in readings) or not _typed_as_is(text, score)
+        return ParseResult(score, None, interpreted=interpreted)
     return ParseResult(None, "range", max(-FOUND_CAP, min(FOUND_CAP, found)))
+
+
+_ASCII_NUMBER = re.compile(r"(?<![0-9])[0-9]+(?![0-9])")
+
+
+def _typed_as_is(text: str, score: int) -> bool:
+    """Does the message show the score in plain ASCII digits ("8", "08", "8/10")? Then the
+    customer's own message already says what was recorded."""
+    return any(int(m.group()) == score for m in _ASCII_NUMBER.finditer(text[:INSPECT_LIMIT]) if len(m.group()) < 12)
+
+
+def label_key(text: str) -> str:
+    """A button label or a typed message reduced for comparison: folded, words only
+    ("  Very satisfied! " and "very SATISFIED" are the same)."""
+    prepared = _prepare(text.replace("’", "'"))
+    return " ".join(_WORD_TOKEN.findall(prepared))
+
+
+def parse_label(text: str, labels: Mapping[str, int]) -> int | None:
+    """The score whose button label is the whole message ("Satisfied" on CSAT), or None.
+    ``labels`` maps :func:`label_key` of each label to its score. Only the whole message
+    counts: "not satisfied" is no label. Never raises."""
+    if len(text) > INSPECT_LIMIT:
+        return None
+    key = label_key(text)
+    return labels.get(key) if key else None
 
 
 # --------------------------------------------------------------------------- yes / no

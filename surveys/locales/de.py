@@ -50,6 +50,9 @@ MESSAGES: dict[str, str] = {
     "ces_6": "Stimme zu",
     "ces_7": "Stimme voll zu",
     "chosen": "Deine Antwort: {answer}",
+    "score_understood": "Verstanden: {score} von {high}.",
+    "score_understood_label": "Verstanden: {score} von {high} ({label}).",
+    "reprompt_decimal": "Bitte antworte mit einer ganzen Zahl von {low} bis {high}, ohne Kommastellen.",
     "followup_positive": "Das freut uns! Was schätzt du an {product} am meisten?",
     "followup_neutral": "Danke! Was ist das Wichtigste, das wir an {product} für dich verbessern könnten?",
     "followup_negative": (
@@ -109,7 +112,8 @@ MESSAGES: dict[str, str] = {
     "forget_kept": "Alles klar, es wurde nichts gelöscht.",
 }
 
-# Words people type for numbers, used by the answer parser (0-10).
+# Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word
+# beyond the scale gets the out-of-range re-prompt instead of "no score found").
 # "ein", "eine", "einen" are left out on purpose: they are the indefinite article, so a typical
 # answer like "ich gebe eine 8" or "ein super Produkt" would read as a second number or as a 1.
 # "eins" is what Germans say when they mean the number. "zwo" is the common spoken variant of
@@ -127,6 +131,16 @@ NUMBER_WORDS: dict[str, int] = {
     "acht": 8,
     "neun": 9,
     "zehn": 10,
+    "elf": 11,
+    "zwölf": 12, "zwoelf": 12, "zwolf": 12,
+    "dreizehn": 13,
+    "vierzehn": 14,
+    "fünfzehn": 15, "fuenfzehn": 15, "funfzehn": 15,
+    "sechzehn": 16,
+    "siebzehn": 17,
+    "achtzehn": 18,
+    "neunzehn": 19,
+    "zwanzig": 20,
 }
 
 # Words that mean yes / no, for typed answers to yes/no questions.

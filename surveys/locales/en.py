@@ -39,6 +39,9 @@ MESSAGES: dict[str, str] = {
     "ces_6": "Agree",
     "ces_7": "Strongly agree",
     "chosen": "Your answer: {answer}",
+    "score_understood": "Got it: {score} out of {high}.",
+    "score_understood_label": "Got it: {score} out of {high} ({label}).",
+    "reprompt_decimal": "Please reply with a whole number from {low} to {high}, without decimals.",
     "followup_positive": "Great to hear! What do you value most about {product}?",
     "followup_neutral": "Thanks! What is the one thing we could do to make {product} better for you?",
     "followup_negative": "I'm sorry we let you down. What went wrong, and what would fix it for you?",
@@ -86,10 +89,13 @@ MESSAGES: dict[str, str] = {
     "forget_kept": "Okay, nothing was deleted.",
 }
 
-# Words people type for numbers, used by the answer parser (0-10).
+# Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word
+# beyond the scale gets the out-of-range re-prompt instead of "no score found").
 NUMBER_WORDS: dict[str, int] = {
     "zero": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
 }
 
 # Words that mean yes / no, for typed answers to yes/no questions.

@@ -49,6 +49,9 @@ MESSAGES: dict[str, str] = {
     "ces_6": "De acuerdo",
     "ces_7": "Totalmente de acuerdo",
     "chosen": "Tu respuesta: {answer}",
+    "score_understood": "Entendido: {score} de {high}.",
+    "score_understood_label": "Entendido: {score} de {high} ({label}).",
+    "reprompt_decimal": "Responde con un número entero del {low} al {high}, sin decimales, por favor.",
     "followup_positive": "¡Qué bien! ¿Qué es lo que más valoras de {product}?",
     "followup_neutral": "¡Gracias! Si pudiéramos cambiar una sola cosa para mejorar {product}, ¿cuál sería?",
     "followup_negative": "Lamento que te hayamos decepcionado. ¿Qué salió mal y cómo podríamos solucionarlo?",
@@ -103,7 +106,8 @@ MESSAGES: dict[str, str] = {
     "forget_kept": "De acuerdo, tus datos siguen intactos.",
 }
 
-# Words people type for numbers, used by the answer parser (0-10).
+# Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word
+# beyond the scale gets the out-of-range re-prompt instead of "no score found").
 # "un" and "una" are left out on purpose: they are the indefinite article, and Spanish speakers
 # grade with it ("le doy un 9", "una maravilla de app"), which would read as a second number or a 1.
 # "uno" is the form used when the number stands alone. No number up to ten carries an accent.
@@ -119,6 +123,16 @@ NUMBER_WORDS: dict[str, int] = {
     "ocho": 8,
     "nueve": 9,
     "diez": 10,
+    "once": 11,
+    "doce": 12,
+    "trece": 13,
+    "catorce": 14,
+    "quince": 15,
+    "dieciséis": 16, "dieciseis": 16,
+    "diecisiete": 17,
+    "dieciocho": 18,
+    "diecinueve": 19,
+    "veinte": 20,
 }
 
 # Words that mean yes / no, for typed answers to yes/no questions.

@@ -59,6 +59,9 @@ MESSAGES: dict[str, str] = {
     "ces_6": "D'accord",
     "ces_7": "Tout à fait d'accord",
     "chosen": "Votre réponse\u00a0: {answer}",
+    "score_understood": "Compris\u00a0: {score} sur {high}.",
+    "score_understood_label": "Compris\u00a0: {score} sur {high} ({label}).",
+    "reprompt_decimal": "Merci de répondre par un nombre entier de {low} à {high}, sans décimales.",
     "followup_positive": "Quelle bonne nouvelle\u00a0! Qu'appréciez-vous le plus dans {product}\u00a0?",
     "followup_neutral": (
         "Merci\u00a0! Si nous ne devions changer qu'une seule chose pour améliorer {product}, laquelle serait-ce\u00a0?"
@@ -129,7 +132,8 @@ MESSAGES: dict[str, str] = {
     "forget_kept": "Entendu, rien n'a été supprimé.",
 }
 
-# Words people type for numbers, used by the answer parser (0-10).
+# Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word
+# beyond the scale gets the out-of-range re-prompt instead of "no score found").
 # French has no separate counting form for one, so "un" stays even though it is also the article
 # ("je mets un 8" will look like two numbers and be asked again rather than guessed). "une" is left
 # out: it is never used on its own to mean the number, and would turn "une super appli" into a 1.
@@ -146,6 +150,16 @@ NUMBER_WORDS: dict[str, int] = {
     "huit": 8,
     "neuf": 9,
     "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "treize": 13,
+    "quatorze": 14,
+    "quinze": 15,
+    "seize": 16,
+    "dix-sept": 17, "dix sept": 17,
+    "dix-huit": 18, "dix huit": 18,
+    "dix-neuf": 19, "dix neuf": 19,
+    "vingt": 20,
 }
 
 # Words that mean yes / no, for typed answers to yes/no questions.

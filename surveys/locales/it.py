@@ -48,6 +48,9 @@ MESSAGES: dict[str, str] = {
     "ces_6": "D'accordo",
     "ces_7": "Pienamente d'accordo",
     "chosen": "La tua risposta: {answer}",
+    "score_understood": "Ricevuto: {score} su {high}.",
+    "score_understood_label": "Ricevuto: {score} su {high} ({label}).",
+    "reprompt_decimal": "Rispondi con un numero intero da {low} a {high}, senza decimali.",
     "followup_positive": "Che bello sentirlo! Qual è la cosa che apprezzi di più in {product}?",
     "followup_neutral": "Grazie! Se potessimo cambiare una sola cosa per migliorare {product}, quale sarebbe?",
     "followup_negative": (
@@ -108,7 +111,8 @@ MESSAGES: dict[str, str] = {
     "forget_kept": "Ok, non è stato cancellato nulla.",
 }
 
-# Words people type for numbers, used by the answer parser (0-10).
+# Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word
+# beyond the scale gets the out-of-range re-prompt instead of "no score found").
 # "un" and "una" are left out on purpose: they are the indefinite article ("gli do un 8", "una bella
 # app") and would read as a second number or a 1. "uno" is the form used for the number on its own.
 # "sei" is also "you are" ("sei stato utile"), but it is the only word for six, so it stays.
@@ -124,6 +128,16 @@ NUMBER_WORDS: dict[str, int] = {
     "otto": 8,
     "nove": 9,
     "dieci": 10,
+    "undici": 11,
+    "dodici": 12,
+    "tredici": 13,
+    "quattordici": 14,
+    "quindici": 15,
+    "sedici": 16,
+    "diciassette": 17,
+    "diciotto": 18,
+    "diciannove": 19,
+    "venti": 20,
 }
 
 # Words that mean yes / no, for typed answers to yes/no questions.

@@ -50,6 +50,9 @@ MESSAGES: dict[str, str] = {
     "ces_6": "Concordo",
     "ces_7": "Concordo totalmente",
     "chosen": "A sua resposta: {answer}",
+    "score_understood": "Entendido: {score} em {high}.",
+    "score_understood_label": "Entendido: {score} em {high} ({label}).",
+    "reprompt_decimal": "Responda com um número inteiro de {low} a {high}, sem casas decimais, por favor.",
     "followup_positive": "Que bom! O que você mais valoriza em {product}?",
     "followup_neutral": "Obrigado! Se pudéssemos mudar só uma coisa para melhorar {product}, qual seria?",
     "followup_negative": (
@@ -108,7 +111,8 @@ MESSAGES: dict[str, str] = {
     "forget_kept": "Certo, nada foi apagado.",
 }
 
-# Words people type for numbers, used by the answer parser (0-10).
+# Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word
+# beyond the scale gets the out-of-range re-prompt instead of "no score found").
 # Portuguese has no separate counting form for one, so "um" stays even though it is also the article
 # ("dou um 8" will look like two numbers and be asked again rather than guessed). "uma" is left out:
 # nobody counts with it, and it would turn "uma ótima app" into a 1. "duas" stays: it is a numeral,
@@ -125,6 +129,16 @@ NUMBER_WORDS: dict[str, int] = {
     "oito": 8,
     "nove": 9,
     "dez": 10,
+    "onze": 11,
+    "doze": 12,
+    "treze": 13,
+    "catorze": 14, "quatorze": 14,
+    "quinze": 15,
+    "dezesseis": 16, "dezasseis": 16,
+    "dezessete": 17, "dezassete": 17,
+    "dezoito": 18,
+    "dezenove": 19, "dezanove": 19,
+    "vinte": 20,
 }
 
 # Words that mean yes / no, for typed answers to yes/no questions.

@@ -27,6 +27,7 @@ def out_of_range(found: int) -> ParseResult:
 NONE = ParseResult(None, "none")
 EMPTY = ParseResult(None, "empty")
 AMBIGUOUS = ParseResult(None, "ambiguous")
+DECIMAL = ParseResult(None, "decimal")
 
 
 # --------------------------------------------------------------------------- NPS (0-10)
@@ -60,7 +61,7 @@ NPS_CASES = [
     ("4.5/5", ok(9)),
     ("7/9", AMBIGUOUS),
     ("3/4", AMBIGUOUS),
-    ("7.5/10", AMBIGUOUS),
+    ("7.5/10", DECIMAL),
     ("8/0", AMBIGUOUS),
     ("3/-5", AMBIGUOUS),
     ("11/10", out_of_range(11)),
@@ -116,8 +117,8 @@ NPS_CASES = [
     ("\u202b٨\u202c", ok(8)),  # wrapped in bidi embedding marks
     ("9\u200b", ok(9)),
     # decimals
-    ("7.5", AMBIGUOUS),
-    ("7,5", AMBIGUOUS),
+    ("7.5", DECIMAL),
+    ("7,5", DECIMAL),
     ("8.0", ok(8)),
     ("8,0", ok(8)),
     ("8.00", ok(8)),
@@ -205,7 +206,7 @@ CSAT_CASES = [
     ("0", False, out_of_range(0)),
     ("6", False, out_of_range(6)),
     ("-1", False, out_of_range(-1)),
-    ("3.5", False, AMBIGUOUS),
+    ("3.5", False, DECIMAL),
     ("3 or 4", False, AMBIGUOUS),
     ("4 stars", False, ok(4)),
     # star emojis
@@ -259,7 +260,7 @@ CES_CASES = [
     ("8", out_of_range(8)),
     ("0", out_of_range(0)),
     ("-2", out_of_range(-2)),
-    ("5.5", AMBIGUOUS),
+    ("5.5", DECIMAL),
     ("5-6", AMBIGUOUS),
     ("٦", ok(6)),
     ("6️⃣", ok(6)),
@@ -473,7 +474,7 @@ def test_clean_comment_cuts_one_giant_cluster_anyway() -> None:
 )
 def test_huge_inputs_are_handled(text: str) -> None:
     result = parse_score(text, *NPS, stars=True)
-    assert result.error in {None, "none", "range", "ambiguous", "empty"}
+    assert result.error in {None, "none", "range", "ambiguous", "decimal", "empty"}
     assert parse_yes_no(text) in {True, False, None}
     cleaned, _ = clean_comment(text, 500)
     assert len(cleaned) <= 500
@@ -502,7 +503,7 @@ def test_parse_score_is_total_and_in_range(text: str, scale: tuple[int, int], la
         assert result.score is None and result.found is not None
         assert not low <= result.found <= high and abs(result.found) <= FOUND_CAP
     else:
-        assert result.error in {"none", "ambiguous", "empty"}
+        assert result.error in {"none", "ambiguous", "decimal", "empty"}
         assert result.score is None and result.found is None
 
 
