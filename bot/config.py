@@ -384,8 +384,8 @@ ESCALATION_SPEC: dict[str, Check] = {
 SURVEY_SPEC: dict[str, Check] = {
     "id": STR,
     "kind": _one_of(*(k.value for k in Kind)),
-    "product": STR,
-    "task": STR,
+    "product": lambda key, value: value,  # a name, or a table per language: checked in _per_language
+    "task": lambda key, value: value,
     "expiry_hours": _positive(NUMBER),
     "max_comment_chars": _positive(INT),
     "recontact_days": NUMBER,
@@ -394,7 +394,29 @@ SURVEY_SPEC: dict[str, Check] = {
 }
 
 
-def _survey(index: int, data: Any) -> SurveyDefinition:
+def _per_language(key: str, value: Any, *, allow_all: bool) -> tuple[str, dict[str, str]]:
+    """``product`` / ``task``: one string, or a table of wordings per language
+    (``{ en = "Acme support", de = "Acme-Support" }``, plus ``all`` for a product).
+    Returns (the plain string or the ``all`` entry, the per-language entries)."""
+    if isinstance(value, str):
+        return value, {}
+    if not isinstance(value, dict):
+        example = '{ en = "...", de = "..." }'
+        raise ConfigError(key, f"expected a string or a table of languages such as {example}, got {value!r}")
+    allowed = (*SUPPORTED, "all") if allow_all else SUPPORTED
+    wordings: dict[str, str] = {}
+    for lang, wording in value.items():
+        if lang not in allowed:
+            raise ConfigError(f"{key}.{lang}", f"expected a language ({', '.join(allowed)}), got {lang!r}")
+        STR(f"{key}.{lang}", wording)
+        if not wording.strip():
+            raise ConfigError(f"{key}.{lang}", "is empty")
+        wordings[lang] = wording
+    plain = wordings.pop("all", "")
+    return plain, wordings
+
+
+def _survey(index: int, data: Any, default_language: str = "en") -> SurveyDefinition:
     where = f"surveys[{index}]"
     fields = _section(data, where, SURVEY_SPEC)
     for required in ("id", "kind", "product"):
@@ -404,6 +426,16 @@ def _survey(index: int, data: Any) -> SurveyDefinition:
     if not sid or not all(c.isalnum() or c in "_" for c in sid) or len(sid) > 32:
         raise ConfigError(f"{where}.id", f"expected letters, digits or '_' (at most 32, no '-'), got {sid!r}")
     kind = Kind(fields["kind"])
+    product, products = _per_language(f"{where}.product", fields["product"], allow_all=True)
+    if not product:
+        missing = [lang for lang in SUPPORTED if lang not in products]
+        if missing:
+            raise ConfigError(
+                f"{where}.product",
+                f"no wording for {', '.join(missing)}; add them, or all = \"<name>\" for every other language",
+            )
+        product = products.get(default_language) or products["en"]
+    task, tasks = _per_language(f"{where}.task", fields.get("task", ""), allow_all=False)
     texts = fields.get("texts", {})
     if not isinstance(texts, dict):
         raise ConfigError(f"{where}.texts", "expected a table of languages, e.g. [surveys.texts.en]")
@@ -434,9 +466,12 @@ def _survey(index: int, data: Any) -> SurveyDefinition:
     return SurveyDefinition(
         id=sid,
         kind=kind,
-        product=fields["product"],
+        product=product,
+        products=products,
         texts=clean_texts,
-        task=fields.get("task", ""),
+        task=task,
+        tasks=tasks,
+        language=default_language,
         expiry_hours=float(fields.get("expiry_hours", 72)),
         max_comment_chars=int(fields.get("max_comment_chars", 2000)),
         escalation=EscalationRules(
@@ -555,7 +590,7 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
         raise ConfigError("surveys", "expected an array of tables: [[surveys]]")
     surveys: dict[str, SurveyDefinition] = {}
     for i, item in enumerate(raw_surveys):
-        survey = _survey(i, item)
+        survey = _survey(i, item, bot.default_language)
         if survey.id in surveys:
             raise ConfigError(f"surveys[{i}].id", f"duplicate survey id {survey.id!r}")
         surveys[survey.id] = survey

@@ -184,7 +184,7 @@ class DigestService:
         return SurveyFacts(
             survey_id=survey_id,
             kind=survey.kind,
-            product=survey.product,
+            product=survey.product_in("en"),  # staff read English: the English wording if given
             periods=tuple(periods),
             counts=tuple(counts),
             sentiment=comments.sentiment,

@@ -16,6 +16,7 @@ from storage.records import Escalation
 from storage.sqlite import Tx
 from surveys import alerts
 from surveys.engine import Escalation as EscalationDecision
+from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
 from surveys.model import Choice, Destination, HandleResult, Inbound, OutMessage
 from surveys.parsing import clean_comment, parse_yes_no
@@ -39,6 +40,9 @@ class EscalationSettings:
     default_language: str = "en"
     products: dict[str, str] | None = None
     anonymous: bool = False
+    # The surveys as configured: a staff reply is worded in the customer's language with the
+    # survey's own product wording and overrides (``staff_reply``).
+    surveys: dict[str, SurveyDefinition] | None = None
 
     def destinations(self, survey_id: str) -> list[Destination]:
         specs = (self.per_survey or {}).get(survey_id) or self.default_destinations
@@ -217,8 +221,12 @@ class EscalationDesk:
         if not body:
             return None
         lang = normalise_language(respondent.language, self.settings.default_language)
-        product = (self.settings.products or {}).get(escalation.survey_id, "")
-        message = text(lang, "staff_reply", None, product=product, text=body)
+        survey = (self.settings.surveys or {}).get(escalation.survey_id)
+        if survey is not None:
+            message = text(lang, "staff_reply", survey, text=body)
+        else:
+            product = (self.settings.products or {}).get(escalation.survey_id, "")
+            message = text(lang, "staff_reply", None, product=product, text=body)
         await tx.enqueue([OutMessage(Destination(respondent.platform, respondent.chat_id), message)], now)
         fields: dict[str, object] = {"relay_open": 1, "reply_pending_by": None}
         first_reply = escalation.state == "open" or escalation.claimed_at is None

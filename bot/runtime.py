@@ -73,8 +73,9 @@ class Runtime:
                 ask_recovery=esc.ask_recovery,
                 timezone=config.bot.timezone,
                 default_language=config.bot.default_language,
-                products={sid: s.product for sid, s in config.surveys.items()},
+                products={sid: s.product_in("en") for sid, s in config.surveys.items()},  # staff read English
                 anonymous=config.privacy.anonymous,
+                surveys=dict(config.surveys),
             )
         )
         service = Service(

@@ -76,21 +76,39 @@ class EscalationRules:
 @dataclass(frozen=True)
 class SurveyDefinition:
     """One survey as configured: which kind, whose name goes into the wording, and any
-    text overrides per language (``texts[lang][key]``)."""
+    text overrides per language (``texts[lang][key]``).
+
+    ``product`` is a name, used as it is in every language (and in staff messages);
+    ``products`` words it per language where a name alone would not do ("Acme support").
+    ``task`` completes the CES sentence in ``language`` only, ``tasks`` per language: a task
+    is a phrase, so a language without one of its own gets the catalog's neutral wording
+    (``default_task``) rather than another language's words spliced into its sentence."""
 
     id: str
     kind: Kind
     product: str
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
-    task: str = ""  # CES: what the customer did ("get your issue solved")
+    task: str = ""  # CES: what the customer did ("get your issue solved"), in ``language``
     expiry_hours: float = 72.0
     max_comment_chars: int = 2000
     escalation: EscalationRules = EscalationRules()
     alert_destinations: tuple[str, ...] = ()
+    products: dict[str, str] = field(default_factory=dict)  # per language
+    tasks: dict[str, str] = field(default_factory=dict)  # per language
+    language: str = "en"  # the language ``task`` is written in
 
     @property
     def scale(self) -> Scale:
         return SCALES[self.kind]
+
+    def product_in(self, language: str) -> str:
+        return self.products.get(language) or self.product
+
+    def task_in(self, language: str) -> str | None:
+        """The CES task in ``language``, or None when none was given in that language."""
+        if language in self.tasks:
+            return self.tasks[language]
+        return self.task if self.task and language == self.language else None
 
     def escalation_scores(self) -> frozenset[int]:
         if self.escalation.scores is not None:

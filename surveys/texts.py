@@ -23,8 +23,10 @@ def text(language: str, key: str, survey: SurveyDefinition | None = None, /, **v
     template = _template(language, key, survey)
     params: dict[str, object] = {}
     if survey is not None:
-        params["product"] = survey.product
-        params["task"] = survey.task or MESSAGES.get(language, MESSAGES["en"])["default_task"]
+        # Only wording in this language is spliced in: a task given in another language
+        # falls back to the catalog's own phrase (see SurveyDefinition).
+        params["product"] = survey.product_in(language)
+        params["task"] = survey.task_in(language) or _template(language, "default_task", survey)
     params.update(values)
     return template.format_map(_Lenient(params))
 
