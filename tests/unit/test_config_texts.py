@@ -28,7 +28,9 @@ def test_a_plain_task_is_not_spliced_into_other_languages() -> None:
     survey = cfg.surveys["ces"]
     assert text("en", "question_ces", survey) == "How much do you agree: Acme made it easy for me to solve my problem."
     german = text("de", "question_ces", survey)
-    assert german == "Wie sehr stimmst du dieser Aussage zu: Acme hat es mir leicht gemacht, das zu bekommen, was ich brauchte."
+    assert german == (
+        "Wie sehr stimmst du dieser Aussage zu: Acme hat es mir leicht gemacht, das zu bekommen, was ich brauchte."
+    )
     for language in SUPPORTED:
         if language != "en":
             assert "solve my problem" not in text(language, "question_ces", survey), language
@@ -36,7 +38,8 @@ def test_a_plain_task_is_not_spliced_into_other_languages() -> None:
 
 def test_a_plain_task_is_in_the_default_language() -> None:
     cfg = surveys_config(
-        'id = "ces"\nkind = "ces"\nproduct = "Acme"\ntask = "mein Problem zu lösen"', bot='[bot]\ndefault_language = "de"'
+        'id = "ces"\nkind = "ces"\nproduct = "Acme"\ntask = "mein Problem zu lösen"',
+        bot='[bot]\ndefault_language = "de"',
     )
     survey = cfg.surveys["ces"]
     assert text("de", "question_ces", survey).endswith("Acme hat es mir leicht gemacht, mein Problem zu lösen.")
