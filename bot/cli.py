@@ -1,10 +1,18 @@
-"""The ``feedbackbot`` command line. Each subcommand is a thin layer over the runtime;
-configuration errors end with one readable line and exit code 2, never a traceback."""
+"""The ``feedbackbot`` command line. Each subcommand is a thin layer over the runtime.
+
+Errors end with one readable line on standard error, never a traceback (:func:`main` is the
+one top-level handler), and the exit code says what kind of failure it was: 0 done, 1 a
+failure at run time (storage, network, a file that cannot be written), 2 a mistake in the
+command or the configuration. A reader that stops early (``export | head``) ends the
+command quietly."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -16,9 +24,20 @@ from bot import config as config_mod
 from bot import logs
 from bot.config import Config, ConfigError
 from bot.runtime import Runtime
-from storage.sqlite import StorageVersionError
+from storage.sqlite import StorageError, StorageVersionError, storage_error
 
-EXIT_CONFIG = 2
+EXIT_OK = 0
+EXIT_FAILURE = 1  # something failed at run time: storage, network, a file
+EXIT_CONFIG = 2  # a mistake in the command line or the configuration
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(Exception):
+    """A mistake in the command line found after parsing (a bad date, a bad --context)."""
+
+
 # Commands that only read or write the database: they never talk to a platform, so they
 # need none of its secrets (see ``offline`` in bot.config.parse).
 OFFLINE_COMMANDS = frozenset({"export", "import", "forget", "link", "send", "campaign"})
@@ -116,7 +135,7 @@ def parse_context(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise SystemExit(f"feedbackbot: --context expects KEY=VALUE, got {pair!r}")
+            raise UsageError(f"--context expects KEY=VALUE, got {pair!r}")
         context[key.strip()] = value.strip()
     return context
 
@@ -126,7 +145,7 @@ def parse_when(value: str, tz: str, end: bool = False) -> float:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise SystemExit(f"feedbackbot: expected a date like 2026-01-31 or an ISO time, got {value!r}") from None
+        raise UsageError(f"expected a date like 2026-01-31 or an ISO time, got {value!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     if end and len(value) == 10:
@@ -135,23 +154,59 @@ def parse_when(value: str, tz: str, end: bool = False) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The one top-level handler: whatever goes wrong ends with one line and an exit code."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (``export | head``): nothing left to say, and nobody to say it
+        # to. Point stdout at /dev/null so the interpreter's final flush stays quiet too.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"feedbackbot: {message}", file=sys.stderr)
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help()
-        return 0
+        return EXIT_OK
     try:
         cfg = config_mod.load(args.config, offline=is_offline(args))
     except ConfigError as exc:
-        print(f"feedbackbot: configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return _fail(f"configuration error: {exc}", EXIT_CONFIG)
     logs.setup(cfg.bot.log_level, fmt=cfg.bot.log_format)
     try:
         return asyncio.run(_dispatch(args, cfg))
+    except (BrokenPipeError, KeyboardInterrupt):
+        raise
+    except UsageError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", EXIT_CONFIG)
     except StorageVersionError as exc:
-        print(f"feedbackbot: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except KeyboardInterrupt:
-        return 130
+        return _fail(str(exc), EXIT_CONFIG)
+    except StorageError as exc:
+        return _fail(str(exc), EXIT_FAILURE)
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(f"cannot use{where}: {exc.strerror or exc}", EXIT_FAILURE)
+    except Exception as exc:
+        fault = storage_error(exc, cfg.storage.path)
+        if fault is not None:
+            return _fail(str(fault), EXIT_FAILURE)
+        log.debug("unexpected error", exc_info=True)
+        return _fail(
+            f"unexpected error: {type(exc).__name__}: {exc} (set [bot] log_level = \"DEBUG\" to log the details)",
+            EXIT_FAILURE,
+        )
 
 
 async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
@@ -180,8 +235,16 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
             tz = cfg.bot.timezone
             since = parse_when(args.since, tz) if args.since else None
             until = parse_when(args.until, tz, end=True) if args.until else None
+            if args.survey is not None and args.survey not in cfg.surveys:
+                raise UsageError(f"unknown survey {args.survey!r} for --survey (known: {', '.join(cfg.surveys)})")
             if args.output:
-                with Path(args.output).open("w", encoding="utf-8", newline="") as out:
+                try:
+                    out_file = Path(args.output).open("w", encoding="utf-8", newline="")
+                except OSError as exc:
+                    return _fail(
+                        f"cannot write {args.output}: {exc.strerror or exc}; choose another --output", EXIT_FAILURE
+                    )
+                with out_file as out:
                     count = await export(
                         runtime.store, out, args.format, since, until, args.survey, cfg.privacy.anonymous
                     )

@@ -175,7 +175,15 @@ class Delivery:
             if self._fresh or time.monotonic() >= self._reread_at:
                 self._fresh = False
                 self._reread_at = time.monotonic() + REREAD
-                await self.load()
+                try:
+                    await self.load()
+                except Exception as exc:
+                    # A busy database (another process holding the write lock past the busy
+                    # timeout) must not end the loop: the next reread tries again. Faults that
+                    # retrying cannot fix stop the bot through Store.on_fault.
+                    log.warning("could not read the outbox (%s); trying again shortly", exc)
+                    if self.store.fault is not None:
+                        return
                 await self.tick()
             try:
                 await asyncio.wait_for(self._wake.wait(), self._sleep_for())

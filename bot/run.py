@@ -12,6 +12,7 @@ from typing import Protocol
 
 from bot.http import HttpServer
 from bot.runtime import Runtime
+from storage.sqlite import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,18 @@ async def run_forever(runtime: Runtime) -> None:
         finally:
             for component in reversed(components):
                 await component.stop()
+        if runtime.store.fault is not None:
+            raise runtime.store.fault
         return
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def storage_failed(fault: StorageError) -> None:
+        stop.set()  # the command line prints the one line that says what happened
+
+    # A damaged file or a full disk fails every event from now on: stop (non-zero exit, so a
+    # service manager notices and restarts) instead of running on and failing each one.
+    runtime.store.on_fault = storage_failed
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
@@ -103,3 +113,5 @@ async def run_forever(runtime: Runtime) -> None:
                 await asyncio.wait_for(component.stop(), 10)
             except Exception:
                 log.exception("error while stopping %s", type(component).__name__)
+    if runtime.store.fault is not None:
+        raise runtime.store.fault

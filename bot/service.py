@@ -76,6 +76,13 @@ class Service:
             except _Redelivered:
                 log.debug("event %s already handled", inbound.event_id)
                 return HandleResult(duplicate=True)
+            except Exception:
+                if self.store.fault is None:
+                    raise
+                # The database is damaged or the disk full: ``run`` is stopping and has said
+                # so in one line; a traceback per event would bury it.
+                log.debug("event %s not handled: %s", inbound.event_id, self.store.fault)
+                return HandleResult()
         if "mydata" in result.extra or "forget" in result.extra:
             await self._privacy_after_commit(inbound, result)
         self.on_commit()

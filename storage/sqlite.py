@@ -8,6 +8,7 @@ commits together or not at all. WAL keeps readers from blocking the writer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -41,8 +42,57 @@ class _Marks:
     done: asyncio.Future[None]
 
 
-class StorageVersionError(RuntimeError):
+class StorageError(RuntimeError):
+    """The database cannot be used: its message is one line naming the file and what to do.
+
+    Raised by :meth:`Store.open` for any fault, and passed to ``Store.on_fault`` when a
+    running store meets a fault that will not go away by retrying (a damaged file, a full
+    disk, an I/O error), so ``run`` can stop instead of failing every event."""
+
+
+class StorageVersionError(StorageError):
     """The database was written by a newer feedbackbot than this one."""
+
+
+# SQLite's primary result codes that retrying cannot fix (extended codes share the prefix).
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+_FATAL = (*_DAMAGED, "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")
+
+
+def storage_error(exc: BaseException, path: str) -> StorageError | None:
+    """What an operator must know about ``exc`` (one line naming the file and what to do),
+    or None when it is not a fault of the database file itself (a busy lock, a bug)."""
+    if isinstance(exc, StorageError):
+        return exc
+    if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
+        reason = exc.strerror or type(exc).__name__
+        if exc.filename and str(exc.filename) != path:
+            reason += f": {exc.filename}"
+        return StorageError(
+            f"cannot create the database {path} ({reason}); set [storage] path (storage.path) to a file "
+            "in a folder this user can write"
+        )
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(_DAMAGED) or "malformed" in str(exc) or "not a database" in str(exc):
+        return StorageError(
+            f"database {path} is damaged ({exc}); stop feedbackbot and restore it from a backup "
+            f"(or salvage it with: sqlite3 {path} .recover)"
+        )
+    if name.startswith("SQLITE_FULL"):
+        return StorageError(f"the disk holding database {path} is full; free some space, then start feedbackbot again")
+    if name.startswith("SQLITE_IOERR"):
+        return StorageError(
+            f"cannot read or write database {path} ({exc}); check the disk and its free space, "
+            "then start feedbackbot again"
+        )
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
+        return StorageError(
+            f"cannot open database {path} for writing ({exc}); set [storage] path (storage.path) to a file "
+            "this user can write"
+        )
+    return None
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -52,6 +102,22 @@ def _migrations() -> list[tuple[int, str]]:
         if name.endswith(".sql") and name[:4].isdigit():
             found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script cut into its statements (``sqlite3.complete_statement`` knows
+    where a trigger's body or a string ends)."""
+    out: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip().strip(";").strip():
+                out.append(pending.strip())
+            pending = ""
+    if pending.strip() and not all(ln.strip().startswith("--") for ln in pending.splitlines() if ln.strip()):
+        out.append(pending.strip())
+    return out
 
 
 MIGRATIONS = _migrations()
@@ -65,6 +131,9 @@ class Store:
         self._lock = asyncio.Lock()
         self._marks: _Marks | None = None
         self._mark_tasks: set[asyncio.Task[None]] = set()
+        # Called once with the first fault retrying cannot fix (``run`` stops on it).
+        self.on_fault: Callable[[StorageError], None] | None = None
+        self.fault: StorageError | None = None
 
     @classmethod
     async def open(cls, path: str | Path, durability: str = "full") -> Store:
@@ -72,23 +141,43 @@ class Store:
         loss; ``'normal'`` can lose the last commits on power loss (never on a crash of
         the process) in exchange for fewer fsyncs."""
         path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        # Deleted content is overwritten, not just unlinked: erasure must leave no trace.
-        await conn.execute("PRAGMA secure_delete=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        store = cls(conn, path)
         try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except Exception as exc:
+            raise storage_error(exc, path) or exc from None
+        # From here on the connection's thread keeps the process alive until it is closed:
+        # every way out of this method closes it.
+        try:
+            conn.row_factory = aiosqlite.Row
+            # First, so that two processes opening a fresh file wait for each other.
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted content is overwritten, not just unlinked: erasure must leave no trace.
+            await conn.execute("PRAGMA secure_delete=ON")
+            store = cls(conn, path)
             await store._migrate()
-        except BaseException:
+        except BaseException as exc:
             await conn.close()
+            fault = storage_error(exc, path) if isinstance(exc, Exception) else None
+            if fault is not None and fault is not exc:
+                raise fault from None
             raise
         return store
+
+    def _check(self, exc: BaseException) -> None:
+        """Report a fault that retrying cannot fix to ``on_fault`` (once)."""
+        if self.fault is not None or not isinstance(exc, sqlite3.Error):
+            return
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if not name.startswith(_FATAL):
+            return
+        self.fault = storage_error(exc, self.path)
+        if self.fault is not None and self.on_fault is not None:
+            self.on_fault(self.fault)
 
     async def close(self) -> None:
         if self._mark_tasks:
@@ -96,18 +185,32 @@ class Store:
         await self.conn.close()
 
     async def _migrate(self) -> None:
-        row = await Tx(self.conn)._one("PRAGMA user_version")
-        current = int(row[0]) if row else 0
-        if current > SCHEMA_VERSION:
-            raise StorageVersionError(
-                f"database {self.path} has schema version {current}, but this feedbackbot only knows up to "
-                f"{SCHEMA_VERSION}; upgrade feedbackbot (or restore a backup made before the upgrade)"
-            )
-        for version, sql in MIGRATIONS:
-            if version <= current:
-                continue
-            log.info("applying database migration %04d", version)
-            await self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
+        """Apply the migrations this file lacks, all in one transaction that takes the write
+        lock before it reads the version: of two processes starting on a fresh file, the
+        second waits, then finds the schema current (reading first, both migrated and the
+        second failed on "duplicate column name")."""
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = await Tx(self.conn)._one("PRAGMA user_version")
+            current = int(row[0]) if row else 0
+            if current > SCHEMA_VERSION:
+                raise StorageVersionError(
+                    f"database {self.path} has schema version {current}, but this feedbackbot only knows up to "
+                    f"{SCHEMA_VERSION}; upgrade feedbackbot (or restore a backup made before the upgrade)"
+                )
+            for version, sql in MIGRATIONS:
+                if version <= current:
+                    continue
+                log.info("applying database migration %04d", version)
+                # executescript() would commit first: statement by statement keeps the lock.
+                for statement in _statements(sql):
+                    await self.conn.execute(statement)
+                await self.conn.execute(f"PRAGMA user_version={version}")
+            await self.conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await self.conn.execute("ROLLBACK")
+            raise
 
     async def schema_version(self) -> int:
         row = await Tx(self.conn)._one("PRAGMA user_version")
@@ -123,8 +226,13 @@ class Store:
             try:
                 yield tx
                 await tx.commit()
-            except BaseException:
-                await tx.rollback()
+            except BaseException as exc:
+                self._check(exc)
+                try:
+                    await tx.rollback()
+                except sqlite3.Error:
+                    if self.fault is None:  # a damaged file may refuse the rollback too
+                        raise
                 raise
 
     async def run_in_thread(self, work: Callable[[Tx], Awaitable[T]]) -> T:
@@ -148,21 +256,33 @@ class Store:
             # (Held until the answer came back, the lock's hand-over waited for the busy loop
             # twice, and a turn kept it 1.3 ms for 0.3 ms of work.)
             done = _submit(self.conn, _drive, self.conn._conn, work)
-        return await done
+        try:
+            return await done
+        except Exception as exc:
+            self._check(exc)
+            raise
 
     async def _statement(self, sql: str, params: Any = ()) -> list[aiosqlite.Row]:
         """One statement as its own (autocommit) transaction, queued like
         :meth:`run_in_thread`: the lock is not held while it waits its turn and runs."""
         async with self._lock:
             done = _submit(self.conn, _run_statements, self.conn._conn, [(sql, params, False)])
-        return (await done).rows
+        try:
+            return (await done).rows
+        except Exception as exc:
+            self._check(exc)
+            raise
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
         """The connection for read-only queries (reports, exports), under the same lock so
         a read never interleaves with another coroutine's open transaction."""
         async with self._lock:
-            yield self.conn
+            try:
+                yield self.conn
+            except Exception as exc:
+                self._check(exc)
+                raise
 
     # -- reads and small writes that are their own transaction ------------------------
 
@@ -200,6 +320,7 @@ class Store:
             batch.done.cancel()
             raise
         except BaseException as exc:
+            self._check(exc)
             if self._marks is batch:
                 self._marks = None
             batch.done.set_exception(exc)
