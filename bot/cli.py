@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from bot import config as config_mod
 from bot import logs
 from bot.config import Config, ConfigError
+from bot.runlock import AlreadyRunning
 from bot.runtime import Runtime
 from storage.sqlite import StorageError, StorageVersionError, storage_error
 
@@ -193,7 +194,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return _fail(f"configuration error: {exc}", EXIT_CONFIG)
     except StorageVersionError as exc:
         return _fail(str(exc), EXIT_CONFIG)
-    except StorageError as exc:
+    except (StorageError, AlreadyRunning) as exc:
         return _fail(str(exc), EXIT_FAILURE)
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
@@ -215,6 +216,19 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
         enabled = [name for name, on in (("telegram", cfg.telegram.enabled), ("slack", cfg.slack.enabled)) if on]
         print(f"{cfg.source}: OK. Surveys: {', '.join(cfg.surveys)}. Channels: {', '.join(enabled) or 'console only'}.")
         return 0
+    run_lock = None
+    if args.command == "run":
+        from bot.runlock import RunLock
+
+        run_lock = RunLock.acquire(cfg.storage.path)  # a second bot on this file would send twice
+    try:
+        return await _with_runtime(args, cfg)
+    finally:
+        if run_lock is not None:
+            run_lock.release()
+
+
+async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
     runtime = await Runtime.open(cfg)
     try:
         if args.command == "shell":
