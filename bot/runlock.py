@@ -16,6 +16,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from storage.sqlite import storage_error
+
 
 class AlreadyRunning(RuntimeError):
     """Another ``feedbackbot run`` holds this database."""
@@ -34,8 +36,11 @@ class RunLock:
             return None
         db = Path(os.path.abspath(db_path))
         path = db.with_name(db.name + ".lock")
-        db.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # the same one line as when the database cannot be created
+            raise storage_error(exc, db_path) or exc from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
