@@ -104,6 +104,21 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+async def _when_free(conn: aiosqlite.Connection, sql: str, attempts: int = 100) -> None:
+    """A statement that needs the file's lock while another process may be setting it up.
+    ``busy_timeout`` covers most waits, but SQLite answers "database is locked" at once when
+    waiting could deadlock (two connections switching a fresh file to WAL together, each
+    holding a shared lock), and a migration on a slow disk may outlast it: ask again."""
+    for attempt in range(attempts):
+        try:
+            await conn.execute(sql)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.05)
+
+
 def _statements(script: str) -> list[str]:
     """A migration script cut into its statements (``sqlite3.complete_statement`` knows
     where a trigger's body or a string ends)."""
@@ -153,7 +168,7 @@ class Store:
             conn.row_factory = aiosqlite.Row
             # First, so that two processes opening a fresh file wait for each other.
             await conn.execute("PRAGMA busy_timeout=5000")
-            await conn.execute("PRAGMA journal_mode=WAL")
+            await _when_free(conn, "PRAGMA journal_mode=WAL")
             await conn.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
             await conn.execute("PRAGMA foreign_keys=ON")
             # Deleted content is overwritten, not just unlinked: erasure must leave no trace.
@@ -189,7 +204,7 @@ class Store:
         lock before it reads the version: of two processes starting on a fresh file, the
         second waits, then finds the schema current (reading first, both migrated and the
         second failed on "duplicate column name")."""
-        await self.conn.execute("BEGIN IMMEDIATE")
+        await _when_free(self.conn, "BEGIN IMMEDIATE", attempts=10)
         try:
             row = await Tx(self.conn)._one("PRAGMA user_version")
             current = int(row[0]) if row else 0
