@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     add("run", "run every enabled channel (Telegram, Slack; the console when none is enabled)")
-    shell = add("shell", "answer surveys in the terminal through the real service and storage")
+    shell = add("shell", "the terminal channel: answer surveys, and act on alerts as staff (/claim, /reply, /resolve)")
     shell.add_argument("--user", help="who is answering (a user id; default from [console] user)")
     shell.add_argument("--name", help="display name of that user")
     shell.add_argument("--language", help="language of that user (en, de, es, fr, it, pt)")

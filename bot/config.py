@@ -89,6 +89,9 @@ class ConsoleSettings:
     user: str = "console-user"
     name: str = "Console User"
     language: str = "en"
+    # The person at the terminal is also staff of the console staff room: /claim, /reply,
+    # /resolve and /digest work there, so one keyboard runs the whole loop.
+    staff: bool = True
 
 
 @dataclass(frozen=True)
@@ -331,7 +334,7 @@ SLACK_SPEC: dict[str, Check] = {
     "staff_channel": STR,
     "staff_user_ids": _ids,
 }
-CONSOLE_SPEC: dict[str, Check] = {"user": STR, "name": STR, "language": _language}
+CONSOLE_SPEC: dict[str, Check] = {"user": STR, "name": STR, "language": _language, "staff": BOOL}
 
 
 def _quiet_hours(key: str, value: Any) -> str:
@@ -672,6 +675,21 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
     )
     digests = _digests(data.get("digests"), surveys, bot.timezone, enabled, staff_destinations(config))
     return _replace(config, digests=digests) if digests else config
+
+
+def console_staff_room(config: Config) -> str:
+    """The terminal's staff room: the first ``console:<name>`` alerts go to, else ``staff``.
+    Staff commands typed in the terminal act there, and their answers are printed there."""
+    for survey in config.surveys.values():
+        for dest in survey.alert_destinations:
+            platform, _, room = dest.partition(":")
+            if platform == "console":
+                return room
+    for dest in staff_destinations(config):
+        platform, _, room = dest.partition(":")
+        if platform == "console":
+            return room
+    return "staff"
 
 
 def staff_destinations(config: Config) -> tuple[str, ...]:

@@ -95,17 +95,42 @@ def _block(block: Block) -> str:
     return block.text
 
 
-def inbound_from_line(line: str, *, user: str, name: str, language: str, sequence: int, session: str) -> Inbound:
-    """A typed line becomes a command or a text answer, exactly like a chat message."""
+#: Typed in the terminal, these act in the console staff room, not in the customer's chat.
+STAFF_COMMANDS = frozenset({"claim", "reply", "resolve", "digest"})
+
+
+def is_staff_command(line: str) -> bool:
+    command = split_command(line)
+    return command is not None and command[0] in STAFF_COMMANDS
+
+
+def inbound_from_line(
+    line: str,
+    *,
+    user: str,
+    name: str,
+    language: str,
+    sequence: int,
+    session: str,
+    staff_room: str | None = None,
+    is_staff: bool = False,
+) -> Inbound:
+    """A typed line becomes a command or a text answer, exactly like a chat message.
+
+    With ``staff_room`` it is said in the console staff room instead of the customer's own
+    chat, as a group message (``is_staff`` says whether the person counts as staff), which
+    is what a staff command or a reply to the customer is on every platform."""
     command = split_command(line)
     return Inbound(
         event_id=f"console:{session}:{sequence}",
         platform="console",
         user_id=user,
-        chat_id=user,
+        chat_id=staff_room if staff_room is not None else user,
         display_name=name,
         language=language,
         text=None if command else line,
         command=command[0] if command else None,
         args=command[1] if command else "",
+        is_private=staff_room is None,
+        is_staff=is_staff if staff_room is not None else False,
     )
