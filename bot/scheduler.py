@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 MAINTENANCE_SECONDS = 60
 INVITATION_SECONDS = 10
-EVENT_ID_DAYS = 7
+PRUNE_SECONDS = 300
 DIGEST_RETRY_SECONDS = 300
 CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 _MAX_FIRES_SCANNED = 20_000
@@ -159,15 +159,29 @@ class Scheduler:
         reminded = await inviter.remind_due()
         return sent + reminded
 
+    async def prune_job(self) -> dict[str, int]:
+        """Every few minutes: forget what nothing can refer to any more (sent messages' text,
+        dead messages, handled event ids, received updates), in batches of a few
+        milliseconds each (see ``Store.prune``), so the database stops growing with traffic."""
+        report = await self.runtime.store.prune(self.runtime.service.clock())
+        counts = report.counts()
+        if any(counts.values()):
+            log.info(
+                "pruned %s in %d batches (longest %.1f ms)",
+                ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items() if n),
+                report.batches,
+                report.longest_batch_ms,
+            )
+        return counts
+
     async def retention_job(self) -> dict[str, int]:
-        """Daily: forget handled event ids past every platform's redelivery window (Telegram
-        keeps updates 24 h, Slack retries within the hour), then apply ``retention_days``."""
+        """Daily: apply ``retention_days`` (nothing to do when it is 0, the default)."""
         now = self.runtime.service.clock()
-        counts = {"event_ids": await self.runtime.store.prune_events(now - EVENT_ID_DAYS * 86400)}
         days = self.runtime.config.privacy.retention_days
+        counts: dict[str, int] = {}
         if days:
             counts.update(await self.runtime.store.apply_retention(now - days * 86400))
-        log.info("daily clean-up (retention %g days): %s", days, counts)
+            log.info("daily clean-up (retention %g days): %s", days, counts)
         return counts
 
     async def campaign_job(self, campaign_id: str, run_key: str | None = None) -> dict[str, int]:
@@ -230,6 +244,13 @@ class Scheduler:
             IntervalTrigger(seconds=INVITATION_SECONDS, timezone=UTC),
             "invitations",
             INVITATION_SECONDS,
+        )
+        repeat(
+            self.prune_job,
+            IntervalTrigger(seconds=PRUNE_SECONDS, timezone=UTC),
+            "prune",
+            PRUNE_SECONDS,
+            next_run_time=datetime.now(UTC) + timedelta(seconds=30),
         )
         repeat(
             self.retention_job,

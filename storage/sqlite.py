@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +32,12 @@ T = TypeVar("T")
 
 DURABILITY = {"full": "FULL", "normal": "NORMAL"}
 INBOX_KEEP = 600.0  # seconds a received update is kept for a replay after a crash
+# Bounded disk (see README "Operations"): how long what is done stays, in seconds.
+SENT_KEEP = 600.0  # a sent message's text (named ones keep their platform id for good)
+DEAD_KEEP = 7 * 86400.0  # a message that could not be delivered, for an operator to look at
+EVENT_KEEP = 2 * 86400.0  # a handled event id: past every platform's redelivery window (a day)
+PRUNE_BATCH = 200  # rows one prune statement touches at most (about a millisecond each)
+SLIM_PAYLOAD = "{}"  # what a sent message keeps once only its platform id matters
 MARK_BATCH = 300  # sends recorded by one statement at most (three parameters each)
 
 
@@ -434,7 +441,7 @@ class Store:
                     out[name] = [dict(r) for r in await cur.fetchall()]
             async with self.conn.execute(
                 "SELECT o.payload, o.created_at FROM outbox o JOIN respondents p ON p.id = ? "
-                "WHERE o.platform = p.platform AND o.chat_id = p.chat_id ORDER BY o.id",
+                "WHERE o.platform = p.platform AND o.chat_id = p.chat_id AND o.payload != '{}' ORDER BY o.id",
                 (respondent_id,),
             ) as cur:
                 out["messages_to_you"] = [
@@ -504,13 +511,93 @@ class Store:
             )
         return [str(r[0]) for r in rows]
 
-    async def prune_events(self, older_than: float) -> int:
-        """Processed event ids only need to outlive the platforms' redelivery windows."""
-        async with self._lock:
-            cur = await self.conn.execute("DELETE FROM processed_events WHERE processed_at < ?", (older_than,))
-            count = cur.rowcount
-            await cur.close()
-        return count
+    async def prune(self, now: float) -> PruneReport:
+        """Forget what nothing can refer to any more, in small batches (see README "Operations").
+
+        * Sent messages lose their text ten minutes after they were sent. One that has a name
+          (``ref_key``: a survey question, an alert, a digest) may still be edited (a late tap on
+          a typed-answer question tidies it, an erasure redacts an alert) or replied to (a staff
+          reply, an invitation reminder), so it keeps its chat and platform id, slimmed to a few
+          dozen bytes, for as long as the message exists; the others are deleted.
+        * Messages that could not be delivered are deleted after a week; pending ones never.
+        * Handled event ids go after two days (Telegram keeps updates a day, Slack retries
+          within the hour), received updates after ten minutes (they were handled long before).
+
+        Each statement touches at most ``PRUNE_BATCH`` rows through an index range, so it holds
+        the database for about a millisecond even with ``secure_delete``, and conversations'
+        transactions run between the batches."""
+        report = PruneReport()
+        report.slimmed = await self._prune_batches(
+            f"UPDATE outbox SET payload = '{SLIM_PAYLOAD}' WHERE id IN (SELECT id FROM outbox "
+            f"WHERE status = 'sent' AND payload != '{SLIM_PAYLOAD}' AND sent_at < ? AND ref_key IS NOT NULL "
+            "ORDER BY sent_at LIMIT ?) RETURNING 1",
+            now - SENT_KEEP,
+            report,
+        )
+        report.sent = await self._prune_batches(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
+            f"WHERE status = 'sent' AND payload != '{SLIM_PAYLOAD}' AND sent_at < ? AND ref_key IS NULL "
+            "ORDER BY sent_at LIMIT ?) RETURNING 1",
+            now - SENT_KEEP,
+            report,
+        )
+        report.dead = await self._prune_batches(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'dead' AND created_at < ? "
+            "ORDER BY created_at LIMIT ?) RETURNING 1",
+            now - DEAD_KEEP,
+            report,
+        )
+        report.event_ids = await self._prune_batches(
+            "DELETE FROM processed_events WHERE event_id IN (SELECT event_id FROM processed_events "
+            "WHERE processed_at < ? ORDER BY processed_at LIMIT ?) RETURNING 1",
+            now - EVENT_KEEP,
+            report,
+        )
+        report.inbox = await self._prune_batches(
+            "DELETE FROM inbox WHERE (platform, update_key) IN (SELECT platform, update_key FROM inbox "
+            "WHERE received_at < ? ORDER BY received_at LIMIT ?) RETURNING 1",
+            now - INBOX_KEEP,
+            report,
+        )
+        return report
+
+    async def _prune_batches(self, sql: str, cutoff: float, report: PruneReport | None = None) -> int:
+        """Run ``sql`` (cutoff, limit) until it touches fewer than a batch; each run is its own
+        short transaction, and the loop yields between them."""
+        total = 0
+        while True:
+            started = time.perf_counter()
+            touched = len(await self._statement(sql, (cutoff, PRUNE_BATCH)))
+            if report is not None:
+                report.batches += 1
+                report.longest_batch_ms = max(report.longest_batch_ms, (time.perf_counter() - started) * 1000)
+            total += touched
+            if touched < PRUNE_BATCH:
+                return total
+            await asyncio.sleep(0)
+
+
+@dataclass
+class PruneReport:
+    """What one :meth:`Store.prune` removed, and how long its longest batch took (wall time,
+    including the wait for its turn on SQLite's thread)."""
+
+    slimmed: int = 0
+    sent: int = 0
+    dead: int = 0
+    event_ids: int = 0
+    inbox: int = 0
+    batches: int = 0
+    longest_batch_ms: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "sent_slimmed": self.slimmed,
+            "sent_deleted": self.sent,
+            "dead_deleted": self.dead,
+            "event_ids": self.event_ids,
+            "inbox": self.inbox,
+        }
 
 
 @dataclass

@@ -109,14 +109,14 @@ async def test_expiry_sweep_closes_stale_sessions(runtime: Runtime, clock: objec
         assert await tx.open_session(respondent.id) is None
 
 
-async def test_daily_clean_up_forgets_old_event_ids_only(runtime: Runtime, clock: object) -> None:
+async def test_prune_forgets_old_event_ids_only(runtime: Runtime, clock: object) -> None:
     from bot.scheduler import Scheduler
 
     service = runtime.service
     await service.handle(message("old", command="help"))
-    clock.advance(8 * 86400)  # type: ignore[attr-defined]
+    clock.advance(3 * 86400)  # type: ignore[attr-defined]
     await service.handle(message("recent", command="help"))
-    counts = await Scheduler(runtime).retention_job()
+    counts = await Scheduler(runtime).prune_job()
     assert counts["event_ids"] == 1
     assert (await service.handle(message("recent", command="help"))).duplicate  # still deduplicated
     assert await count(runtime.store, "processed_events") == 1

@@ -1,0 +1,207 @@
+"""Bounded disk: what the prune removes, what it must keep (anything a later edit or reply
+still needs, pending messages, recent event ids), and that it works in small batches through
+index ranges. Real service, real store, the test's clock."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from pathlib import Path
+
+from bot.runtime import Runtime
+from bot.scheduler import Scheduler
+from storage.sqlite import PRUNE_BATCH, SLIM_PAYLOAD, Store
+from surveys import engine
+from surveys.model import Destination, Inbound, OutMessage
+from tests.conftest import Clock
+
+_ids = itertools.count()
+
+
+class Recorder:
+    """The console platform, recording sends and edits with the platform ids it gave out."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str, str | None]] = []  # (message id, chat, text, reply to)
+        self.edits: list[tuple[str, str, str]] = []  # (chat, message id, text)
+        self.fail = False
+
+    async def send(self, message: OutMessage, reply_to: str | None) -> str:
+        if self.fail:
+            from handlers.base import TransientError
+
+            raise TransientError("down")
+        message_id = f"m{len(self.sent) + 1}"
+        self.sent.append((message_id, message.to.chat_id, message.text, reply_to))
+        return message_id
+
+    async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
+        self.edits.append((chat_id, message_id, message.text))
+
+
+def customer(text: str | None = None, command: str | None = None, button: str | None = None) -> Inbound:
+    return Inbound(
+        f"p{next(_ids)}", "console", "cust", "cust", display_name="Ann", text=text, command=command, button=button
+    )
+
+
+def staff(text: str, reply_to: str) -> Inbound:
+    return Inbound(
+        f"p{next(_ids)}", "console", "bob", "staff", display_name="Bob", text=text,
+        is_private=False, is_staff=True, reply_to_message_id=reply_to,
+    )
+
+
+async def rows(store: Store, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    async with store.reading() as conn, conn.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+async def settle(runtime: Runtime) -> None:
+    runtime.delivery.wake()
+    await runtime.delivery.drain()
+
+
+async def test_prune_deletes_old_messages_but_keeps_what_edits_and_replies_need(
+    runtime: Runtime, clock: Clock
+) -> None:
+    channel = Recorder()
+    runtime.add_channel(channel)
+    runtime.start_delivery()
+    service = runtime.service
+    await service.handle(customer(command="feedback"))
+    await service.handle(customer("2"))  # typed: the question keeps its keyboard; an alert goes to staff
+    await service.handle(customer("The parcel came a week late"))
+    await settle(runtime)
+    question_id = next(mid for mid, chat, text, _ in channel.sent if chat == "cust" and "recommend" in text)
+    alert_id = next(mid for mid, chat, _, _ in channel.sent if chat == "staff")
+    sent_before = await rows(runtime.store, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+
+    clock.advance(5 * 60)
+    assert sum((await Scheduler(runtime).prune_job()).values()) == 0  # too recent: nothing goes
+
+    clock.advance(6 * 60)
+    counts = await Scheduler(runtime).prune_job()
+    left = await rows(runtime.store, "SELECT ref_key, payload, message_id FROM outbox ORDER BY id")
+    # Named messages (the question, the alert) stay, slimmed to their platform id; the rest go.
+    assert sorted(str(r[0]).split(":")[0] for r in left) == ["alert", "question"]
+    assert all(r[1] == SLIM_PAYLOAD for r in left) and {r[2] for r in left} == {question_id, alert_id}
+    assert counts["sent_slimmed"] == 2 and counts["sent_deleted"] == sent_before[0][0] - 2
+
+    edits_before = len(channel.edits)
+    # A late tap on the typed-answer question still tidies that very message ...
+    (nonce,) = (await rows(runtime.store, "SELECT nonce FROM sessions"))[0]
+    await service.handle(customer(button=engine.button_value(str(nonce), "s9")))
+    # ... a staff reply to the alert still finds it and reaches the customer ...
+    await service.handle(staff("So sorry, Ann: a refund is on its way", reply_to=alert_id))
+    # ... and the customer's answer is relayed into the alert's thread.
+    await service.handle(customer("Thank you!"))
+    await settle(runtime)
+    edits = channel.edits[edits_before:]
+    assert [(chat, mid) for chat, mid, _ in edits if chat == "cust"] == [("cust", question_id)]
+    assert any(chat == "cust" and "refund is on its way" in text for _, chat, text, _ in channel.sent)
+    relayed = [reply_to for _, chat, text, reply_to in channel.sent if chat == "staff" and "Thank you!" in text]
+    assert relayed == [alert_id]
+    assert [(chat, mid) for chat, mid, _ in edits if chat == "staff"] == [("staff", alert_id)]  # now "claimed"
+
+    # /mydata lists what is still stored, not the slimmed placeholders.
+    person = await rows(runtime.store, "SELECT id FROM respondents WHERE user_id = 'cust'")
+    data = await runtime.store.personal_data(int(person[0][0]))
+    assert all(m["text"] for m in data["messages_to_you"])
+
+
+async def test_pending_and_dead_messages_are_kept_as_long_as_they_matter(runtime: Runtime, clock: Clock) -> None:
+    channel = Recorder()
+    channel.fail = True  # the platform is down: the reply stays pending, retried with backoff
+    runtime.add_channel(channel)
+    runtime.start_delivery()
+    await runtime.service.handle(customer(command="feedback"))
+    await settle(runtime)
+    async with runtime.store.transaction() as tx:  # one that could not be delivered
+        await tx.enqueue([OutMessage(Destination("console", "gone"), "never arrives")], clock.now)
+    dead = await runtime.store.pending_after(0)
+    await runtime.store.mark_dead(next(r for r in dead if r.chat_id == "gone"), "blocked", unreachable=False)
+
+    clock.advance(3 * 86400)  # long past the sent-message window, not past the dead one
+    await runtime.store.prune(clock.now)
+    statuses = sorted(r[0] for r in await rows(runtime.store, "SELECT status FROM outbox"))
+    assert statuses == ["dead", "pending"]
+
+    clock.advance(5 * 86400)
+    report = await runtime.store.prune(clock.now)
+    assert report.dead == 1
+    assert [r[0] for r in await rows(runtime.store, "SELECT status FROM outbox")] == ["pending"]
+    channel.fail = False
+    clock.advance(60)
+    await settle(runtime)
+    assert any("recommend" in text for _, _, text, _ in channel.sent)  # still delivered
+
+
+async def test_event_ids_are_kept_for_the_redelivery_window_then_forgotten(runtime: Runtime, clock: Clock) -> None:
+    service = runtime.service
+    old = customer(command="help")
+    await service.handle(old)
+    clock.advance(47 * 3600)
+    recent = customer(command="help")
+    await service.handle(recent)
+    assert (await runtime.store.prune(clock.now)).event_ids == 0
+    assert (await service.handle(old)).duplicate  # a day-old redelivery is still recognised
+
+    clock.advance(2 * 3600)
+    assert (await runtime.store.prune(clock.now)).event_ids == 1
+    assert (await service.handle(recent)).duplicate  # the recent one is still deduplicated
+    assert len(await rows(runtime.store, "SELECT event_id FROM processed_events")) == 1
+
+
+async def test_received_updates_are_forgotten_after_ten_minutes(runtime: Runtime, clock: Clock) -> None:
+    store = runtime.store
+    await store.inbox_add("telegram", [("1", "42", json.dumps({"update_id": 1}))], clock.now)
+    clock.advance(5 * 60)
+    await store.inbox_add("telegram", [("2", "42", json.dumps({"update_id": 2}))], clock.now)
+    clock.advance(6 * 60)
+    assert (await store.prune(clock.now)).inbox == 1
+    assert [r[0] for r in await rows(store, "SELECT update_key FROM inbox")] == ["2"]
+
+
+async def test_prune_works_in_small_batches_through_index_ranges(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "big.db")
+    n = PRUNE_BATCH * 5 + 7
+    async with store.transaction() as tx:
+        conn = await tx.connection()
+        await conn.executemany(
+            "INSERT INTO outbox (platform, chat_id, payload, ref_key, status, next_attempt_at, created_at, sent_at, "
+            "message_id) VALUES ('console', ?, ?, ?, 'sent', 0, 0, 0, ?)",
+            [
+                (f"c{i}", json.dumps({"text": "x" * 300}), f"question:{i}" if i % 3 == 0 else None, str(i))
+                for i in range(n)
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO processed_events (event_id, processed_at) VALUES (?, 0)", [(f"e{i}",) for i in range(n)]
+        )
+    statements: list[str] = []
+    await store.conn.set_trace_callback(statements.append)
+    report = await store.prune(10 * 86400)
+    await store.conn.set_trace_callback(None)
+    named = len(range(0, n, 3))
+    assert (report.slimmed, report.sent, report.event_ids) == (named, n - named, n)
+    prunes = [s for s in statements if "LIMIT" in s and ("DELETE" in s or "UPDATE" in s)]
+    # Every statement touches one batch at most: at least n / batch statements per kind.
+    assert len(prunes) >= report.batches >= (n - named) // PRUNE_BATCH + n // PRUNE_BATCH
+    # Each batch finds its rows through an index range, never by scanning the table.
+    async with store.reading() as conn:
+        for sql in (
+            "SELECT id FROM outbox WHERE status = 'sent' AND payload != '{}' AND sent_at < 1 AND ref_key IS NULL "
+            "ORDER BY sent_at LIMIT 200",
+            "SELECT id FROM outbox WHERE status = 'dead' AND created_at < 1 ORDER BY created_at LIMIT 200",
+            "SELECT event_id FROM processed_events WHERE processed_at < 1 ORDER BY processed_at LIMIT 200",
+            "SELECT platform, update_key FROM inbox WHERE received_at < 1 ORDER BY received_at LIMIT 200",
+        ):
+            async with conn.execute("EXPLAIN QUERY PLAN " + sql) as cur:
+                plan = " ".join(str(r[3]) for r in await cur.fetchall())
+            assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (sql, plan)
+            assert "TEMP B-TREE" not in plan, (sql, plan)
+    await store.close()
