@@ -20,6 +20,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 from handlers.base import Channel, DeliveryError, PermanentError, RetryLater, TransientError, Unreachable
 from storage.records import OutboxRow
@@ -27,6 +28,7 @@ from storage.sqlite import Store
 from surveys.model import OutMessage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_BACKOFF = 60.0
 REREAD = 1.0  # seconds between looks for rows other processes wrote
@@ -157,8 +159,11 @@ class Delivery:
         self._last_id = 0
         self._load_lock = asyncio.Lock()
         self._paced_until = 0.0
-        self._sent_refs: OrderedDict[str, tuple[str, str]] = OrderedDict()
-        self._last_edits: OrderedDict[str, OutMessage] = OrderedDict()  # ref -> what it shows now
+        # Bounded by count, not by customers: a message is edited or replied to within seconds
+        # of the previous send or edit (the close of a question, a double tap, an alert update);
+        # anything older is looked up in the table, or simply edited again.
+        self._sent_refs: OrderedDict[str, tuple[str, str]] = OrderedDict()  # ref -> (chat, platform id)
+        self._last_edits: OrderedDict[str, int] = OrderedDict()  # ref -> hash of what it shows now
         self._stopping = False
 
     def wake(self) -> None:
@@ -358,9 +363,7 @@ class Delivery:
             await self.store.mark_sent(row.id, message_id, self.clock())
             queue.popleft()
             if message.ref_key and message_id is not None:
-                self._sent_refs[message.ref_key] = (row.chat_id, message_id)
-                if len(self._sent_refs) > 10_000:
-                    self._sent_refs.popitem(last=False)
+                _remember(self._sent_refs, message.ref_key, (row.chat_id, message_id))
             if message.attachment and message.attachment_temporary:
                 _remove(message.attachment)
 
@@ -388,15 +391,13 @@ class Delivery:
             target = await self._message_id_for(message.edit_of)
             if target is None:
                 raise _NothingToEdit(f"the message to edit ({message.edit_of}) was never sent or is gone")
-            if self._last_edits.get(message.edit_of) == message:
+            shows = hash(message)  # a 64-bit hash, not the message: the cache stays a few hundred KB
+            if self._last_edits.get(message.edit_of) == shows:
                 # It already shows exactly this (a double tap repeats the first tap's edit):
                 # the call would only spend the chat's rate budget.
                 return target[1]
             await channel.edit(message, target[0], target[1])
-            self._last_edits[message.edit_of] = message
-            self._last_edits.move_to_end(message.edit_of)
-            if len(self._last_edits) > 10_000:
-                self._last_edits.popitem(last=False)
+            _remember(self._last_edits, message.edit_of, shows)
             return target[1]
         reply_to = None
         if message.reply_to is not None:
@@ -419,6 +420,17 @@ class Delivery:
         delay = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)
         log.warning("sending outbox row %s failed (%s); retrying in %.1fs", row.id, type(exc).__name__, delay)
         await self._reschedule(row, now + delay, f"{type(exc).__name__}: {exc}")
+
+
+REMEMBERED = 2048  # entries in each of the delivery loop's two caches (about 300 KB each at most)
+
+
+def _remember(cache: OrderedDict[str, T], key: str, value: T) -> None:
+    """Most recent last; the oldest goes once the cache is full."""
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > REMEMBERED:
+        cache.popitem(last=False)
 
 
 class _NothingToEdit(PermanentError):

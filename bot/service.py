@@ -9,11 +9,12 @@ message to send. Only after the commit does the delivery loop get woken to send 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,23 +54,35 @@ class Service:
     clock: Callable[[], float] = time.time
     new_nonce: Callable[[], str] = field(default=lambda: secrets.token_hex(6))
     on_commit: Callable[[], None] = field(default=lambda: None)
-    _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
+    # One lock per conversation with an event being handled or waiting, and no more: the
+    # entry goes when its last user leaves, so the table never grows with the customers.
+    _locks: dict[tuple[str, str], _ChatLock] = field(default_factory=dict)
     # Set by the runtime: answers ``/digest [survey]`` from a staff chat.
     digests: DigestService | None = None
 
-    def lock_for(self, platform: str, chat_id: str) -> asyncio.Lock:
+    @contextlib.asynccontextmanager
+    async def chat_turn(self, platform: str, chat_id: str) -> AsyncIterator[None]:
         """Events of one conversation are handled in arrival order; others run freely."""
         key = (platform, chat_id)
-        lock = self._locks.get(key)
-        if lock is None:
-            if len(self._locks) > 10_000:
-                for stale in [k for k, v in self._locks.items() if not v.locked()]:
-                    del self._locks[stale]
-            lock = self._locks[key] = asyncio.Lock()
-        return lock
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = _ChatLock()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._locks[key]
+
+    @property
+    def conversations_in_progress(self) -> int:
+        """Conversations with an event being handled or waiting (what the lock table holds)."""
+        return len(self._locks)
 
     async def handle(self, inbound: Inbound) -> HandleResult:
-        async with self.lock_for(inbound.platform, inbound.chat_id):
+        async with self.chat_turn(inbound.platform, inbound.chat_id):
             now = self.clock()
             try:
                 result = await self._in_transaction(inbound, now)
@@ -284,6 +297,12 @@ class Service:
             sentiment=self.sentiment,
             **facts,
         )
+
+
+@dataclass
+class _ChatLock:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # events holding or waiting for it
 
 
 class _Redelivered(Exception):

@@ -43,6 +43,7 @@ from handlers.telegram import (
     register_commands,
     update_chat_key,
 )
+from handlers.telegram_persistence import ForgetfulPersistence
 from handlers.telegram_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -266,10 +267,20 @@ class TelegramComponent:
             on_fetched=None if self.webhook else self._keep,
         )
         self.processor = ChatOrderedProcessor(cfg.concurrency)
-        builder = ApplicationBuilder().bot(self.bot).job_queue(None).concurrent_updates(self.processor)
+        # A persistence that keeps nothing: without one, PTB's per-user/per-chat bookkeeping grows
+        # with every new customer for good (see handlers/telegram_persistence.py).
+        self.persistence = ForgetfulPersistence()
+        builder = (
+            ApplicationBuilder()
+            .bot(self.bot)
+            .job_queue(None)
+            .concurrent_updates(self.processor)
+            .persistence(self.persistence)
+        )
         if self.webhook:
             builder = builder.updater(None)
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self.persistence.forget_through(self.app)
         self.staff = StaffDirectory(cfg.staff_chat_id, cfg.staff_user_ids, ttl=staff_ttl)
         self.updates = TelegramUpdates(runtime.service.handle, self.staff)
         self.app.add_handler(TypeHandler(Update, self.updates))

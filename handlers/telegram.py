@@ -266,8 +266,9 @@ class StaffDirectory:
 class TelegramUpdates:
     """The one PTB handler callback: update -> Inbound -> service -> callback answer.
 
-    Every callback query is answered, with the service's toast or with nothing, because an
-    unanswered query leaves a spinner on the user's button for many seconds."""
+    Every callback query is answered once, with the service's toast or with nothing, because an
+    unanswered query leaves a spinner on the user's button for many seconds; a redelivered
+    press (its event id already handled) is not answered again."""
 
     def __init__(self, handle: HandleFn, staff: StaffDirectory, *, answer_within: float = 3.0) -> None:
         self.handle = handle
@@ -292,7 +293,11 @@ class TelegramUpdates:
                 # text. The turn itself is still awaited here, so the chat's order holds.
                 turn = asyncio.ensure_future(self.handle(inbound))
                 try:
-                    toast = (await asyncio.wait_for(asyncio.shield(turn), self.answer_within)).toast
+                    result = await asyncio.wait_for(asyncio.shield(turn), self.answer_within)
+                    toast = result.toast
+                    # A redelivered press was answered when it first came: a second answer would
+                    # only earn a 400 ("query is too old") and cost a call.
+                    answered = result.duplicate
                 except TimeoutError:
                     answered = True
                     await self._answer(bot, query.id, None)

@@ -231,6 +231,39 @@ async def test_redelivered_update_is_handled_once(bot: BotUnderTest, fake: FakeT
     assert response["score"] == 7
 
 
+async def test_redelivered_press_is_answered_once(bot: BotUnderTest, fake: FakeTelegramAPI) -> None:
+    fake.send_text(ANN, "/feedback")
+    [question] = await fake.wait_for_messages(ANN, 1, timeout=WAIT)
+    press = fake.press(ANN, button_data(question, "9"), question["message_id"])
+    assert (await answered(fake, press))["text"] == "Got it!"
+    fake.requeue(press)
+    fake.send_text(ANN, "Quick and friendly")  # same chat, handled after the redelivered press
+    await fake.wait_for_messages(ANN, 3, timeout=WAIT)
+    await settled(bot)
+    served = [u["update_id"] for c in fake.calls_to("getUpdates") for u in (c.result or [])]
+    assert served.count(press["update_id"]) == 2
+    assert len(fake.calls_to("answerCallbackQuery")) == 1
+    [response] = await bot.responses()
+    assert response["score"] == 9 and response["comment"] == "Quick and friendly"
+
+
+async def test_ptb_keeps_no_per_customer_bookkeeping(bot: BotUnderTest, fake: FakeTelegramAPI) -> None:
+    """PTB notes every update's user and chat for its persistence; what it hands over is
+    dropped, so nothing is left per customer however many there were."""
+    customers = range(5000, 5040)
+    for user in customers:
+        fake.send_text(user, "/help")
+    for user in customers:
+        await fake.wait_for_messages(user, 1, timeout=WAIT)
+    await settled(bot)
+    app, persistence = bot.component.app, bot.component.persistence
+    await app.update_persistence()  # what the Application does every minute by itself
+    assert persistence.handed_over == 2 * len(customers)  # each one's chat and user, once
+    assert len(app.chat_data) == 0 and len(app.user_data) == 0
+    await app.update_persistence()
+    assert persistence.handed_over == 2 * len(customers)  # nothing was left to hand over again
+
+
 async def test_unparseable_update_does_not_stall_polling(
     bot: BotUnderTest, fake: FakeTelegramAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
