@@ -3,6 +3,7 @@ same run, and the ratio. Figures are reported, never asserted (the machine is sh
 noisy; compare ratios from one run, not absolutes across runs).
 
     python -m bench [--quick] [--out DIR] [--docs]
+    python -m bench soak --minutes N    (the soak alone; see bench/soak.py)
 
 Each benchmark runs in its own process (so one's memory and event loop never colour
 another's), prints a JSON line last, and is summarised here. ``--docs`` also writes
@@ -52,6 +53,10 @@ PLANS: dict[str, dict[str, list[str]]] = {
     "campaign": {
         "quick": ["bench.campaign_speed", "--quick"],
         "full": ["bench.campaign_speed", "--recipients", "10000"],
+    },
+    "soak": {
+        "quick": ["bench.soak", "--minutes", "3"],
+        "full": ["bench.soak", "--minutes", "60"],
     },
 }
 # Nothing runs in the background: a campaign beside CPU-heavy benchmarks measured the
@@ -244,6 +249,36 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "",
             )
         )
+    soak = (get("soak") or {}).get("figures")
+    if soak:
+        slopes, last = soak["slopes_per_10min"], soak["last"]
+        out.append(
+            (
+                f"Soak, {soak['minutes']:g} min at {soak['turns_per_s']} turns/s: RSS growth per 10 min, second half",
+                f"{slopes['rss_mb']['second_half']} MB ({soak['first'].get('rss_mb', 0):.0f} -> "
+                f"{last.get('rss_mb', 0):.0f} MB)",
+                f"whole run {slopes['rss_mb']['all']} MB",
+                "",
+            )
+        )
+        out.append(
+            (
+                "Soak: database growth per 10 min, second half (WAL at the end)",
+                f"{slopes['db_mb']['second_half']} MB "
+                f"({last.get('db_mb', 0):.1f} MB; WAL {last.get('wal_mb', 0):.1f} MB)",
+                f"whole run {slopes['db_mb']['all']} MB",
+                "",
+            )
+        )
+        out.append(
+            (
+                "Soak: descriptors / threads / reply p50, p99 (last interval) / unanswered / log warnings",
+                f"{last.get('fds')} / {last.get('threads')} / {last.get('latency_p50_ms')}, "
+                f"{last.get('latency_p99_ms')} ms / {soak['stalls']} / {soak['log_warnings']}",
+                f"first interval: {soak['first'].get('fds')} / {soak['first'].get('threads')}",
+                "",
+            )
+        )
     peak = (get("telegram") or {}).get("peak_rss_mb")
     if peak:
         out.append(("Peak memory of the process under the Telegram load", f"{peak:.0f} MB", "", ""))
@@ -316,6 +351,11 @@ def markdown(report: dict[str, Any], mode: str) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["soak"]:
+        from bench.soak import main as soak_main
+
+        soak_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: finishes in about 2 minutes")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where report.md and report.json go")
@@ -338,7 +378,8 @@ def main() -> None:
             background[name] = (launch(plans[mode]), plans[mode], time.monotonic())
             continue
         print(f"running {name} ({mode})...", flush=True)
-        report[name] = run_one(name, plans[mode], timeout=timeout)
+        budget = timeout if name != "soak" else float(plans[mode][plans[mode].index("--minutes") + 1]) * 60 + 300
+        report[name] = run_one(name, plans[mode], timeout=budget)
         status = "error" if "error" in report[name] else "ok"
         print(f"  {name}: {status} in {report[name]['seconds']:.0f} s", flush=True)
     for name, (proc, argv, started) in background.items():

@@ -136,7 +136,9 @@ async def test_scheduler_registers_every_job_on_the_running_loop(tmp_path: Path,
         component = Scheduler(rt)
         scheduler = component.build()
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"digest:weekly", "expire", "remind", "digest-catch-up", "invitations", "retention"}
+        assert set(jobs) == {
+            "digest:weekly", "expire", "remind", "digest-catch-up", "invitations", "prune", "retention"
+        }
         digest = jobs["digest:weekly"]
         assert isinstance(digest.trigger, CronTrigger)
         assert str(digest.trigger.timezone) == "Europe/Berlin"
