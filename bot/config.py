@@ -43,6 +43,7 @@ class BotSettings:
     timezone: str = "UTC"
     log_level: str = "INFO"
     log_format: str = "text"
+    shutdown_grace_seconds: float = 5.0  # on SIGTERM, how long committed replies may take to go out
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,7 @@ BOT_SPEC: dict[str, Check] = {
     "timezone": _timezone,
     "log_level": _one_of("DEBUG", "INFO", "WARNING", "ERROR"),
     "log_format": _one_of("text", "json"),
+    "shutdown_grace_seconds": NUMBER,
 }
 STORAGE_SPEC: dict[str, Check] = {"path": STR, "durability": _one_of("full", "normal")}
 HTTP_SPEC: dict[str, Check] = {"enabled": BOOL, "listen": _address}
@@ -577,6 +579,12 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
         if key not in TOP_LEVEL:
             raise ConfigError(key, f"unknown section (known: {', '.join(TOP_LEVEL)})")
     bot = BotSettings(**_section(data.get("bot"), "bot", BOT_SPEC))
+    if not 0 <= bot.shutdown_grace_seconds <= 600:
+        raise ConfigError(
+            "bot.shutdown_grace_seconds",
+            "expected a number of seconds from 0 to 600 (keep it below your service manager's stop timeout: "
+            "systemd allows 90, Kubernetes 30)",
+        )
     storage = StorageSettings(**_section(data.get("storage"), "storage", STORAGE_SPEC))
     http = HttpSettings(**_section(data.get("http"), "http", HTTP_SPEC))
     telegram = TelegramSettings(**_section(data.get("telegram"), "telegram", TELEGRAM_SPEC))

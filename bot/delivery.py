@@ -308,6 +308,15 @@ class Delivery:
             await asyncio.sleep(0.005)
         raise TimeoutError("outbox did not drain")
 
+    async def flush(self, grace: float) -> int:
+        """At shutdown, with intake already stopped: send what is committed and due, for up to
+        ``grace`` seconds; returns how many messages are still queued (they stay in the outbox
+        and go out at the next start). Rows waiting for a retry time are not waited for."""
+        with contextlib.suppress(TimeoutError):
+            if grace > 0:
+                await self.drain(timeout=grace)
+        return sum(len(queue) for queue in self._queues.values())
+
     def _due_now(self) -> bool:
         now = self.clock()
         return any(self._ready.values()) or bool(self._waiting and self._waiting[0][0] <= now)

@@ -36,6 +36,10 @@ class HttpServer:
             self.ports.extend(s.getsockname()[1] for s in sockets)
             log.info("HTTP server listening on %s", address)
 
+    async def stop_intake(self) -> None:
+        """Webhooks and the send API are intake: at shutdown the server closes first."""
+        await self.stop()
+
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()

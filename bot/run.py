@@ -1,5 +1,6 @@
 """``feedbackbot run``: every enabled channel, the delivery loop, the scheduler and the
-HTTP server on one event loop, stopped cleanly by SIGTERM or Ctrl-C."""
+HTTP server on one event loop, stopped by SIGTERM or Ctrl-C with a drained shutdown (intake
+stops, what is committed is sent for up to a grace period, then everything closes)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from typing import Protocol
 
 from bot.http import HttpServer
@@ -18,7 +20,9 @@ log = logging.getLogger(__name__)
 
 
 class Component(Protocol):
-    """Something with a lifecycle that shares the loop: a platform, the HTTP server, the scheduler."""
+    """Something with a lifecycle that shares the loop: a platform, the HTTP server, the scheduler.
+    One that receives events may also have ``async stop_intake()``: stop receiving and finish
+    the events already taken, keeping its connections open for the replies (see ``shut_down``)."""
 
     async def start(self) -> None: ...
 
@@ -105,13 +109,37 @@ async def run_forever(runtime: Runtime) -> None:
         await stop.wait()
         log.info("stopping")
     finally:
-        # Sends in flight finish first, while the platforms' sessions are still open; what
-        # is still queued stays in the outbox for the next start.
-        await runtime.delivery.stop()
-        for component in reversed(started):
-            try:
-                await asyncio.wait_for(component.stop(), 10)
-            except Exception:
-                log.exception("error while stopping %s", type(component).__name__)
+        await shut_down(runtime, started)
     if runtime.store.fault is not None:
         raise runtime.store.fault
+
+
+async def shut_down(runtime: Runtime, started: Sequence[Component]) -> None:
+    """A drained stop, in three steps. (1) No new events: every platform stops receiving and
+    finishes the events it already took (their answers commit). (2) What is committed is
+    sent, for up to ``[bot] shutdown_grace_seconds``, while the platforms' connections are
+    still open. (3) Sends in flight finish, then everything closes. What is still queued
+    after the grace period stays in the outbox and goes out at the next start."""
+    for component in reversed(started):
+        stop_intake = getattr(component, "stop_intake", None)
+        if stop_intake is None:
+            continue
+        try:
+            await asyncio.wait_for(stop_intake(), 10)
+        except Exception:
+            log.exception("error while stopping %s taking events", type(component).__name__)
+    # A store that failed (a damaged file, a full disk) cannot record sends: nothing to drain.
+    grace = runtime.config.bot.shutdown_grace_seconds if runtime.store.fault is None else 0.0
+    left = await runtime.delivery.flush(grace)
+    if left:
+        log.warning(
+            "%d messages still queued after the %g s shutdown grace period; they are sent at the next start",
+            left,
+            grace,
+        )
+    await runtime.delivery.stop()
+    for component in reversed(started):
+        try:
+            await asyncio.wait_for(component.stop(), 10)
+        except Exception:
+            log.exception("error while stopping %s", type(component).__name__)

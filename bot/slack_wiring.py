@@ -144,15 +144,20 @@ class SlackComponent:
         else:
             log.info("Slack listening on %s (HTTP mode)", EVENTS_PATH)
 
-    async def stop(self) -> None:
-        """Stop taking events, let turns in flight commit (so nothing is half-written), then
-        release the connections."""
+    async def stop_intake(self) -> None:
+        """Stop taking events and let turns in flight commit; the Web API client stays open,
+        so their replies can still be sent (``feedbackbot run`` drains them next)."""
         self._stopping = True
         if self._socket is not None:
             with contextlib.suppress(Exception):
                 await self._socket.close_async()
             self._socket = None
         await self.drain(STOP_TIMEOUT)
+
+    async def stop(self) -> None:
+        """Stop taking events, let turns in flight commit (so nothing is half-written), then
+        release the connections."""
+        await self.stop_intake()
         for task in list(self._tasks):
             task.cancel()
         if not self._session.closed:

@@ -365,9 +365,9 @@ class TelegramComponent:
                 drop_pending_updates=False,
             )
 
-    async def stop(self) -> None:
-        """Stop taking updates, finish the ones taken, give replies a moment to go out, then
-        close the HTTP clients. Every step is bounded, so stopping takes seconds, not minutes."""
+    async def stop_intake(self) -> None:
+        """Stop taking updates and finish the ones taken; the connections stay open, so the
+        replies those commit can still be sent (``feedbackbot run`` drains them next)."""
         self._accepting = False
         steps: list[tuple[str, Any]] = []
         if self.app.updater is not None and self.app.updater.running:
@@ -381,6 +381,11 @@ class TelegramComponent:
                 log.exception("Telegram: error while %s", what)
         if not await self.processor.join(self.stop_timeout):
             log.warning("Telegram: %d chats still being handled at shutdown", self.processor.busy)
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish the ones taken, give replies a moment to go out, then
+        close the HTTP clients. Every step is bounded, so stopping takes seconds, not minutes."""
+        await self.stop_intake()
         await self._flush_outbox()
         await self.channel.close(self.stop_timeout)
         if self._commands_task is not None:

@@ -74,3 +74,81 @@ async def test_a_signal_stops_the_bot_promptly_after_finishing_what_is_in_flight
         texts = fake.texts(CUSTOMER)
         assert len(texts) == 3 and texts[-1].startswith("Thank you")
         assert max(Counter(texts).values()) == 1
+
+
+def with_grace(config: Path, seconds: float) -> Path:
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[bot]\n", f"[bot]\nshutdown_grace_seconds = {seconds}\n", 1), encoding="utf-8")
+    return config
+
+
+def pending_rows(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0])
+
+
+async def signal_with_replies_committed(fake: FakeTelegramAPI, bot: BotProcess, db: Path, customers: range) -> int:
+    """Every customer's /feedback handled and its question committed, most of them not sent
+    yet (Telegram's 30 messages a second and a slow API hold them back); then SIGTERM."""
+    for user in customers:
+        fake.send_text(user, "/feedback")
+
+    def committed(f: FakeTelegramAPI) -> bool:
+        with sqlite3.connect(db) as conn:
+            count = conn.execute("SELECT COUNT(*) FROM outbox WHERE chat_id != ?", (str(STAFF),)).fetchone()[0]
+        return int(count) >= len(customers)
+
+    await fake.wait_for(committed, timeout=WAIT, interval=0.02)
+    assert bot.proc is not None
+    bot.proc.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(bot.proc.wait(), 60)
+
+
+async def test_sigterm_sends_what_is_committed_before_exiting(tmp_path: Path) -> None:
+    customers = range(8000, 8090)
+    async with FakeTelegramAPI() as fake:
+        fake.set_member(STAFF, 1, "member")
+        fake.latency = 0.2
+        log = tmp_path / "bot.log"
+        bot = BotProcess(with_grace(write_config(tmp_path, fake, recipients=0), 60), log)
+        await bot.start()
+        try:
+            await fake.wait_for(lambda f: f.calls_to("getUpdates"), timeout=WAIT)
+            code = await signal_with_replies_committed(fake, bot, tmp_path / "bot.db", customers)
+        finally:
+            await bot.kill()
+        text = log.read_text(encoding="utf-8")
+        assert code == 0, text
+        assert "Traceback" not in text and "ERROR" not in text and "still queued" not in text
+        # Every customer got their question before the process exited; nothing is left over.
+        assert [len(fake.messages(user)) for user in customers] == [1] * len(customers)
+        assert pending_rows(tmp_path / "bot.db") == 0
+
+
+async def test_what_the_grace_period_leaves_is_sent_once_at_the_next_start(tmp_path: Path) -> None:
+    customers = range(9000, 9200)
+    async with FakeTelegramAPI() as fake:
+        fake.set_member(STAFF, 1, "member")
+        fake.latency = 0.2
+        log = tmp_path / "bot.log"
+        config = with_grace(write_config(tmp_path, fake, recipients=0), 0.5)
+        bot = BotProcess(config, log)
+        await bot.start()
+        try:
+            await fake.wait_for(lambda f: f.calls_to("getUpdates"), timeout=WAIT)
+            code = await signal_with_replies_committed(fake, bot, tmp_path / "bot.db", customers)
+            assert code == 0, log.read_text(encoding="utf-8")
+            # 200 questions cannot all go out within half a second at 30 a second.
+            left = pending_rows(tmp_path / "bot.db")
+            assert left > 0 and "still queued after the 0.5 s shutdown grace period" in log.read_text(encoding="utf-8")
+            sent_before = sum(len(fake.messages(user)) for user in customers)
+            assert sent_before + left == len(customers)
+
+            fake.latency = 0.0
+            await bot.start()
+            await fake.wait_for(lambda f: all(f.messages(user) for user in customers), timeout=WAIT)
+            await asyncio.sleep(0.5)  # anything wrongly sent twice would arrive now
+        finally:
+            await bot.stop()
+        assert [len(fake.messages(user)) for user in customers] == [1] * len(customers)
+        assert pending_rows(tmp_path / "bot.db") == 0

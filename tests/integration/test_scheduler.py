@@ -160,7 +160,7 @@ async def test_scheduler_registers_every_job_on_the_running_loop(tmp_path: Path,
 
 async def test_no_digests_no_catch_up_job(runtime: Runtime) -> None:
     jobs = {job.id for job in Scheduler(runtime).build().get_jobs()}
-    assert jobs == {"expire", "remind", "invitations", "retention"}
+    assert jobs == {"expire", "remind", "invitations", "prune", "retention"}
 
 
 def test_run_includes_the_scheduler_as_a_background_component(runtime: Runtime) -> None:
