@@ -1,4 +1,4 @@
--- Version 8: bounded disk. Sent messages are pruned (or, when something may still edit or
+-- Version 10: bounded disk. Sent messages are pruned (or, when something may still edit or
 -- reply to them, slimmed to their platform id) a while after they were sent, and dead ones a
 -- while after they failed; each prune batch walks one of these ranges from its oldest end,
 -- never the whole table. A slimmed row's payload is '{}', which takes it out of the first
