@@ -293,6 +293,11 @@ class Scheduler:
         self.scheduler.start()
         log.info("scheduler started with %d jobs", len(self.scheduler.get_jobs()))
 
+    async def stop_intake(self) -> None:
+        """At shutdown no job starts any more (a job would queue new messages while the bot
+        drains the ones already committed); a job already running finishes."""
+        await self.stop()
+
     async def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
