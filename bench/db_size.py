@@ -125,7 +125,6 @@ async def simulate(days: int, per_day: int) -> dict[str, Any]:
                 runtime.delivery.wake()
                 await runtime.delivery.drain(timeout=120)
                 await runtime.store.prune(clock.now)
-                await runtime.store.run_in_thread(_checkpoint)
                 size, used, _ = used_mb(db)
                 daily.append({"day": day + 1, "file_mb": round(size, 2), "used_mb": round(used, 2)})
                 print(f"day {day + 1}: file {size:.2f} MB, used {used:.2f} MB", flush=True)
@@ -148,10 +147,6 @@ async def simulate(days: int, per_day: int) -> dict[str, Any]:
             "windows_mb": round(windows * 1000 / per_day, 2),
         },
     }
-
-
-async def _checkpoint(tx: Any) -> None:
-    return None
 
 
 def main() -> None:
