@@ -338,6 +338,11 @@ def markdown(report: dict[str, Any], mode: str) -> str:
     ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(report)]
     lines += TARGETS.splitlines()
+    soak = (report.get("soak") or {}).get("figures")
+    if soak:
+        from bench.soak import markdown_section
+
+        lines += markdown_section(soak)
     errors = {k: v["error"] for k, v in report.items() if isinstance(v, dict) and "error" in v}
     if errors:
         lines += ["", "## Benchmarks that failed", ""]

@@ -667,6 +667,32 @@ def report_lines(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def markdown_section(result: dict[str, Any], note: str = "") -> list[str]:
+    """The soak's part of docs/benchmarks.md: the summary, then one row per five minutes."""
+    lines = ["", f"## Soak ({result['minutes']:g} minutes)", ""]
+    if note:
+        lines += [note, ""]
+    lines += [f"- {line}" for line in report_lines(result)]
+    lines += [
+        "",
+        "| Minute | Turns in 30 s | RSS MB | fds | Threads | DB MB | WAL MB | outbox rows | event ids | "
+        "p50 ms | p99 ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    samples = result.get("samples", [])
+    every = max(1, round(300 / SAMPLE_SECONDS)) if result["minutes"] > 10 else 1
+    for index, sample in enumerate(samples):
+        if (index + 1) % every and index != len(samples) - 1:
+            continue
+        rows = sample.get("rows", {})
+        lines.append(
+            f"| {sample['minute']:g} | {sample['turns']} | {sample['rss_mb']:.1f} | {sample['fds']} | "
+            f"{sample['threads']} | {sample['db_mb']:.1f} | {sample['wal_mb']:.1f} | {rows.get('outbox', '')} | "
+            f"{rows.get('processed_events', '')} | {sample['latency_p50_ms']} | {sample['latency_p99_ms']} |"
+        )
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench soak", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
