@@ -143,6 +143,21 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class TrendAlertConfig:
+    """[trend_alerts]: tell managers at once when a score falls significantly (bot/trends.py)."""
+
+    enabled: bool = False
+    period: str = "week"
+    level: float = 0.01  # p below this is a drop
+    min_n: int = 30  # responses needed on each side
+    trailing: int = 4  # periods pooled for the second comparison
+    check_minutes: float = 15
+    surveys: tuple[str, ...] = ()  # default: all
+    segments: tuple[str, ...] = ()  # default: the segments of the digests
+    destinations: tuple[str, ...] = ()  # default: the digests' destinations, else the staff chats
+
+
+@dataclass(frozen=True)
 class Config:
     bot: BotSettings
     storage: StorageSettings
@@ -159,6 +174,7 @@ class Config:
     api_token: str = field(default="", repr=False)
     source: str = ""
     digests: tuple[DigestConfig, ...] = ()
+    trend_alerts: TrendAlertConfig = TrendAlertConfig()
 
 
 # -- validation helpers --------------------------------------------------------------
@@ -555,6 +571,38 @@ def _digests(
     return tuple(found.values())
 
 
+def _level(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 0.5:
+        raise ConfigError(key, f"expected a p-value level between 0 and 0.5 such as 0.01, got {value!r}")
+    return float(value)
+
+
+TREND_SPEC: dict[str, Check] = {
+    "enabled": BOOL,
+    "period": _one_of("week", "month"),
+    "level": _level,
+    "min_n": _positive(INT),
+    "trailing": _positive(INT),
+    "check_minutes": _positive(NUMBER),
+    "surveys": _list_of(STR),
+    "segments": _list_of(_segment_key),
+    "destinations": _list_of(_destination),
+}
+
+
+def _trend_alerts(raw: Any, surveys: Mapping[str, SurveyDefinition], enabled: set[str]) -> TrendAlertConfig:
+    fields = _section(raw, "trend_alerts", TREND_SPEC)
+    for i, sid in enumerate(fields.get("surveys", ())):
+        if sid not in surveys:
+            raise ConfigError(f"trend_alerts.surveys[{i}]", f"no survey with id {sid!r} (have: {', '.join(surveys)})")
+    for i, dest in enumerate(fields.get("destinations", ())):
+        if dest.split(":", 1)[0] not in enabled:
+            raise ConfigError(f"trend_alerts.destinations[{i}]", f"{dest!r} is on a platform that is not enabled")
+    if fields.get("trailing", 4) > 52:
+        raise ConfigError("trend_alerts.trailing", "at most 52 periods")
+    return TrendAlertConfig(**fields)
+
+
 TOP_LEVEL = (
     "bot",
     "storage",
@@ -568,6 +616,7 @@ TOP_LEVEL = (
     "privacy",
     "surveys",
     "digests",
+    "trend_alerts",
 )
 
 
@@ -682,7 +731,11 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
         source=source,
     )
     digests = _digests(data.get("digests"), surveys, bot.timezone, enabled, staff_destinations(config))
-    return _replace(config, digests=digests) if digests else config
+    if digests:
+        config = _replace(config, digests=digests)
+    if "trend_alerts" in data:
+        config = _replace(config, trend_alerts=_trend_alerts(data["trend_alerts"], surveys, enabled))
+    return config
 
 
 def console_staff_room(config: Config) -> str:

@@ -21,6 +21,7 @@ from bot.http import HttpServer
 from bot.invitations import Inviter
 from bot.privacy import PrivacyDesk
 from bot.service import Service, ServiceSettings
+from bot.trends import TrendWatch
 from handlers.base import Channel
 from storage.sqlite import Store
 from surveys.invitations import Policy
@@ -42,6 +43,7 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     http: HttpServer | None = None
     digests: DigestService | None = None
+    trends: TrendWatch | None = None
 
     def __post_init__(self) -> None:
         if self.digests is None:
@@ -49,6 +51,8 @@ class Runtime:
                 self.store, self.config, clock=self.service.clock, on_commit=self.delivery.wake
             )
         self.service.digests = self.digests
+        if self.trends is None and self.config.trend_alerts.enabled:
+            self.trends = TrendWatch(self.store, self.config, clock=self.service.clock, on_commit=self.delivery.wake)
 
     @classmethod
     async def open(

@@ -152,6 +152,13 @@ class Scheduler:
             outcomes.append(outcome)
         return outcomes
 
+    async def trend_job(self) -> Any:
+        """Trend alerts: a significant drop so far this period goes to the managers at once."""
+        trends = self.runtime.trends
+        if trends is None:
+            return []
+        return await trends.check()
+
     async def invitations_job(self) -> int:
         """Send invitations whose delay or quiet hours are over, then the one reminder."""
         inviter = self.runtime.inviter
@@ -268,6 +275,9 @@ class Scheduler:
                 job_id=f"campaign:{campaign.id}",
                 args=[campaign.id],
             )
+        if self.runtime.trends is not None:
+            minutes = self.runtime.config.trend_alerts.check_minutes
+            repeat(self.trend_job, IntervalTrigger(minutes=minutes, timezone=UTC), "trend alerts", int(minutes * 60))
         if self.runtime.config.campaigns:
             scheduler.add_job(
                 self.campaign_catch_up_job,

@@ -268,6 +268,26 @@ class Reports:
         await cur.close()
         return inserted
 
+    async def trend_alerted(self, survey_id: str, period_start: str) -> bool:
+        rows = await self._all(
+            "SELECT 1 FROM trend_alerts WHERE survey_id = ? AND period_start = ?", (survey_id, period_start)
+        )
+        return bool(rows)
+
+    async def record_trend_alert(
+        self, survey_id: str, period_start: str, against: str, p_value: float, delta: float, now: float
+    ) -> bool:
+        """False if this survey already had a trend alert for the period; call it in the
+        transaction that queues the alert."""
+        cur = await self.conn.execute(
+            "INSERT OR IGNORE INTO trend_alerts (survey_id, period_start, against, p_value, delta, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (survey_id, period_start, against, p_value, delta, now),
+        )
+        inserted = cur.rowcount == 1
+        await cur.close()
+        return inserted
+
     async def event_processed(self, event_id: str) -> bool:
         """Whether an inbound event's transaction committed (its id was claimed)."""
         rows = await self._all("SELECT 1 FROM processed_events WHERE event_id = ?", (event_id,))
