@@ -1,6 +1,10 @@
 """Time to compute one weekly digest (every configured survey, without the chart) over a large
 history, and how it changes when the history grows ten times while the week stays the same.
 
+Every response carries ten context keys (agent, team, plan, ... with 3 to 20 values each, as the
+send API would store them) and the digest breaks every survey down by all ten, so the timing
+includes the segment queries (one index range per key and period on ``response_context``).
+
 Two databases: the large one holds ``--responses`` answered responses spread evenly over two
 years (three surveys, with comments, sessions and escalations in realistic proportions); the
 small one holds only its most recent tenth (the same rows, so the same weekly volume). The same
@@ -43,6 +47,19 @@ SURVEYS = (("nps", "nps", 0.60), ("csat", "csat", 0.25), ("ces", "ces", 0.15))
 SCALE = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 NEGATIVE = {"nps": 6, "csat": 2, "ces": 3}
 BATCH = 50_000
+# Context keys and how many values each takes: the digest is segmented by all of them.
+CONTEXT = {
+    "agent": 20,
+    "team": 5,
+    "plan": 3,
+    "product": 8,
+    "region": 6,
+    "country": 12,
+    "tier": 4,
+    "queue": 7,
+    "shift": 3,
+    "source": 5,
+}
 
 _GOOD = "great fast friendly helpful easy quick smooth excellent".split()
 _BAD = "slow broken confusing rude expensive late buggy missing".split()
@@ -98,6 +115,7 @@ def _rows(count: int, start: float, end: float, first_id: int, seed: int) -> Ite
             if language != "en":
                 sentiment, label = None, "unscored"
         response_id = first_id + i
+        context = json.dumps({key: f"{key}-{rng.randrange(values)}" for key, values in CONTEXT.items()})
         responses.append(
             (
                 response_id,
@@ -113,6 +131,7 @@ def _rows(count: int, start: float, end: float, first_id: int, seed: int) -> Ite
                 label,
                 language,
                 "telegram" if respondent % 3 else "slack",
+                context,
                 at,
                 at,
             )
@@ -152,8 +171,8 @@ def build(path: Path, count: int, start: float, end: float, first_id: int, seed:
         )
         db.executemany(
             "INSERT INTO responses (id, session_id, respondent_id, survey_id, kind, status, score, comment,"
-            " comment_status, sentiment, sentiment_label, language, channel, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " comment_status, sentiment, sentiment_label, language, channel, context, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             batch["responses"],
         )
         db.executemany(
@@ -176,9 +195,11 @@ class Timer:
         self.period = service.default_period(NOW)
         self.surveys = list(service.config.surveys)
         self.runs: list[tuple[float, float]] = []
+        self.segmented: list[float] = []
         self.floors: list[float] = []
         self.cold = 0.0
         self.in_week = 0
+        self.segment_rows = 0
 
     @classmethod
     async def open(cls, path: Path) -> Timer:
@@ -194,6 +215,15 @@ class Timer:
         t2 = time.perf_counter()
         self.in_week = sum(s.current.n for s in digest.surveys)
         return t1 - t0, t2 - t1
+
+    async def once_segmented(self) -> float:
+        """The same digest broken down by all ten context keys (gather + compose)."""
+        t0 = time.perf_counter()
+        digest = await self.service.gather(self.surveys, self.period, segments=list(CONTEXT))
+        digest_messages(digest, [Destination("console", "staff")], {})
+        elapsed = time.perf_counter() - t0
+        self.segment_rows = sum(len(t.rows) for s in digest.surveys for t in s.segments)
+        return elapsed
 
     async def floor(self) -> float:
         t0 = time.perf_counter()
@@ -213,8 +243,12 @@ class Timer:
         return {
             "week": self.period.label,
             "responses_in_week": self.in_week,
+            "segment_keys": len(CONTEXT),
+            "segment_rows": self.segment_rows,
             "cold_ms": 1000 * self.cold,
             "median_ms": 1000 * statistics.median(totals),
+            "segments_median_ms": 1000 * statistics.median(self.segmented),
+            "segments_p90_ms": 1000 * sorted(self.segmented)[int(0.9 * (len(self.segmented) - 1))],
             "min_ms": 1000 * totals[0],
             "p90_ms": 1000 * totals[int(0.9 * (len(totals) - 1))],
             "gather_median_ms": 1000 * statistics.median(g for g, _ in self.runs),
@@ -232,6 +266,7 @@ async def measure(paths: dict[str, Path], repeat: int) -> dict[str, dict[str, An
         for _ in range(repeat):
             for timer in timers.values():
                 timer.runs.append(await timer.once())
+                timer.segmented.append(await timer.once_segmented())
                 timer.floors.append(await timer.floor())
         return {name: timer.figures() for name, timer in timers.items()}
     finally:
@@ -264,6 +299,8 @@ async def main_async(total: int, repeat: int, keep: str | None) -> dict[str, Any
         "db_mb": round(size_mb, 1),
         **figures,
         "ratio_large_to_small": figures["large"]["median_ms"] / figures["small"]["median_ms"],
+        "segments_ratio_large_to_small": figures["large"]["segments_median_ms"]
+        / figures["small"]["segments_median_ms"],
     }
 
 
@@ -283,7 +320,8 @@ def main() -> None:
         return
     large = result["large"]
     print(
-        f"weekly digest, 3 surveys, {large['week']}; "
+        f"weekly digest, 3 surveys, {large['week']}; segmented: by {len(CONTEXT)} context keys "
+        f"({large['segment_rows']} segment rows); "
         f"databases built in {result['build_seconds']:.1f} s (large: {result['db_mb']} MB)"
     )
     columns = ("in week", "median", "min", "p90", "gather", "compose", "cold", "floor")
@@ -297,6 +335,11 @@ def main() -> None:
             + f" {r['floor_week_count_ms']:>7.2f}ms"
         )
     print(f"10x history: {result['ratio_large_to_small']:.2f}x the time (target < 1.5x; target median < 50 ms)")
+    print(
+        f"with segments by {len(CONTEXT)} keys: median {result['small']['segments_median_ms']:.1f} ms vs "
+        f"{large['segments_median_ms']:.1f} ms (p90 {large['segments_p90_ms']:.1f} ms), "
+        f"{result['segments_ratio_large_to_small']:.2f}x (target < 100 ms and < 1.5x)"
+    )
 
 
 if __name__ == "__main__":
