@@ -158,6 +158,28 @@ class TrendAlertConfig:
 
 
 @dataclass(frozen=True)
+class AgentIds:
+    """[agents] <name> = { telegram = ..., slack = "..." }: where an agent is mentioned and
+    reached (their Telegram user id, their Slack member id)."""
+
+    telegram: str = ""
+    slack: str = ""
+
+
+@dataclass(frozen=True)
+class AgentReportConfig:
+    """[agent_reports]: which context key names the agent, and the optional weekly direct
+    message to each agent with their own results."""
+
+    key: str = "agent"
+    enabled: bool = False  # the weekly direct message
+    cron: str = "0 9 * * mon"
+    timezone: str = ""  # default: [bot] timezone
+    surveys: tuple[str, ...] = ()  # default: all
+    comments: int = 5  # the agent's own comments quoted, newest first
+
+
+@dataclass(frozen=True)
 class Config:
     bot: BotSettings
     storage: StorageSettings
@@ -175,6 +197,8 @@ class Config:
     source: str = ""
     digests: tuple[DigestConfig, ...] = ()
     trend_alerts: TrendAlertConfig = TrendAlertConfig()
+    agents: dict[str, AgentIds] = field(default_factory=dict)
+    agent_reports: AgentReportConfig = AgentReportConfig()
 
 
 # -- validation helpers --------------------------------------------------------------
@@ -603,6 +627,43 @@ def _trend_alerts(raw: Any, surveys: Mapping[str, SurveyDefinition], enabled: se
     return TrendAlertConfig(**fields)
 
 
+def _agents(raw: Any, enabled: set[str]) -> dict[str, AgentIds]:
+    """[agents]: agent name (as used in context) -> ids; every id on an enabled platform."""
+    if not isinstance(raw, dict):
+        raise ConfigError("agents", "expected a table: [agents] ann = { telegram = 123456789, slack = \"U0123ABCD\" }")
+    out: dict[str, AgentIds] = {}
+    for name, ids in raw.items():
+        where = f"agents.{name}"
+        if not name.strip() or len(name) > 64:
+            raise ConfigError(where, "an agent name is 1 to 64 characters, as sent in the context")
+        if not isinstance(ids, dict) or not ids:
+            raise ConfigError(where, "expected { telegram = <user id>, slack = \"<member id>\" }")
+        found: dict[str, str] = {}
+        for platform, value in ids.items():
+            if platform not in ("telegram", "slack"):
+                raise ConfigError(f"{where}.{platform}", "unknown key (known keys: slack, telegram)")
+            if platform not in enabled:
+                raise ConfigError(f"{where}.{platform}", f"{platform} is not enabled")
+            text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+            ok = text.lstrip("-").isdigit() if platform == "telegram" else text.isalnum() and text[:1] in "UW"
+            if not ok:
+                what = "a numeric Telegram user id" if platform == "telegram" else "a Slack member id such as U0123ABCD"
+                raise ConfigError(f"{where}.{platform}", f"expected {what}, got {value!r}")
+            found[platform] = text
+        out[name] = AgentIds(**found)
+    return out
+
+
+AGENT_REPORT_SPEC: dict[str, Check] = {
+    "key": _segment_key,
+    "enabled": BOOL,
+    "cron": _cron,
+    "timezone": _timezone,
+    "surveys": _list_of(STR),
+    "comments": _positive(INT),
+}
+
+
 TOP_LEVEL = (
     "bot",
     "storage",
@@ -617,6 +678,8 @@ TOP_LEVEL = (
     "surveys",
     "digests",
     "trend_alerts",
+    "agents",
+    "agent_reports",
 )
 
 
@@ -735,6 +798,16 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
         config = _replace(config, digests=digests)
     if "trend_alerts" in data:
         config = _replace(config, trend_alerts=_trend_alerts(data["trend_alerts"], surveys, enabled))
+    if "agents" in data:
+        config = _replace(config, agents=_agents(data["agents"], enabled))
+    if "agent_reports" in data:
+        fields = _section(data["agent_reports"], "agent_reports", AGENT_REPORT_SPEC)
+        for i, sid in enumerate(fields.get("surveys", ())):
+            if sid not in surveys:
+                raise ConfigError(f"agent_reports.surveys[{i}]", f"no survey with id {sid!r}")
+        if fields.get("enabled") and not config.agents:
+            raise ConfigError("agent_reports.enabled", "needs an [agents] table naming each agent's ids")
+        config = _replace(config, agent_reports=AgentReportConfig(**{"timezone": bot.timezone, **fields}))
     return config
 
 

@@ -9,7 +9,7 @@ triggered it: it is delivered once, even across a crash or a staff-platform outa
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from storage.records import Escalation
@@ -18,7 +18,7 @@ from surveys import alerts
 from surveys.engine import Escalation as EscalationDecision
 from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
-from surveys.model import Choice, Destination, HandleResult, Inbound, OutMessage
+from surveys.model import Block, Choice, Destination, HandleResult, Inbound, OutMessage
 from surveys.parsing import clean_comment, parse_yes_no
 from surveys.texts import text
 
@@ -43,10 +43,27 @@ class EscalationSettings:
     # The surveys as configured: a staff reply is worded in the customer's language with the
     # survey's own product wording and overrides (``staff_reply``).
     surveys: dict[str, SurveyDefinition] | None = None
+    # Agents ([agents]): name -> {platform: user id}; an alert whose context names one under
+    # ``agent_key`` mentions them on the platforms where they have an id.
+    agents: dict[str, dict[str, str]] | None = None
+    agent_key: str = "agent"
 
     def destinations(self, survey_id: str) -> list[Destination]:
         specs = (self.per_survey or {}).get(survey_id) or self.default_destinations
         return [Destination.parse(s) for s in specs]
+
+
+def with_agent_mention(message: OutMessage, context: dict[str, str], settings: EscalationSettings) -> OutMessage:
+    """The alert with a mention of the agent its context names, if that agent has an id on
+    the destination's platform (placed before "Received", so it reads with the context)."""
+    name = context.get(settings.agent_key, "")
+    user = (settings.agents or {}).get(name, {}).get(message.to.platform, "")
+    if not user:
+        return message
+    blocks = list(message.blocks)
+    at = next((i for i, b in enumerate(blocks) if b.label == "Received"), len(blocks))
+    blocks.insert(at, Block("mention", user, name))
+    return replace(message, blocks=tuple(blocks), text=f"{message.text}\nAgent: {name}")
 
 
 class EscalationDesk:
@@ -80,7 +97,7 @@ class EscalationDesk:
         view = self._view(facts)
         messages = []
         for dest in self.settings.destinations(facts["survey_id"]):
-            message = alerts.render(view, dest)
+            message = with_agent_mention(alerts.render(view, dest), view.context, self.settings)
             if edit:
                 message = OutMessage(
                     message.to,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import time as dtime
 from pathlib import Path
 
+from bot.agents import AgentReports
 from bot.config import Config, staff_destinations
 from bot.delivery import Delivery
 from bot.digests import DigestService
@@ -44,6 +45,7 @@ class Runtime:
     http: HttpServer | None = None
     digests: DigestService | None = None
     trends: TrendWatch | None = None
+    agent_reports: AgentReports | None = None
 
     def __post_init__(self) -> None:
         if self.digests is None:
@@ -51,6 +53,10 @@ class Runtime:
                 self.store, self.config, clock=self.service.clock, on_commit=self.delivery.wake
             )
         self.service.digests = self.digests
+        if self.agent_reports is None and self.config.agent_reports.enabled:
+            self.agent_reports = AgentReports(
+                self.store, self.config, clock=self.service.clock, on_commit=self.delivery.wake
+            )
         if self.trends is None and self.config.trend_alerts.enabled:
             self.trends = TrendWatch(self.store, self.config, clock=self.service.clock, on_commit=self.delivery.wake)
 
@@ -79,6 +85,11 @@ class Runtime:
                 default_language=config.bot.default_language,
                 products={sid: s.product_in("en") for sid, s in config.surveys.items()},  # staff read English
                 anonymous=config.privacy.anonymous,
+                agents={
+                    name: {p: i for p, i in (("telegram", a.telegram), ("slack", a.slack)) if i}
+                    for name, a in config.agents.items()
+                },
+                agent_key=config.agent_reports.key,
                 surveys=dict(config.surveys),
             )
         )

@@ -159,6 +159,11 @@ class Scheduler:
             return []
         return await trends.check()
 
+    async def agent_reports_job(self) -> int:
+        """The weekly direct message to each agent with their own results."""
+        reports = self.runtime.agent_reports
+        return 0 if reports is None else await reports.run_due()
+
     async def invitations_job(self) -> int:
         """Send invitations whose delay or quiet hours are over, then the one reminder."""
         inviter = self.runtime.inviter
@@ -275,6 +280,10 @@ class Scheduler:
                 job_id=f"campaign:{campaign.id}",
                 args=[campaign.id],
             )
+        if self.runtime.agent_reports is not None:
+            settings = self.runtime.config.agent_reports
+            tz = settings.timezone or self.runtime.config.bot.timezone
+            repeat(self.agent_reports_job, crontab_trigger(settings.cron, tz), "agent reports", 24 * 3600)
         if self.runtime.trends is not None:
             minutes = self.runtime.config.trend_alerts.check_minutes
             repeat(self.trend_job, IntervalTrigger(minutes=minutes, timezone=UTC), "trend alerts", int(minutes * 60))

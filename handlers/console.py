@@ -92,6 +92,8 @@ def _block(block: Block) -> str:
         return "\n".join(f"  | {line}" for line in block.text.splitlines())
     if block.kind == "divider":
         return "-" * 20
+    if block.kind == "mention":
+        return f"Agent: {block.label}"
     return block.text
 
 

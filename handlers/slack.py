@@ -462,6 +462,9 @@ def _content_blocks(blocks: Sequence[Block]) -> list[dict[str, Any]]:
         if block.kind == "field":
             fields.append({"type": "mrkdwn", "text": _field_text(block)})
             continue
+        if block.kind == "mention" and block.text.isalnum():
+            fields.append({"type": "mrkdwn", "text": f"*Agent:* <@{block.text}> ({escape(block.label)})"[:FIELD_LIMIT]})
+            continue
         flush_fields()
         if block.kind == "heading":
             if block.text.strip():

@@ -486,6 +486,8 @@ def _block_piece(block: Block) -> _Piece:
         return _Piece(f"<b>{_esc(label)}</b>\n<blockquote>", block.text, "</blockquote>", extra=_units(label) + 1)
     if block.kind == "context":
         return _Piece("<i>", block.text, "</i>")
+    if block.kind == "mention" and block.text.lstrip("-").isdigit():
+        return _Piece(f'<b>Agent:</b> <a href="tg://user?id={int(block.text)}">', block.label, "</a>", extra=7)
     if block.kind == "divider":
         return _Piece("", DIVIDER)
     return _Piece("", block.text)

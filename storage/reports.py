@@ -109,6 +109,20 @@ class Reports:
             by_score[int(score)] = by_score.get(int(score), 0) + int(n)
         return out
 
+    async def segment_comments(
+        self, survey_id: str, key: str, value: str, start: float, end: float, limit: int
+    ) -> list[Comment]:
+        """The newest comments of the responses whose context has ``key = value`` (one agent's
+        own comments), through the segment index: never another value's comments."""
+        rows = await self._all(
+            "SELECT substr(r.comment, 1, ?), r.score, r.sentiment FROM response_context c "
+            "JOIN responses r ON r.id = c.response_id "
+            "WHERE c.survey_id = ? AND c.key = ? AND c.created_at >= ? AND c.created_at < ? AND c.value = ? "
+            "AND r.comment_status = 'given' AND r.comment IS NOT NULL ORDER BY c.created_at DESC LIMIT ?",
+            (MAX_COMMENT_CHARS, survey_id, key, start, end, value, limit),
+        )
+        return [Comment(str(text), score, sentiment) for text, score, sentiment in rows]
+
     def _window(self) -> str:
         return "survey_id = ? AND created_at >= ? AND created_at < ? AND status = 'answered'"
 

@@ -52,7 +52,9 @@ class Block:
     """One piece of a rich message (alerts, digests). Adapters render each kind with the
     platform's own markup and escaping; the domain never writes markup itself."""
 
-    kind: str  # "heading" | "text" | "field" | "quote" | "context" | "divider"
+    kind: str  # "heading" | "text" | "field" | "quote" | "context" | "divider" | "mention"
+    # "mention": ``text`` is a person's user id on the destination's platform, ``label`` their
+    # name; adapters render it as a mention that notifies them (alerts naming an agent).
     text: str = ""
     label: str = ""
 
