@@ -42,6 +42,7 @@ class SegmentCounts:
     total_current: Counts | None = None
     total_prior: Counts | None = None
     min_n: int = DEFAULT_MIN_N
+    hidden: tuple[str, ...] = ()  # keys whose values must not be shown (anonymous mode), see value_label
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def segment_table(kind: Kind, counts: SegmentCounts, hidden: Iterable[str] = ())
     first; then "other" (every smaller value, their counts added in both periods); then the
     responses that did not carry the key."""
     min_n = max(1, counts.min_n)
+    hidden = (*hidden, *counts.hidden)
     labelled: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
     for value in dict.fromkeys([*counts.current, *counts.prior]):
         label = value_label(counts.key, value, hidden)

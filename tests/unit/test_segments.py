@@ -101,3 +101,8 @@ def test_value_labels_are_one_line_and_hidden_keys_are_hidden() -> None:
     counts = SegmentCounts("email", {"a@x": {5: 12}, "b@x": {4: 12}}, {}, min_n=10)
     table = segment_table(Kind.CSAT, counts, hidden=["email"])
     assert [(r.value, r.n) for r in table.rows] == [("hidden", 24)]
+
+
+def test_hidden_keys_travel_with_the_counts() -> None:
+    counts = SegmentCounts("email", {"a@x": {5: 12}}, {"a@x": {5: 3}}, min_n=10, hidden=("email",))
+    assert [(r.value, r.n, r.prior_n) for r in segment_table(Kind.CSAT, counts).rows] == [("hidden", 12, 3)]
