@@ -269,3 +269,17 @@ async def test_response_rate_counts_invitations_only_and_self_started_apart(runt
     shown = {b.label: b.text for b in survey_blocks(summary, "UTC")}
     assert shown["Response rate"] == "50% (1 of 2 invited)"
     assert shown["Self-started"] == "2 started by customers (1 answered); not in the response rate"
+
+
+async def test_by_survey_puts_surveys_of_the_same_kind_side_by_side(runtime: Runtime) -> None:
+    db = sqlite3.connect(runtime.store.path, isolation_level=None)
+    agents_week(db)
+    insert(db, "csat", "csat", [(5, {"agent": "ann"}, WEEK + i) for i in range(12)])
+    db.close()
+    period = runtime.digests.default_period(WEEK + 7 * 86400)  # type: ignore[union-attr]
+    digest = await runtime.digests.gather(["nps", "csat"], period, segments=["survey", "agent"], min_n=5)  # type: ignore[union-attr]
+    nps, csat = digest.surveys
+    assert [t.key for t in nps.segments] == ["survey", "agent"]
+    assert [(r.value, r.n) for r in nps.segments[0].rows] == [("nps", 21)]  # only NPS surveys in an NPS table
+    assert [(r.value, r.n) for r in csat.segments[0].rows] == [("csat", 12)]
+    assert [(r.value, r.n) for r in csat.segments[1].rows] == [("ann", 12)]
