@@ -211,12 +211,11 @@ class DigestService:
             return []
         windows = [(p.start_ts, p.end_ts) for p in periods[-2:]]
         prior_total = counts[-2] if len(counts) > 1 else {}
+        wanted = [key for key in keys if key != "survey"]
+        read = await reports.segments(survey_id, wanted, windows)
         out = []
-        for key in keys:
-            if key == "survey":
-                continue
-            read = await reports.segment_counts(survey_id, key, windows)
-            prior, current = (read[0], read[1]) if len(read) == 2 else ({}, read[0])
+        for key in wanted:
+            prior, current = (read[key][0], read[key][1]) if len(windows) == 2 else ({}, read[key][0])
             out.append(SegmentCounts(key, current, prior, counts[-1], prior_total, min_n))
         return out
 
@@ -233,7 +232,8 @@ class DigestService:
                 counts = await reports.score_counts(
                     sid, range(scale.low, scale.high + 1), [(p.start_ts, p.end_ts) for p in periods]
                 )
-            summaries.append(summarise(SurveyFacts(sid, survey.kind, survey.product, periods, tuple(counts))))
+            product = survey.product_in("en")  # staff read English
+            summaries.append(summarise(SurveyFacts(sid, survey.kind, product, periods, tuple(counts))))
         return summaries
 
     # -- charts --------------------------------------------------------------------------

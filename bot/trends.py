@@ -122,7 +122,7 @@ class TrendWatch:
         blocks = alert_blocks(
             kind=survey.kind,
             survey_id=sid,
-            product=survey.product,
+            product=survey.product_in("en"),
             current_label=since[0].upper() + since[1:],
             baseline_label=before[0].upper() + before[1:],
             drop=drop,

@@ -78,34 +78,41 @@ class Reports:
     async def segment_counts(
         self, survey_id: str, key: str, windows: Sequence[tuple[float, float]]
     ) -> list[dict[str, dict[int, int]]]:
-        """Answered responses by segment value and score in each window. A context key reads
-        ``response_context (survey_id, key, created_at, value, score)`` (filled at write time,
-        see migration 0007); ``platform`` and ``language`` read the covering index
-        ``responses (survey_id, created_at, status, score, channel, language)``. Either way one
-        index range per window: the cost follows the window, never the history or the JSON."""
-        if key in ("platform", "language"):
-            column = "channel" if key == "platform" else "language"
-            arm = (
-                f"SELECT {{i}}, COALESCE({column}, 'unknown'), score, COUNT(*) FROM responses "
-                "WHERE survey_id = ? AND created_at >= ? AND created_at < ? AND status = 'answered' "
-                "AND score IS NOT NULL GROUP BY 2, 3"
-            )
-            extra: list[Any] = []
-        else:
-            arm = (
-                "SELECT {i}, value, score, COUNT(*) FROM response_context "
-                "WHERE survey_id = ? AND created_at >= ? AND created_at < ? AND key = ? GROUP BY 2, 3"
-            )
-            extra = [key]
-        out: list[dict[str, dict[int, int]]] = [{} for _ in windows]
-        if not windows:
+        """Answered responses by segment value and score in each window (see :meth:`segments`)."""
+        return (await self.segments(survey_id, [key], windows))[key]
+
+    async def segments(
+        self, survey_id: str, keys: Sequence[str], windows: Sequence[tuple[float, float]]
+    ) -> dict[str, list[dict[str, dict[int, int]]]]:
+        """For each key, answered responses by segment value and score in each window, in one
+        statement. A context key reads ``response_context (survey_id, key, created_at, value,
+        score)`` (filled at write time, see migration 0007); ``platform`` and ``language`` read
+        the covering index ``responses (survey_id, created_at, status, score, channel,
+        language)``. Either way one index range per key and window: the cost follows the
+        window, never the history or the context JSON."""
+        out: dict[str, list[dict[str, dict[int, int]]]] = {key: [{} for _ in windows] for key in keys}
+        arms: list[str] = []
+        params: list[Any] = []
+        for k, key in enumerate(keys):
+            for i, (start, end) in enumerate(windows):
+                if key in ("platform", "language"):
+                    column = "channel" if key == "platform" else "language"
+                    arms.append(
+                        f"SELECT {int(k)}, {int(i)}, COALESCE({column}, 'unknown'), score, COUNT(*) FROM responses "
+                        "WHERE survey_id = ? AND created_at >= ? AND created_at < ? AND status = 'answered' "
+                        "AND score IS NOT NULL GROUP BY 3, 4"
+                    )
+                    params += [survey_id, start, end]
+                else:
+                    arms.append(
+                        f"SELECT {int(k)}, {int(i)}, value, score, COUNT(*) FROM response_context "
+                        "WHERE survey_id = ? AND key = ? AND created_at >= ? AND created_at < ? GROUP BY 3, 4"
+                    )
+                    params += [survey_id, key, start, end]
+        if not arms:
             return out
-        arms, params = [], []
-        for i, (start, end) in enumerate(windows):
-            arms.append(arm.format(i=int(i)))
-            params += [survey_id, start, end, *extra]
-        for w, value, score, n in await self._all(" UNION ALL ".join(arms), params):
-            by_score = out[int(w)].setdefault(str(value), {})
+        for k, w, value, score, n in await self._all(" UNION ALL ".join(arms), params):
+            by_score = out[keys[int(k)]][int(w)].setdefault(str(value), {})
             by_score[int(score)] = by_score.get(int(score), 0) + int(n)
         return out
 
