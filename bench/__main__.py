@@ -203,6 +203,15 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{digest.get('ratio_large_to_small', float('nan')):.2f}",
             )
         )
+        if "segments_median_ms" in large:
+            out.append(
+                (
+                    f"Weekly digest by {large.get('segment_keys')} context keys, median ms (same histories)",
+                    f"{small.get('segments_median_ms', nan):.1f} vs {large.get('segments_median_ms', nan):.1f}",
+                    "target < 100 ms",
+                    f"{digest.get('segments_ratio_large_to_small', nan):.2f}",
+                )
+            )
     kill = (get("kill") or {}).get("figures")
     if kill:
         k = kill["summary"]
