@@ -119,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--trend", metavar="SPAN", help=trend_help)
     importer = add("import", "load historical responses from a CSV export (all rows or none)")
     importer.add_argument("file", metavar="FILE.csv")
+    chats = add("telegram-chats", "list the Telegram groups the bot is in, with the id for [telegram] staff_chat_id")
+    chats.add_argument("--wait", type=int, default=20, help="seconds to wait for the bot to be added (default 20)")
     return parser
 
 
@@ -169,6 +171,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _telegram_chats(args: argparse.Namespace) -> int:
+    from bot import telegram_setup
+
+    token = telegram_setup.token_from_env()
+    if not token:
+        return _fail("TELEGRAM_BOT_TOKEN: environment variable is required (the token from @BotFather)", EXIT_CONFIG)
+    base_url = telegram_setup.api_base_url(Path(args.config) if args.config else config_mod.default_path())
+    wait = max(0, min(args.wait, 50))
+    return asyncio.run(telegram_setup.list_groups(token, base_url, wait, sys.stdout, sys.stderr))
+
+
 def _fail(message: str, code: int) -> int:
     print(f"feedbackbot: {message}", file=sys.stderr)
     return code
@@ -179,6 +192,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         _parser().print_help()
         return EXIT_OK
+    if args.command == "telegram-chats":
+        return _telegram_chats(args)  # before the configuration is complete: it finds its staff chat
     try:
         cfg = config_mod.load(args.config, offline=is_offline(args))
     except ConfigError as exc:

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot import staff_rooms
 from bot.escalations import EscalationDesk
 from bot.privacy import PrivacyDesk
 from bot.privacy import parse_button as privacy_button
@@ -154,6 +155,9 @@ class Service:
         button = inbound.button or ""
         if button.startswith(f"{alerts.ACTION_PREFIX}:"):
             return await self.desk.on_staff_button(tx, inbound, now)
+        if inbound.room_setup is not None:
+            await tx.enqueue([staff_rooms.setup_note(inbound)], now)
+            return HandleResult()
         if not inbound.is_private:
             staff_command = await self._staff_command(tx, inbound, now)
             if staff_command is not None:

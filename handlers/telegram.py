@@ -307,8 +307,6 @@ class TelegramUpdates:
         finally:
             if query is not None and not answered:
                 await self._answer(bot, query.id, toast)
-        if inbound is None and update.my_chat_member is not None:
-            _note_membership(update)
 
     async def _answer(self, bot: Bot, query_id: str, toast: str | None) -> None:
         text = _trim(toast, TOAST_LIMIT) if toast else None
@@ -324,6 +322,8 @@ class TelegramUpdates:
         """Thin translation; returns None for what the bot does not listen to."""
         if update.callback_query is not None:
             return await self._from_query(update, bot)
+        if update.my_chat_member is not None:
+            return self._from_membership(update)
         message = update.message
         if message is None or message.from_user is None or message.from_user.is_bot:
             return None
@@ -341,6 +341,11 @@ class TelegramUpdates:
             name, args = command
             if not private and name not in GROUP_COMMANDS and not (staff_chat and name in STAFF_COMMANDS):
                 return None
+            if not private and name == "start" and not self.staff.staff_chat_id:
+                # Setting up: with privacy mode on, a command addressed to the bot is what reaches
+                # it in a group, so /start@yourbot is how an operator asks for the group's id.
+                _log_setup(chat.id, chat.type)
+                return Inbound(**base, room_setup="unconfigured")
             is_staff = name in STAFF_COMMANDS and await self.staff.is_staff(bot, user.id)
             return Inbound(**base, command=name, args=args, is_staff=is_staff)
         text = message.text if message.text is not None else (message.caption or "")
@@ -373,6 +378,48 @@ class TelegramUpdates:
             is_staff = await self.staff.is_staff(bot, user.id)
         base = _base(f"telegram:cb:{query.id}", user, chat_id, origin.message_id if origin else None, private)
         return Inbound(**base, button=query.data, is_staff=is_staff)
+
+
+    def _from_membership(self, update: Update) -> Inbound | None:
+        """The bot was added to a group (``my_chat_member``, which Telegram sends whatever
+        the privacy mode): in the staff chat it says it is ready; with no staff chat
+        configured it tells the group its id. Any other change is only logged."""
+        change = update.my_chat_member
+        assert change is not None
+        chat = change.chat
+        joined = change.new_chat_member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR) and (
+            change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+        )
+        if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP) or not joined:
+            _note_membership(update)
+            return None
+        if self.staff.is_staff_chat(chat.id):
+            setup = "ready"
+            log.info("the bot was added to the staff chat %s", chat.id)
+        elif not self.staff.staff_chat_id:
+            setup = "unconfigured"
+            _log_setup(chat.id, chat.type)
+        else:
+            log.info(
+                "the bot was added to the Telegram %s %s, which is not the staff chat (%s)",
+                chat.type,
+                chat.id,
+                self.staff.staff_chat_id,
+            )
+            return None
+        user = change.from_user
+        base = _base(f"telegram:member:{update.update_id}", user, chat.id, None, False)
+        return Inbound(**base, room_setup=setup)
+
+
+def _log_setup(chat_id: int, chat_type: str) -> None:
+    kind = "basic group" if chat_type == ChatType.GROUP else chat_type
+    log.warning(
+        "the bot is in the Telegram %s %s; to post alerts there, set [telegram] staff_chat_id = %s",
+        kind,
+        chat_id,
+        chat_id,
+    )
 
 
 _NOT_FOR_US = object()

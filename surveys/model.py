@@ -118,8 +118,9 @@ class OutMessage:
 class Inbound:
     """One thing a person did, whatever the platform.
 
-    Exactly one of ``text``, ``command`` or ``button`` is set. ``event_id`` is the platform's
-    own id for the event (update id, event id, action trigger) so a redelivery is recognised.
+    Exactly one of ``text``, ``command`` or ``button`` is set, or ``room_setup`` for the
+    bot's own arrival in a group. ``event_id`` is the platform's own id for the event
+    (update id, event id, action trigger) so a redelivery is recognised.
     """
 
     event_id: str
@@ -139,6 +140,10 @@ class Inbound:
     # Set by the adapter, which knows the platform's staff chat, its members and the
     # configured staff user ids. Only staff may act on alerts.
     is_staff: bool = False
+    # The bot was added to a group, or asked for in one, while setting up: "ready" in the
+    # configured staff chat, "unconfigured" when no staff chat is configured yet (the
+    # answer then tells the group its id, the one thing the operator needs from it).
+    room_setup: str | None = None
 
 
 @dataclass(frozen=True)
