@@ -62,9 +62,9 @@ async def measure_turns(
 ) -> dict[str, Any]:
     sentiment: Any = fixed_sentiment
     if vader:
-        from surveys.sentiment import VaderScorer
+        from bot.sentiment_model import LexicalScorer
 
-        sentiment = VaderScorer()
+        sentiment = LexicalScorer()
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeTelegramAPI() as fake:
             cfg = bot_config(fake, telegram={"concurrency": concurrency}, durability=durability)

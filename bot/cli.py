@@ -41,7 +41,7 @@ class UsageError(Exception):
 
 # Commands that only read or write the database: they never talk to a platform, so they
 # need none of its secrets (see ``offline`` in bot.config.parse).
-OFFLINE_COMMANDS = frozenset({"export", "import", "forget", "link", "send", "campaign"})
+OFFLINE_COMMANDS = frozenset({"export", "import", "forget", "link", "send", "campaign", "rescore"})
 
 
 def is_offline(args: argparse.Namespace) -> bool:
@@ -121,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", metavar="FILE.csv")
     chats = add("telegram-chats", "list the Telegram groups the bot is in, with the id for [telegram] staff_chat_id")
     chats.add_argument("--wait", type=int, default=20, help="seconds to wait for the bot to be added (default 20)")
+    sentiment = add("sentiment", "score comments read from standard input, one a line; JSON lines out")
+    sentiment.add_argument(
+        "--language", default="auto", help="auto (detect each line's language; default) or en, de, es, fr, it, pt"
+    )
+    rescore = add("rescore", "recompute the sentiment of stored comments (after an upgrade), so digests use it")
+    rescore.add_argument("--since", help="first day (YYYY-MM-DD or ISO time, in [bot] timezone); default: all")
     return parser
 
 
@@ -194,6 +200,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_OK
     if args.command == "telegram-chats":
         return _telegram_chats(args)  # before the configuration is complete: it finds its staff chat
+    if args.command == "sentiment":
+        return _sentiment(args)  # needs no configuration and no database
     try:
         cfg = config_mod.load(args.config, offline=is_offline(args))
     except ConfigError as exc:
@@ -302,6 +310,13 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
             from bot.importer import cli_import
 
             return await cli_import(runtime, args.file, sys.stdout, sys.stderr)
+        if args.command == "rescore":
+            from bot.sentiment_cli import rescore
+            from bot.sentiment_model import FeedbackScorer
+
+            since = parse_when(args.since, cfg.bot.timezone) if args.since else 0.0
+            await rescore(runtime, FeedbackScorer(), since, sys.stdout)
+            return 0
         if args.command == "run":
             from bot.run import run_forever
 
@@ -310,6 +325,22 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
     finally:
         await runtime.close()
     return 1
+
+
+def _sentiment(args: argparse.Namespace) -> int:
+    from bot.sentiment_cli import parse_language, score_stream
+    from bot.sentiment_model import FeedbackScorer
+
+    try:
+        language = parse_language(args.language)
+    except ValueError as exc:
+        print(f"feedbackbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        score_stream(FeedbackScorer(), language, sys.stdin, sys.stdout)
+    except BrokenPipeError:  # `feedbackbot sentiment < file | head`
+        return 0
+    return 0
 
 
 async def _send(runtime: Runtime, args: argparse.Namespace) -> int:

@@ -8,8 +8,8 @@ optionally ``respondent``, ``channel`` and ``language`` (default ``en``).
 All or nothing: every row is validated first and every problem is reported with its line
 number; only a file without problems is imported, in one transaction. Each row's import key is
 a hash of its normalised content, so importing a file again (or an overlapping export) skips
-the rows already there. Comments are scored with VADER when their language is English;
-other languages are stored unscored.
+the rows already there. Comments are scored like chat comments, each in its own language
+(en, de, es, fr, it, pt; others are stored unscored), in batches after the import commits.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from storage.imports import ImportedResponse, existing_import_keys, insert_imported
 from storage.sqlite import Store
+from surveys.engine import PENDING
 from surveys.kinds import SCALES, Kind, SurveyDefinition, classify, mood
 from surveys.parsing import clean_comment
 from surveys.sentiment import SentimentScorer, contradiction_flags, label
@@ -210,10 +211,18 @@ def _row(line: int, values: dict[str, str], surveys: dict[str, SurveyDefinition]
     return _Row(line, survey, score, comment or None, truncated, created_at, respondent, channel, language, key)
 
 
-def _scored(rows: Iterable[_Row], sentiment: SentimentScorer, source: str) -> list[ImportedResponse]:
+def _scored(rows: Iterable[_Row], sentiment: SentimentScorer | None, source: str) -> list[ImportedResponse]:
+    """Rows ready to insert. Without a scorer (the bot's default) comments are stored
+    "pending" and the scoring worker reads each in its own language, in batches."""
     out = []
     for row in rows:
-        compound = sentiment(row.comment, row.language) if row.comment else None
+        compound = sentiment(row.comment, row.language) if row.comment and sentiment is not None else None
+        if not row.comment:
+            sentiment_label = "none"
+        elif sentiment is None:
+            sentiment_label = PENDING
+        else:
+            sentiment_label = label(compound)
         kind = row.survey.kind
         context = {"imported_from": source}
         if row.respondent:
@@ -228,7 +237,7 @@ def _scored(rows: Iterable[_Row], sentiment: SentimentScorer, source: str) -> li
                 comment=row.comment,
                 comment_truncated=row.truncated,
                 sentiment=compound,
-                sentiment_label=label(compound) if row.comment else "none",
+                sentiment_label=sentiment_label,
                 flags=",".join(contradiction_flags(mood(kind, row.score), compound)),
                 language=row.language,
                 channel=row.channel,
@@ -245,7 +254,7 @@ async def import_csv(
     surveys: dict[str, SurveyDefinition],
     *,
     timezone: str,
-    sentiment: SentimentScorer,
+    sentiment: SentimentScorer | None,
     clock: Callable[[], float],
 ) -> ImportReport:
     """Validate the whole file, then insert every new row in one transaction.
@@ -303,6 +312,7 @@ async def cli_import(runtime: Runtime, file: str, out: TextIO, err: TextIO) -> i
             print(f"... and {more} more", file=err)
         print(f"feedbackbot: {len(exc.errors)} problem(s) in {file}; nothing was imported", file=err)
         return 1
+    await runtime.settle_scoring()
     surveys = ", ".join(f"{sid} {n}" for sid, n in sorted(report.by_survey.items())) or "none"
     out.write(
         f"imported {report.imported} of {report.rows} rows from {file} "

@@ -66,7 +66,7 @@ class Inviter:
     store: Store
     surveys: dict[str, SurveyDefinition]
     policy: Policy
-    sentiment: SentimentScorer
+    sentiment: SentimentScorer | None
     default_language: str = "en"
     reminder_after: float | None = 24 * 3600
     clock: Callable[[], float] = time.time

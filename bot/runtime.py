@@ -21,12 +21,14 @@ from bot.escalations import EscalationDesk, EscalationSettings
 from bot.http import HttpServer
 from bot.invitations import Inviter
 from bot.privacy import PrivacyDesk
+from bot.scoring import ScoringWorker
+from bot.sentiment_model import FeedbackScorer
 from bot.service import Service, ServiceSettings
 from bot.trends import TrendWatch
 from handlers.base import Channel
 from storage.sqlite import Store
 from surveys.invitations import Policy
-from surveys.sentiment import SentimentScorer, VaderScorer
+from surveys.sentiment import CommentScorer, SentimentScorer
 
 
 def time_of_day(text: str) -> dtime:
@@ -46,6 +48,8 @@ class Runtime:
     digests: DigestService | None = None
     trends: TrendWatch | None = None
     agent_reports: AgentReports | None = None
+    # Scores comments after the commit (None when a scorer was handed in to score inline).
+    scoring: ScoringWorker | None = None
 
     def __post_init__(self) -> None:
         if self.digests is None:
@@ -68,8 +72,12 @@ class Runtime:
         *,
         clock: Callable[[], float] = time.time,
         sentiment: SentimentScorer | None = None,
+        comment_scorer: CommentScorer | None = None,
         db_path: str | None = None,
     ) -> Runtime:
+        """``sentiment``: score each comment inside its turn with this (tests and benchmarks
+        with a fixed table). Otherwise comments are scored after the commit by a
+        :class:`ScoringWorker` with ``comment_scorer`` (default: the packaged model)."""
         store = await Store.open(db_path or config.storage.path, config.storage.durability)
         delivery = Delivery(store, channels or {}, clock=clock)
         esc = config.escalation
@@ -96,11 +104,22 @@ class Runtime:
         service = Service(
             store=store,
             settings=ServiceSettings(config.surveys, config.bot.default_survey, config.bot.default_language),
-            sentiment=sentiment or VaderScorer(),
+            sentiment=sentiment,
             desk=desk,
             clock=clock,
             on_commit=delivery.wake,
         )
+        scoring = None
+        if sentiment is None:
+            scoring = ScoringWorker(
+                store,
+                comment_scorer or FeedbackScorer(),
+                config.surveys,
+                desk,
+                clock=clock,
+                on_commit=delivery.wake,
+            )
+            service.on_commit = _both(delivery.wake, scoring.wake)
         service.privacy = PrivacyDesk(
             store,
             export_dir=Path(os.path.abspath(db_path or config.storage.path)).parent / "exports",
@@ -124,20 +143,37 @@ class Runtime:
             clock=clock,
             on_commit=delivery.wake,
         )
-        return cls(config, store, service, delivery, inviter)
+        return cls(config, store, service, delivery, inviter, scoring=scoring)
 
     def add_channel(self, channel: Channel) -> None:
         self.delivery.channels[channel.platform] = channel
 
     def start_delivery(self) -> None:
+        """The background loops: delivery, and the comment scoring worker when there is one."""
         self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
+        if self.scoring is not None:
+            self.tasks.append(asyncio.create_task(self.scoring.run(), name="scoring"))
+
+    async def settle_scoring(self) -> int:
+        """Score every pending comment now (the shell, the CLI, tests)."""
+        return await self.scoring.drain() if self.scoring is not None else 0
 
     async def close(self) -> None:
         if self.digests is not None:
             await self.digests.close()
         await self.delivery.stop()
+        if self.scoring is not None:
+            self.scoring.stop()
         for task in self.tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.store.close()
+
+
+def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def call() -> None:
+        first()
+        second()
+
+    return call

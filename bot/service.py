@@ -49,7 +49,7 @@ class ServiceSettings:
 class Service:
     store: Store
     settings: ServiceSettings
-    sentiment: SentimentScorer
+    sentiment: SentimentScorer | None
     desk: EscalationDesk
     privacy: PrivacyDesk | None = None
     clock: Callable[[], float] = time.time

@@ -63,6 +63,7 @@ async def run_shell(runtime: Runtime, *, user: str, name: str, language: str, st
             is_staff=staff,
         )
         await runtime.service.handle(inbound)
+        await runtime.settle_scoring()  # a negative comment's alert shows before the next line
         await runtime.delivery.drain()
         if as_staff:
             replying = staff and await _reply_pending(runtime, user)

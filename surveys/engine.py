@@ -18,6 +18,7 @@ from surveys.parsing import clean_comment, label_key, parse_label, parse_score
 from surveys.texts import text
 
 MAX_ATTEMPTS = 3
+PENDING = "pending"  # sentiment label of a comment waiting for the scoring worker
 BUTTON_PREFIX = "f"
 
 
@@ -107,7 +108,10 @@ class StepContext:
     default_survey: str
     language: str
     new_nonce: str
-    sentiment: sent.SentimentScorer
+    # None: comments are scored after the commit, off the survey turn (the bot's scoring
+    # worker); the response is stored with sentiment "pending" and the sentiment rules run
+    # when the score is written back (:func:`judge_comment`).
+    sentiment: sent.SentimentScorer | None
     name: str = ""
     opted_out: bool = False
     # The session a pressed button refers to, looked up by its nonce; ``button_owned`` is
@@ -351,9 +355,14 @@ def _on_comment(t: Transition, session: Session, raw: str, here: Destination, ct
         t.messages.append(OutMessage(here, text(lang, "followup_hint", survey)))
         return
     assert session.score is not None
-    compound = ctx.sentiment(comment, lang)
-    flags = sent.contradiction_flags(mood(survey.kind, session.score), compound)
-    rules = _comment_rules(survey, compound, flags)
+    compound: float | None = None
+    flags: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    sentiment_label = PENDING
+    if ctx.sentiment is not None:
+        compound = ctx.sentiment(comment, lang)
+        flags, rules = judge_comment(survey, session.score, compound)
+        sentiment_label = sent.label(compound)
     t.session = replace(session, stage=Stage.DONE, escalated=session.escalated or bool(rules))
     t.response = ResponseUpdate(
         survey_id=survey.id,
@@ -366,7 +375,7 @@ def _on_comment(t: Transition, session: Session, raw: str, here: Destination, ct
         comment_truncated=truncated,
         comment_status="given",
         sentiment=compound,
-        sentiment_label=sent.label(compound),
+        sentiment_label=sentiment_label,
         flags=flags,
     )
     if session.escalated or rules:
@@ -568,6 +577,16 @@ def _score_rules(survey: SurveyDefinition, score: int) -> tuple[str, ...]:
     if score in survey.escalation_scores():
         return (f"{classify(survey.kind, score)}_score",)
     return ()
+
+
+def judge_comment(
+    survey: SurveyDefinition, score: int, compound: float | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(flags, escalation rules) of a scored comment: the contradiction flags (hidden
+    detractor or promoter) and which sentiment rules fire (negative comment, hidden
+    detractor). Used in the turn when a scorer is at hand, and by the scoring worker after it."""
+    flags = sent.contradiction_flags(mood(survey.kind, score), compound)
+    return flags, _comment_rules(survey, compound, flags)
 
 
 def _comment_rules(survey: SurveyDefinition, compound: float | None, flags: tuple[str, ...]) -> tuple[str, ...]:

@@ -70,6 +70,8 @@ async def test_hidden_detractor_opens_an_alert_with_the_comment(runtime: Runtime
     await runtime.service.handle(customer("10"))
     assert await outbox(runtime, "staff") == []
     await runtime.service.handle(customer("Terrible, rude and useless support, I hate it"))
+    assert await outbox(runtime, "staff") == []  # the comment is scored after its commit...
+    await runtime.settle_scoring()  # ...by the scoring worker, which then opens the alert
     (alert,) = await outbox(runtime, "staff")
     assert "hidden detractor" in str(alert["text"])
 

@@ -29,7 +29,7 @@ ces,ces,6,"Die Lieferung war schnell",2025-12-04T08:00:00+01:00,r-3,web,de-AT
 
 
 async def run_import(runtime: Runtime, path: Path) -> Any:
-    return await import_csv(
+    report = await import_csv(
         runtime.store,
         path,
         runtime.config.surveys,
@@ -37,6 +37,8 @@ async def run_import(runtime: Runtime, path: Path) -> Any:
         sentiment=runtime.service.sentiment,
         clock=runtime.service.clock,
     )
+    await runtime.settle_scoring()  # comments are scored after the import commits, in batches
+    return report
 
 
 async def imported(runtime: Runtime) -> list[dict[str, Any]]:
@@ -69,8 +71,9 @@ async def test_import_scores_sentiment_and_skips_rows_already_imported(runtime: 
     # no comment: nothing to score; the date alone means midnight in [bot] timezone (UTC here)
     assert (third["comment"], third["comment_status"], third["sentiment_label"]) == (None, "skipped", "none")
     assert third["channel"] == "import" and third["created_at"] == 1764720000.0
-    # German: VADER is English only, so the comment is kept unscored
-    assert (fourth["language"], fourth["sentiment"], fourth["sentiment_label"]) == ("de", None, "unscored")
+    # German: read in its own language by the multilingual scorer (was "unscored")
+    assert (fourth["language"], fourth["comment_language"], fourth["sentiment_label"]) == ("de", "de", "positive")
+    assert fourth["sentiment_scorer"] == "use3" and first["sentiment_scorer"] == "vader+use3"
     assert fourth["created_at"] == datetime(2025, 12, 4, 7, tzinfo=ZoneInfo("UTC")).timestamp()
     assert all(len(r["import_key"]) == 64 for r in rows)
 

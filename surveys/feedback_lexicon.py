@@ -1,0 +1,230 @@
+"""The customer-feedback supplement to VADER's lexicon: pure data and one text rewrite.
+
+VADER was built on social-media text. In feedback, some of its positive words are topics,
+not praise ("support", "help", "service", "credit", "promised"): "support never answered"
+scored +0.40 before this supplement. It also misses the vocabulary of complaints
+("crash", "unusable", "refund", "still waiting") and the phrases that carry them
+("never answered", "charged twice", "had to call three times").
+
+Three parts, applied by the scorer that owns the VADER analyzer (``bot/sentiment_model``):
+
+* :data:`NEUTRAL_TOPICS`: removed from the lexicon, so a topic carries no sentiment;
+* :data:`DOMAIN_WORDS`: added or re-weighted words (VADER's scale, -4 .. +4);
+* :data:`PHRASES`: regular expressions rewritten into one marker token each, whose valence
+  is in :data:`DOMAIN_WORDS`. A rewrite rather than a score adjustment keeps VADER's own
+  rules (negation, "but", boosters, capitals) working on the result: "the refund never
+  arrived, but support was great" still weighs the part after "but" more.
+"""
+
+from __future__ import annotations
+
+import re
+
+NEUTRAL_TOPICS: frozenset[str] = frozenset(
+    {
+        "support",
+        "supported",
+        "supports",
+        "help",
+        "helps",
+        "care",
+        "please",
+        "credit",
+        "promise",
+        "promised",
+        "promises",
+        "free",
+        "special",
+        "ok",
+        "okay",
+    }
+)
+
+DOMAIN_WORDS: dict[str, float] = {
+    # product faults
+    "crash": -2.3,
+    "crashes": -2.3,
+    "crashed": -2.3,
+    "crashing": -2.3,
+    "freeze": -1.8,
+    "freezes": -1.8,
+    "froze": -1.8,
+    "freezing": -1.8,
+    "unusable": -2.8,
+    "unreadable": -1.8,
+    "broken": -2.2,
+    "buggy": -2.2,
+    "bug": -1.5,
+    "bugs": -1.5,
+    "glitch": -1.5,
+    "glitches": -1.5,
+    "glitchy": -1.8,
+    "laggy": -1.8,
+    "lag": -1.4,
+    "slow": -1.5,
+    "slower": -1.5,
+    "sluggish": -1.6,
+    "fails": -1.8,
+    "failed": -1.8,
+    "failing": -1.8,
+    "error": -1.5,
+    "errors": -1.5,
+    "loses": -1.6,
+    "lost": -1.6,
+    "disappeared": -1.8,
+    "drains": -1.6,
+    "stuck": -1.8,
+    "loops": -1.2,
+    "confusing": -1.6,
+    "complicated": -1.2,
+    "unreliable": -2.2,
+    "outdated": -1.2,
+    "defective": -2.4,
+    "damaged": -2.2,
+    "crushed": -2.0,
+    "soaked": -1.6,
+    "missing": -1.6,
+    "mess": -2.0,
+    "rubbish": -2.4,
+    "garbage": -2.4,
+    "scam": -3.0,
+    "nightmare": -2.8,
+    "downhill": -1.8,
+    "meh": -1.2,
+    "overcharged": -2.4,
+    "overpriced": -2.2,
+    "expensive": -1.3,
+    "pricey": -0.8,
+    "refund": -0.9,
+    "cancelling": -1.4,
+    "canceling": -1.4,
+    "unsubscribe": -1.2,
+    "waiting": -1.0,
+    "wait": -0.6,
+    "late": -1.4,
+    "delayed": -1.6,
+    "delay": -1.3,
+    "rude": -2.4,
+    "unhelpful": -2.3,
+    "incompetent": -2.6,
+    "ignored": -2.0,
+    "disconnected": -1.5,
+    "useless": -2.6,
+    "disappointed": -2.2,
+    "disappointing": -2.2,
+    # praise that VADER misses or underweights
+    "lifesaver": 2.6,
+    "seamless": 2.0,
+    "intuitive": 1.8,
+    "reliable": 1.8,
+    "responsive": 1.6,
+    "smooth": 1.6,
+    "painless": 1.8,
+    "hassle-free": 2.0,
+    "fast": 1.0,
+    "quick": 1.0,
+    "quickly": 1.0,
+    "early": 0.8,
+    "solved": 1.6,
+    "fixed": 1.6,
+    "sorted": 1.2,
+    "resolved": 1.6,
+    "recommend": 1.8,
+    "nailed": 2.0,
+    "patient": 1.6,
+    "notch": 2.2,
+    "worth": 1.4,
+    # phrase markers (see PHRASES)
+    "fbneverreplied": -2.6,
+    "fbnoresponse": -2.4,
+    "fbstillwaiting": -2.2,
+    "fbstoppedworking": -2.6,
+    "fbchargedtwice": -2.6,
+    "fbrepeatcalls": -2.4,
+    "fbtooklong": -2.2,
+    "fbnorefund": -2.4,
+    "fbnotfixed": -2.2,
+    "fbwasteof": -2.8,
+    "fbnotworth": -2.2,
+    "fbnotworking": -2.4,
+    "fbdoesntwork": -2.4,
+    "fbnotrecommend": -2.6,
+    "fbcantlogin": -2.2,
+    "fbonhold": -1.8,
+    "fbnooneback": -2.4,
+    "fbnevercame": -2.4,
+    "fbwrongitem": -2.0,
+    "fbnotsolved": -2.2,
+    "fbnohelp": -2.2,
+    "fbneveragain": -2.8,
+    "fbaboveandbeyond": 2.8,
+    "fbworksgreat": 2.4,
+    "fbnocomplaints": 1.8,
+    "fbnoissues": 1.8,
+    "fbnothingspecial": 0.0,
+    "fbaverage": 0.0,
+}
+
+_N = r"(?:two|three|four|five|six|seven|eight|nine|ten|several|many|multiple|\d+)"
+_NEVER = r"(?:never|still\s+(?:hasn't|haven't|has\s+not|have\s+not|not)|hasn't|haven't|didn't|did\s+not|not)"
+
+# (pattern, marker). Order matters only where patterns overlap; the first match wins a span.
+PHRASES: tuple[tuple[str, str], ...] = (
+    (r"nothing\s+(?:special|great|fancy|extraordinary|remarkable|much)", "fbnothingspecial"),
+    (r"(?:nothing|not\s+anything)\s+to\s+complain\s+about|no\s+complaints", "fbnocomplaints"),
+    (r"no\s+(?:issues|problems)(?:\s+at\s+all)?|(?:zero|not\s+a\s+single)\s+(?:issue|problem)s?", "fbnoissues"),
+    (r"(?:just\s+)?average|so-so|mediocre|neither\s+good\s+nor\s+bad", "fbaverage"),
+    (
+        rf"{_NEVER}\s+(?:got\s+)?(?:answered|replied|responded|answer|reply|respond|got\s+back|called\s+back|"
+        r"heard\s+back|get\s+back)",
+        "fbneverreplied",
+    ),
+    (r"(?:nobody|no\s+one|no-one)\s+(?:got|gets|ever\s+got|has\s+got|came)\s+back(?:\s+to\s+me)?", "fbnooneback"),
+    (r"no\s+(?:response|reply|answer|feedback|word)(?:\s+(?:from|yet|at\s+all))?", "fbnoresponse"),
+    (
+        r"still\s+(?:waiting|no|not)|(?:been\s+)?waiting\s+(?:for|since)\s+(?:over\s+)?(?:a|an|\w+)\s+\w+",
+        "fbstillwaiting",
+    ),
+    (
+        r"(?:stopped|stops|quit)\s+working|(?:no\s+longer|doesn't|does\s+not|don't|won't)\s+work(?:s|ing)?",
+        "fbstoppedworking",
+    ),
+    (r"(?:is|are|was|isn't|not)\s+(?:not\s+)?working|nothing\s+works", "fbnotworking"),
+    (r"(?:charged|billed|debited)\s+(?:me\s+)?(?:twice|two\s+times|double|again)|double[-\s]charged", "fbchargedtwice"),
+    (rf"(?:had|have|needed)\s+to\s+(?:call|phone|email|write|chase|contact\s+\w+)\s+{_N}\s+times", "fbrepeatcalls"),
+    (rf"(?:call|phone|email|write|ask)(?:ed)?\s+{_N}\s+times", "fbrepeatcalls"),
+    (
+        rf"(?:took|takes|taking)\s+(?:over\s+|more\s+than\s+|almost\s+|nearly\s+)?{_N}\s+(?:weeks|months|days)",
+        "fbtooklong",
+    ),
+    (r"(?:no|still\s+no|never\s+got\s+(?:a|my))\s+refund", "fbnorefund"),
+    (r"(?:never|not|wasn't|isn't|didn't\s+get)\s+(?:fixed|resolved|solved|sorted)", "fbnotfixed"),
+    (r"(?:still|problem|issue)\s+(?:is\s+)?(?:not|isn't)\s+(?:fixed|resolved|solved|sorted)", "fbnotsolved"),
+    (r"waste\s+of\s+(?:money|time)", "fbwasteof"),
+    (r"not\s+worth\s+(?:it|the\s+money|the\s+price)", "fbnotworth"),
+    (r"(?:doesn't|does\s+not|didn't|did\s+not)\s+(?:do\s+what|work\s+as)", "fbdoesntwork"),
+    (r"(?:never|not|wouldn't|would\s+not|won't|will\s+not|can't|cannot)\s+recommend", "fbnotrecommend"),
+    (r"don't\s+buy|do\s+not\s+buy|avoid\s+(?:it|this)", "fbnotrecommend"),
+    (r"(?:can't|cannot|can\s+not|unable\s+to)\s+(?:log\s*in|sign\s+in|login|access)", "fbcantlogin"),
+    (r"(?:put\s+)?on\s+hold\s+for", "fbonhold"),
+    (r"never\s+(?:came|arrived|showed\s+up|turned\s+up|delivered|got\s+it)", "fbnevercame"),
+    (r"wrong\s+(?:item|size|product|order|address)", "fbwrongitem"),
+    (r"(?:didn't|did\s+not|doesn't|does\s+not)\s+help(?:\s+at\s+all)?", "fbnohelp"),
+    (r"never\s+(?:\w+ing\s+(?:\w+\s+)?|(?:buy|order|use|come)\s+(?:\w+\s+)?)?again", "fbneveragain"),
+    (r"above\s+and\s+beyond", "fbaboveandbeyond"),
+    (r"works\s+(?:great|perfectly|fine|well|like\s+a\s+charm)|just\s+works", "fbworksgreat"),
+)
+
+_COMPILED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])", re.IGNORECASE), marker) for pattern, marker in PHRASES
+)
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def rewrite_phrases(text: str) -> str:
+    """``text`` with each feedback phrase replaced by its marker token (case kept elsewhere,
+    so VADER's capital-letter emphasis still works on the rest)."""
+    out = text.translate(_APOSTROPHES)
+    for pattern, marker in _COMPILED:
+        out = pattern.sub(marker, out)
+    return out

@@ -1,0 +1,103 @@
+"""The pure side of sentiment: language choice, the combination, the feedback phrases, and
+the engine storing a comment as "pending" when scoring happens after the commit."""
+
+from __future__ import annotations
+
+from surveys import engine
+from surveys.feedback_lexicon import rewrite_phrases
+from surveys.kinds import Kind, SurveyDefinition
+from surveys.model import Inbound
+from surveys.sentiment import (
+    CONTRADICTION_AT,
+    Scored,
+    choose_language,
+    combine,
+    contradiction_flags,
+    script_facts,
+)
+
+NPS = SurveyDefinition(id="nps", kind=Kind.NPS, product="Acme")
+
+
+def test_short_latin_text_follows_the_senders_language() -> None:
+    # "super" is German, English and French alike: a few letters cannot tell.
+    assert choose_language([("la", 0.6), ("de", 0.2), ("en", 0.1)], "de", letters=5) == "de"
+    assert choose_language([("af", 0.9), ("nl", 0.1)], "fr", letters=2) == "fr"
+    # Without a usable hint the best of ours is taken.
+    assert choose_language([("la", 0.6), ("it", 0.3)], None, letters=5) == "it"
+
+
+def test_a_long_comment_is_read_in_its_own_language_not_the_senders() -> None:
+    ranking = [("en", 0.97), ("de", 0.02)]
+    assert choose_language(ranking, "de", letters=40) == "en"
+
+
+def test_other_languages_and_scripts_stay_unscored() -> None:
+    assert choose_language([("nl", 0.95), ("de", 0.03)], "en", letters=40) is None
+    assert choose_language([("ja", 0.99)], "en", letters=8, latin=False) is None
+    letters, latin = script_facts("配達が遅れました")
+    assert letters == 8 and not latin
+    assert script_facts("Très déçu, livraison en retard") == (25, True)
+
+
+def test_a_close_neighbour_of_one_of_ours_counts_as_ours() -> None:
+    # langid often ranks Galician above Portuguese on short Portuguese text.
+    assert choose_language([("gl", 0.55), ("pt", 0.40)], None, letters=30) == "pt"
+    assert choose_language([("gl", 0.95), ("pt", 0.04)], None, letters=30) is None
+
+
+def test_combination_averages_and_falls_back() -> None:
+    assert combine(0.4, -0.8) == -0.2
+    assert combine(None, -0.5) == -0.5
+    assert combine(0.3, None) == 0.3
+    assert combine(None, None) is None
+    assert Scored("de", -0.6, "use3").label == "negative"
+    assert Scored(None, None, "none").label == "unscored"
+
+
+def test_feedback_phrases_become_marker_words() -> None:
+    assert rewrite_phrases("Support never answered my emails") == "Support fbneverreplied my emails"
+    assert rewrite_phrases("I was charged twice") == "I was fbchargedtwice"
+    assert rewrite_phrases("I had to call three times") == "I fbrepeatcalls"
+    assert rewrite_phrases("It took three weeks") == "It fbtooklong"
+    assert rewrite_phrases("Nothing special") == "fbnothingspecial"
+    assert rewrite_phrases("It stopped working") == "It fbstoppedworking"
+    # Only whole words: "answered" alone is no complaint.
+    assert rewrite_phrases("They answered quickly") == "They answered quickly"
+
+
+def test_contradiction_threshold_is_the_calibrated_one() -> None:
+    assert contradiction_flags("positive", -CONTRADICTION_AT) == ("hidden_detractor",)
+    assert contradiction_flags("positive", -CONTRADICTION_AT + 0.01) == ()
+    assert contradiction_flags("negative", CONTRADICTION_AT) == ("hidden_promoter",)
+
+
+def _ctx(sentiment: object) -> engine.StepContext:
+    return engine.StepContext(
+        now=1000.0,
+        surveys={"nps": NPS},
+        default_survey="nps",
+        language="en",
+        new_nonce="n1",
+        sentiment=sentiment,  # type: ignore[arg-type]
+    )
+
+
+def test_deferred_scoring_stores_the_comment_pending_and_fires_no_rule_yet() -> None:
+    inbound = Inbound("e1", "console", "u", "u", text="Terrible, rude and useless, I hate it")
+    session = engine.Session("nps", engine.Stage.COMMENT, "en", "n1", 0.0, 10_000.0, id=1, score=10)
+    t = engine.step(session, inbound, _ctx(None))
+    assert t.response is not None
+    assert (t.response.sentiment, t.response.sentiment_label, t.response.flags) == (None, "pending", ())
+    assert t.escalation is None
+    # What the scoring worker then decides for the same comment:
+    flags, rules = engine.judge_comment(NPS, 10, -0.8)
+    assert flags == ("hidden_detractor",) and set(rules) == {"negative_comment", "hidden_detractor"}
+
+
+def test_inline_scoring_still_works_for_a_scorer_handed_in() -> None:
+    inbound = Inbound("e1", "console", "u", "u", text="bad")
+    session = engine.Session("nps", engine.Stage.COMMENT, "en", "n1", 0.0, 10_000.0, id=1, score=10)
+    t = engine.step(session, inbound, _ctx(lambda text, lang: -0.9))
+    assert t.response is not None and t.response.sentiment_label == "negative"
+    assert t.escalation is not None and "hidden_detractor" in t.escalation.rules
