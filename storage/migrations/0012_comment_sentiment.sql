@@ -1,4 +1,4 @@
--- Version 11: a comment's sentiment says which language it was read in (detected from the
+-- Version 12: a comment's sentiment says which language it was read in (detected from the
 -- comment itself, not the person's locale) and which scorer produced it, so `rescore`
 -- knows what an upgrade replaces. Comments are scored after the commit, off the survey
 -- turn: 'pending' marks those still waiting, and the partial index finds them after a restart.
