@@ -15,6 +15,7 @@ from bot.config import Config
 from storage.reports import Reports, reading
 from storage.sqlite import Store
 from surveys.digest import Period, PeriodSpec, last_complete, plain_text, previous, segment_row_text, trim
+from surveys.kinds import SCALES
 from surveys.model import Block, Destination, OutMessage
 from surveys.segments import SegmentCounts, segment_table
 
@@ -53,8 +54,12 @@ class AgentReports:
         blocks: list[Block] = []
         for sid in self.settings.surveys or tuple(self.config.surveys):
             survey = self.config.surveys[sid]
+            scale = SCALES[survey.kind]
             prior, current = await reports.segment_counts(
-                sid, key, [(before.start_ts, before.end_ts), (period.start_ts, period.end_ts)]
+                sid,
+                key,
+                [(before.start_ts, before.end_ts), (period.start_ts, period.end_ts)],
+                range(scale.low, scale.high + 1),
             )
             mine = SegmentCounts(key, {name: current.get(name, {})}, {name: prior.get(name, {})}, min_n=1)
             rows = [r for r in segment_table(survey.kind, mine).rows if r.n]

@@ -212,7 +212,9 @@ class DigestService:
         windows = [(p.start_ts, p.end_ts) for p in periods[-2:]]
         prior_total = counts[-2] if len(counts) > 1 else {}
         wanted = [key for key in keys if key != "survey"]
-        read = await reports.segments(survey_id, wanted, windows)
+        kind = self.config.surveys[survey_id].kind
+        scale = SCALES[kind]
+        read = await reports.segments(survey_id, wanted, windows, range(scale.low, scale.high + 1))
         out = []
         for key in wanted:
             prior, current = (read[key][0], read[key][1]) if len(windows) == 2 else ({}, read[key][0])

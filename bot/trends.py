@@ -155,7 +155,10 @@ class TrendWatch:
         """The segments whose score fell most between the baseline and now, across the keys."""
         rows: list[tuple[str, SegmentRow]] = []
         for key in self.segment_keys():
-            before, now = await reports.segment_counts(sid, key, [baseline, current])
+            scale = SCALES[kind]
+            before, now = await reports.segment_counts(
+                sid, key, [baseline, current], range(scale.low, scale.high + 1)
+            )
             table = segment_table(kind, SegmentCounts(key, now, before, min_n=1))
             rows += [(key, row) for row in moved_most(table, MOVED) if (row.change.delta or 0) < 0]
         rows.sort(key=lambda item: item[1].change.delta or 0.0)

@@ -25,6 +25,7 @@ from surveys.digest import ChannelRate, Comment, EscalationFacts
 
 MAX_COMMENT_CHARS = 600  # what is read of a comment for quotes and themes
 _CHUNK = 500  # ids per IN (...) list
+SEEK_VALUES = 200  # a segment key with at most this many values is counted by index seeks
 
 
 @dataclass(frozen=True)
@@ -76,21 +77,41 @@ class Reports:
         return counts
 
     async def segment_counts(
-        self, survey_id: str, key: str, windows: Sequence[tuple[float, float]]
+        self, survey_id: str, key: str, windows: Sequence[tuple[float, float]], scores: Sequence[int] = ()
     ) -> list[dict[str, dict[int, int]]]:
         """Answered responses by segment value and score in each window (see :meth:`segments`)."""
-        return (await self.segments(survey_id, [key], windows))[key]
+        return (await self.segments(survey_id, [key], windows, scores))[key]
 
     async def segments(
-        self, survey_id: str, keys: Sequence[str], windows: Sequence[tuple[float, float]]
+        self,
+        survey_id: str,
+        keys: Sequence[str],
+        windows: Sequence[tuple[float, float]],
+        scores: Sequence[int] = (),
     ) -> dict[str, list[dict[str, dict[int, int]]]]:
         """For each key, answered responses by segment value and score in each window, in one
-        statement. A context key reads ``response_context (survey_id, key, created_at, value,
-        score)`` (filled at write time, see migration 0007); ``platform`` and ``language`` read
-        the covering index ``responses (survey_id, created_at, status, score, channel,
-        language)``. Either way one index range per key and window: the cost follows the
-        window, never the history or the context JSON."""
+        statement (plus one to size the keys). Never a scan of the history or of context JSON:
+
+        * a context key with at most ``SEEK_VALUES`` distinct values (agents, teams, plans) is
+          counted by one seek per (value, score, window) on ``response_context (survey_id, key,
+          value, score, created_at)``: no sorting, and the cost barely grows with the week's
+          volume (needs ``scores``, the survey's scale);
+        * a key with more values (an order id) reads the window's range of ``response_context
+          (survey_id, key, created_at, value, score)`` and groups it;
+        * ``platform`` and ``language`` read the covering index ``responses (survey_id,
+          created_at, status, score, channel, language)``."""
         out: dict[str, list[dict[str, dict[int, int]]]] = {key: [{} for _ in windows] for key in keys}
+        context_keys = [k for k in keys if k not in ("platform", "language")]
+        few: set[str] = set()
+        if scores and context_keys and windows:
+            sizing = " UNION ALL ".join(
+                f"SELECT {i}, (SELECT COUNT(*) FROM (SELECT 1 FROM segment_values WHERE survey_id = ? AND key = ? "
+                f"LIMIT {SEEK_VALUES + 1}))"
+                for i in range(len(context_keys))
+            )
+            sized = await self._all(sizing, [p for key in context_keys for p in (survey_id, key)])
+            few = {context_keys[int(i)] for i, n in sized if int(n) <= SEEK_VALUES}
+        score_list = ", ".join(f"({int(s)})" for s in scores)
         arms: list[str] = []
         params: list[Any] = []
         for k, key in enumerate(keys):
@@ -103,17 +124,29 @@ class Reports:
                         "AND score IS NOT NULL GROUP BY 3, 4"
                     )
                     params += [survey_id, start, end]
+                elif key in few:
+                    arms.append(
+                        f"SELECT {int(k)}, {int(i)}, v.value, s.column1, (SELECT COUNT(*) FROM response_context c "
+                        "WHERE c.survey_id = v.survey_id AND c.key = v.key AND c.value = v.value "
+                        "AND c.score = s.column1 AND c.created_at >= ? AND c.created_at < ?) "
+                        f"FROM segment_values v, (VALUES {score_list}) s WHERE v.survey_id = ? AND v.key = ?"
+                    )
+                    params += [start, end, survey_id, key]
                 else:
                     arms.append(
+                        # INDEXED BY: left alone, the planner may prefer the value-ordered index
+                        # (it saves the sort) and read the key's whole history.
                         f"SELECT {int(k)}, {int(i)}, value, score, COUNT(*) FROM response_context "
+                        "INDEXED BY response_context_segment "
                         "WHERE survey_id = ? AND key = ? AND created_at >= ? AND created_at < ? GROUP BY 3, 4"
                     )
                     params += [survey_id, key, start, end]
         if not arms:
             return out
         for k, w, value, score, n in await self._all(" UNION ALL ".join(arms), params):
-            by_score = out[keys[int(k)]][int(w)].setdefault(str(value), {})
-            by_score[int(score)] = by_score.get(int(score), 0) + int(n)
+            if n:
+                by_score = out[keys[int(k)]][int(w)].setdefault(str(value), {})
+                by_score[int(score)] = by_score.get(int(score), 0) + int(n)
         return out
 
     async def segment_comments(
@@ -123,7 +156,7 @@ class Reports:
         own comments), through the segment index: never another value's comments."""
         rows = await self._all(
             "SELECT substr(r.comment, 1, ?), r.score, r.sentiment FROM response_context c "
-            "JOIN responses r ON r.id = c.response_id "
+            "INDEXED BY response_context_segment JOIN responses r ON r.id = c.response_id "
             "WHERE c.survey_id = ? AND c.key = ? AND c.created_at >= ? AND c.created_at < ? AND c.value = ? "
             "AND r.comment_status = 'given' AND r.comment IS NOT NULL ORDER BY c.created_at DESC LIMIT ?",
             (MAX_COMMENT_CHARS, survey_id, key, start, end, value, limit),

@@ -1,4 +1,4 @@
--- Version 10: trend alerts go out at most once per survey and period. The row is written in
+-- Version 11: trend alerts go out at most once per survey and period. The row is written in
 -- the transaction that queues the alert, so a restart or a second check never sends another.
 CREATE TABLE trend_alerts (
     survey_id    TEXT NOT NULL,

@@ -120,7 +120,7 @@ async def test_segment_queries_use_indexes_not_the_context_json(runtime: Runtime
             reports._all = real  # type: ignore[method-assign]
             async with reports.conn.execute(
                 "EXPLAIN QUERY PLAN " + captured[0],
-                ["nps", 0.0, 1.0] * 2 if key == "platform" else ["nps", 0.0, 1.0, key] * 2,
+                ["nps", 0.0, 1.0] * 2 if key == "platform" else ["nps", key, 0.0, 1.0] * 2,
             ) as cur:
                 plan = " / ".join(str(r[3]) for r in await cur.fetchall())
             assert f"COVERING INDEX {index}" in plan, plan
@@ -283,3 +283,33 @@ async def test_by_survey_puts_surveys_of_the_same_kind_side_by_side(runtime: Run
     assert [(r.value, r.n) for r in nps.segments[0].rows] == [("nps", 21)]  # only NPS surveys in an NPS table
     assert [(r.value, r.n) for r in csat.segments[0].rows] == [("csat", 12)]
     assert [(r.value, r.n) for r in csat.segments[1].rows] == [("ann", 12)]
+
+
+async def test_seek_and_range_counts_agree_and_use_their_indexes(runtime: Runtime) -> None:
+    db = sqlite3.connect(runtime.store.path, isolation_level=None)
+    agents_week(db)
+    # 201 order ids: too many values to count by seeks, so the range scan is used for "order"
+    insert(db, "nps", "nps", [(7, {"order": f"o{i}", "agent": "cai"}, WEEK + 1000 + i) for i in range(201)])
+    db.close()
+    windows = [(WEEK_BEFORE - 3600, WEEK - 3600), (WEEK - 3600, WEEK + 7 * 86400)]
+    async with reading(runtime.store) as reports:
+        ranged = await reports.segments("nps", ["agent", "order"], windows)  # no scale: range scans
+        seeks = await reports.segments("nps", ["agent", "order"], windows, range(0, 11))
+        assert seeks == ranged
+        assert seeks["agent"][1] == {"ann": {10: 12, 2: 3}, "bob": {5: 4}, "cai": {7: 201}}
+        assert seeks["agent"][0] == {"ann": {9: 10}}
+        assert len(seeks["order"][1]) == 201
+        async with reports.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM response_context c WHERE c.survey_id = 'nps' AND c.key = 'agent' "
+            "AND c.value = 'ann' AND c.score = 10 AND c.created_at >= 0 AND c.created_at < 1"
+        ) as cur:
+            assert "COVERING INDEX response_context_value" in str([tuple(r) for r in await cur.fetchall()])
+
+
+async def test_values_nobody_carries_any_more_are_forgotten(runtime: Runtime) -> None:
+    db = sqlite3.connect(runtime.store.path, isolation_level=None)
+    insert(db, "nps", "nps", [(9, {"email": "ann@example.com"}, WEEK), (9, {"email": "bob@example.com"}, WEEK + 1)])
+    assert db.execute("SELECT COUNT(*) FROM segment_values WHERE key = 'email'").fetchone()[0] == 2
+    db.execute("UPDATE responses SET context = '{}' WHERE context LIKE '%ann@%'")  # what erasure does
+    assert [r[0] for r in db.execute("SELECT value FROM segment_values WHERE key = 'email'")] == ["bob@example.com"]
+    db.close()
