@@ -1,4 +1,4 @@
--- Version 12: faster segments at volume. Grouping a busy week's response_context rows by
+-- Version 13: faster segments at volume. Grouping a busy week's response_context rows by
 -- value and score sorts them (a temporary B-tree per key and period); with each key's distinct
 -- values kept in segment_values and an index ordered by value and score, a segment is instead
 -- counted by one index seek per (value, score, period), which stays cheap however many
