@@ -54,6 +54,10 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "quick": ["bench.campaign_speed", "--quick"],
         "full": ["bench.campaign_speed", "--recipients", "10000"],
     },
+    "sentiment": {
+        "quick": ["bench.sentiment_speed", "--quick"],
+        "full": ["bench.sentiment_speed"],
+    },
     "soak": {
         "quick": ["bench.soak", "--minutes", "3"],
         "full": ["bench.soak", "--minutes", "60"],
@@ -286,6 +290,50 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{last.get('latency_p99_ms')} ms / {soak['stalls']} / {soak['log_warnings']}",
                 f"first interval: {soak['first'].get('fds')} / {soak['first'].get('threads')}",
                 "",
+            )
+        )
+    sentiment = (get("sentiment") or {}).get("figures")
+    if sentiment:
+        model, load = sentiment["model"], sentiment["telegram"]
+        labelled = model["labelled"]
+        out.append(
+            (
+                "Sentiment, our labelled set: clear comments labelled right (en de es fr it pt)",
+                " ".join(f"{e['clear_right']:.2f}" for e in labelled.values()),
+                "plain VADER " + " ".join(f"{e['plain_vader_clear_right']:.2f}" for e in labelled.values()),
+                "",
+            )
+        )
+        for key, what in (("product_reviews", "product-review snippets"), ("tweets", "tweets")):
+            p = model["public"][key]
+            out.append(
+                (
+                    f"Sentiment, held-out {what}: sign agreement / clear negatives negative / positive",
+                    f"{p['ours']['sign_agreement']:.3f} / {p['ours']['clear_negatives_negative']:.3f} / "
+                    f"{p['ours']['clear_negatives_positive']:.3f}",
+                    f"plain VADER {p['plain_vader']['sign_agreement']:.3f} / "
+                    f"{p['plain_vader']['clear_negatives_negative']:.3f} / "
+                    f"{p['plain_vader']['clear_negatives_positive']:.3f}",
+                    f"{p['ours']['sign_agreement'] / p['plain_vader']['sign_agreement']:.2f}",
+                )
+            )
+        out.append(
+            (
+                "Sentiment: comments scored/s batched (one at a time); model load s (CPU s); memory",
+                f"{model['comments_per_s_batched']:.0f} ({model['comments_per_s_one_at_a_time']:.0f}); "
+                f"{model['load_s']:.2f} ({model['load_cpu_s']:.2f}); +{model['memory_mb']:.0f} MB",
+                f"plain VADER {model['plain_vader_per_s']:.0f}/s",
+                "",
+            )
+        )
+        deferred = load["deferred_model"]
+        out.append(
+            (
+                "Telegram burst with comments scored by the worker: turns/s; commit to score p50 / p99",
+                f"{deferred['turns_per_s']:.0f}; {deferred['commit_to_score_p50_s'] * 1000:.0f} / "
+                f"{deferred['commit_to_score_p99_s'] * 1000:.0f} ms",
+                f"{load['inline_fixed']['turns_per_s']:.0f} turns/s, fixed inline score",
+                f"{load['ratio']:.2f}",
             )
         )
     peak = (get("telegram") or {}).get("peak_rss_mb")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from surveys.kinds import EscalationRules, Kind, SurveyDefinition
 from surveys.locales import SUPPORTED
 from surveys.model import Destination
+from surveys.sentiment import NEGATIVE_COMMENT_AT
 from surveys.texts import template_problem
 
 SECRET_VARS = (
@@ -505,7 +506,7 @@ def _survey(index: int, data: Any, default_language: str = "en") -> SurveyDefini
     for i, score in enumerate(esc.get("scores", ())):
         if score not in scale_ok:
             raise ConfigError(f"{where}.escalation.scores[{i}]", f"{score} is not on the {kind.value} scale")
-    threshold = esc.get("sentiment_threshold", -0.5)
+    threshold = esc.get("sentiment_threshold", NEGATIVE_COMMENT_AT)
     if not -1 <= threshold <= 1:
         raise ConfigError(f"{where}.escalation.sentiment_threshold", "expected a number between -1 and 1")
     return SurveyDefinition(

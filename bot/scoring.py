@@ -51,7 +51,7 @@ class ScoringWorker:
         *,
         clock: Callable[[], float] = time.time,
         on_commit: Callable[[], None] = lambda: None,
-        on_scored: Callable[[Sequence[int]], None] | None = None,
+        on_scored: Callable[[Sequence[sql.CommentRow], Sequence[int]], None] | None = None,
         batch: int = BATCH,
     ) -> None:
         self.store = store
@@ -113,8 +113,8 @@ class ScoringWorker:
         written = await self._write(rows, scores)
         self.stats.scored += len(written)
         self.stats.batches += 1
-        if self.on_scored is not None:
-            self.on_scored(written)
+        if self.on_scored is not None:  # benchmarks: commit-to-score latency
+            self.on_scored(rows, written)
         return len(rows)
 
     async def _write(self, rows: Sequence[sql.CommentRow], scores: Sequence[Scored]) -> list[int]:

@@ -28,6 +28,7 @@ class CommentRow:
     respondent_id: int | None
     flags: tuple[str, ...]
     label: str = PENDING
+    updated_at: float = 0.0  # for a pending comment: when its turn committed
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ScoreWrite:
     flags: tuple[str, ...]
 
 
-_COLUMNS = "id, comment, language, survey_id, kind, score, respondent_id, flags, sentiment_label"
+_COLUMNS = "id, comment, language, survey_id, kind, score, respondent_id, flags, sentiment_label, updated_at"
 
 
 def _row(row: aiosqlite.Row) -> CommentRow:
@@ -54,6 +55,7 @@ def _row(row: aiosqlite.Row) -> CommentRow:
         respondent_id=row["respondent_id"],
         flags=tuple(f for f in str(row["flags"] or "").split(",") if f),
         label=str(row["sentiment_label"]),
+        updated_at=float(row["updated_at"]),
     )
 
 

