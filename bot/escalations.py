@@ -23,6 +23,9 @@ from surveys.parsing import clean_comment, parse_yes_no
 from surveys.texts import text
 
 MAX_RELAY_CHARS = 3500
+# A result whose toast only repeats what the edited alert now shows ("Claimed by", "Resolved
+# by"): a button press still gets it as a toast, a typed command gets no extra message.
+SHOWN_ON_ALERT = "shown_on_alert"
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ class EscalationDesk:
             customer_handle=str(f.get("handle") or ""),
             platform=str(f.get("platform") or "?"),
             language=str(f.get("r_language") or f.get("p_language") or "?"),
-            history=tuple(history),
+            history=tuple((str(kind), int(score)) for kind, score in history),
             history_count=len(history),
             context=json.loads(str(f.get("context") or "{}")),
             opened_at=float(f["opened_at"]),
@@ -143,6 +146,7 @@ class EscalationDesk:
             recovered=None if f.get("recovered") is None else bool(f["recovered"]),
             timezone=self.settings.timezone,
             anonymous=self.settings.anonymous,
+            product=str((self.settings.products or {}).get(str(f["survey_id"])) or ""),
         )
 
     # -- staff actions -------------------------------------------------------------
@@ -176,7 +180,7 @@ class EscalationDesk:
                 claimed_at=escalation.claimed_at or now,
             )
             await self._post_alert(tx, escalation.id, edit=True, now=now)
-            return HandleResult(toast=f"Claimed. It's yours, {who}.")
+            return HandleResult(toast=f"Claimed. It's yours, {who}.", extra={SHOWN_ON_ALERT: True})
         if action == "reply":
             fields: dict[str, object] = {"reply_pending_by": key}
             if escalation.state == "open":
@@ -202,7 +206,7 @@ class EscalationDesk:
         if self.settings.ask_recovery:
             await self._ask_recovery(tx, escalation, now)
         await self._post_alert(tx, escalation.id, edit=True, now=now)
-        return HandleResult(toast="Resolved.")
+        return HandleResult(toast="Resolved.", extra={SHOWN_ON_ALERT: True})
 
     async def _ask_recovery(self, tx: Tx, escalation: Escalation, now: float) -> None:
         respondent = await tx.respondent_by_id(escalation.respondent_id) if escalation.respondent_id else None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot import staff_rooms
-from bot.escalations import EscalationDesk
+from bot.escalations import SHOWN_ON_ALERT, EscalationDesk
 from bot.privacy import PrivacyDesk
 from bot.privacy import parse_button as privacy_button
 from storage.records import PersonSeen
@@ -128,11 +128,13 @@ class Service:
             if not await tx.claim_event(inbound.event_id, now, subject_of(inbound.platform, inbound.user_id)):
                 raise _Redelivered
             result = await self._route(tx, inbound, now)
-        if result.toast and inbound.button is None:
+        if result.toast and inbound.button is None and not result.extra.get(SHOWN_ON_ALERT):
             # Typed commands have no button to attach a toast to: answer in the chat.
             audience = "customer" if inbound.is_private else "staff"
             here = Destination(inbound.platform, inbound.chat_id)
             await tx.enqueue([OutMessage(here, result.toast, audience=audience)], now)
+            result = HandleResult(extra=result.extra)
+        elif inbound.button is None and result.extra.get(SHOWN_ON_ALERT):
             result = HandleResult(extra=result.extra)
         return result
 
@@ -184,6 +186,8 @@ class Service:
             return HandleResult(toast="Sorry, only support staff can act on feedback alerts.")
         number, _, note = inbound.args.partition(" ")
         escalation = await tx.escalation(int(number)) if number.isdigit() else None
+        if escalation is None and number.isdigit():
+            return HandleResult(toast=f"There is no alert #{int(number)}. The number is in the alert's title.")
         if escalation is None:
             note_hint = " [note]" if inbound.command == "resolve" else ""
             return HandleResult(toast=f"Usage: /{inbound.command} <alert number>{note_hint}")
@@ -226,20 +230,35 @@ class Service:
         )
         t = engine.step(session, inbound, ctx)
         if t.replaced is not None:
-            await tx.save_session(t.replaced, respondent.id, now)
+            replaced = await tx.save_session(t.replaced, respondent.id, now)
+            if t.replaced_response is not None:
+                await self._write_response(tx, replaced, respondent.id, t.replaced_response, t.replaced_escalation, inbound.platform, now)
         saved = t.session
         if t.session is not None and (t.session != session or t.session.id is None):
             saved = await tx.save_session(t.session, respondent.id, now)
         if t.response is not None and saved is not None:
-            if t.escalation is None:
-                tx.hold_response(saved, respondent.id, t.response, inbound.platform, now)
-            else:
-                response_id = await tx.upsert_response(saved, respondent.id, t.response, inbound.platform, now)
-                await self.desk.on_response(tx, t.escalation, response_id, respondent.id, saved.survey_id, now)
+            await self._write_response(tx, saved, respondent.id, t.response, t.escalation, inbound.platform, now)
         if t.opt_out is not None:
             await tx.set_opt_out(respondent.id, t.opt_out, now)
         await tx.enqueue(t.messages, now)
         return HandleResult(toast=t.toast)
+
+    async def _write_response(
+        self,
+        tx: Tx,
+        session: engine.Session,
+        respondent_id: int,
+        update: engine.ResponseUpdate,
+        escalation: engine.Escalation | None,
+        channel: str,
+        now: float,
+    ) -> None:
+        """The session's response row, and its alert opened or refreshed when the engine says so."""
+        if escalation is None:
+            tx.hold_response(session, respondent_id, update, channel, now)
+            return
+        response_id = await tx.upsert_response(session, respondent_id, update, channel, now)
+        await self.desk.on_response(tx, escalation, response_id, respondent_id, session.survey_id, now)
 
     async def _privacy_turn(
         self, tx: Tx, respondent_id: int, inbound: Inbound, language: str, now: float
@@ -278,8 +297,10 @@ class Service:
                     await tx.save_session(t.session, respondent_id, now)
                 if t.response is not None:
                     channel = await tx.respondent_platform(respondent_id)
-                    tx.hold_response(session, respondent_id, t.response, channel, now)
+                    await self._write_response(tx, session, respondent_id, t.response, t.escalation, channel, now)
                 count += 1
+        if count:
+            self.on_commit()  # alerts that stopped waiting for a comment are edited now
         return count
 
     async def remind_escalations(self) -> int:

@@ -1190,11 +1190,11 @@ class Tx:
             return None
         facts = {k: row[k] for k in row.keys()}
         history = await self._all(
-            "SELECT score FROM responses WHERE respondent_id = ? AND created_at < ? AND score IS NOT NULL "
+            "SELECT kind, score FROM responses WHERE respondent_id = ? AND created_at < ? AND score IS NOT NULL "
             "ORDER BY created_at DESC LIMIT 20",
             (row["respondent_id"], row["response_at"]),
         )
-        facts["history"] = [int(r[0]) for r in history]
+        facts["history"] = [(str(r[0]), int(r[1])) for r in history]
         return facts
 
     async def escalations_to_remind(self, unclaimed_before: float, unresolved_before: float) -> list[Escalation]:

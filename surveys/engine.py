@@ -97,6 +97,10 @@ class Transition:
     opt_out: bool | None = None
     started: bool = False
     replaced: Session | None = None  # an open session closed because a new one started
+    # What to write for the replaced session's response (a score without a comment), and
+    # whether its alert is to be refreshed to show that no comment is coming.
+    replaced_response: ResponseUpdate | None = None
+    replaced_escalation: Escalation | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,12 @@ def step(session: Session | None, inbound: Inbound, ctx: StepContext) -> Transit
     transition = Transition(session)
     expired_now = False
     if session is not None and session.is_open and ctx.now >= session.expires_at:
-        _expire(transition, session, ctx)
+        # Closed as the sweep would have closed it; whatever this event starts is a new session.
+        expired = expire(session, ctx)
+        transition.replaced = expired.session
+        transition.replaced_response = expired.response
+        transition.replaced_escalation = expired.escalation
+        transition.session = None
         session = None
         expired_now = True
 
@@ -199,6 +208,7 @@ def _on_command(t: Transition, session: Session | None, inbound: Inbound, here: 
             t.messages.append(_say(here, ctx, "nothing_to_cancel", default))
         else:
             t.session = replace(session, stage=Stage.CANCELLED)
+            t.response, t.escalation = _left_without_comment(session, ctx)
             t.messages.append(_say(here, ctx, "cancelled", default))
             t.messages.extend(_close_on_leaving(session, here, ctx))
     elif command == "skip":
@@ -248,6 +258,25 @@ def _start(
     t.messages.extend(started.messages)
     if session is not None:
         t.replaced = replace(session, stage=Stage.CANCELLED)
+        t.replaced_response, t.replaced_escalation = _left_without_comment(session, ctx)
+
+
+def _left_without_comment(session: Session, ctx: StepContext) -> tuple[ResponseUpdate | None, Escalation | None]:
+    """A survey left (by /cancel or a new /feedback) after its score, before its comment: the
+    response is complete without one, and its alert, if any, stops waiting for a comment."""
+    survey = ctx.surveys.get(session.survey_id)
+    if survey is None or session.stage is not Stage.COMMENT or session.score is None:
+        return None, None
+    update = ResponseUpdate(
+        survey.id,
+        survey.kind,
+        session.language,
+        status="answered",
+        score=session.score,
+        category=classify(survey.kind, session.score),
+        comment_status="cancelled",
+    )
+    return update, (Escalation((), update_only=True) if session.escalated else None)
 
 
 # -- answers -------------------------------------------------------------------------
@@ -425,6 +454,8 @@ def _expire(t: Transition, session: Session, ctx: StepContext) -> None:
             category=classify(survey.kind, session.score),
             comment_status="expired",
         )
+        if session.escalated:
+            t.escalation = Escalation((), update_only=True)  # the alert stops waiting for a comment
     elif session.stage is Stage.SCORE:
         t.response = ResponseUpdate(
             survey.id, survey.kind, session.language, status="expired", comment_status="expired"

@@ -268,9 +268,19 @@ def test_expiry_keeps_the_score_and_says_so() -> None:
     session, _ = run(started(), say("3"))
     assert session is not None
     t = step(session, say("forgot to answer"), ctx(now=session.expires_at + 1))
-    assert t.session is not None and t.session.stage is Stage.EXPIRED
-    assert t.response is not None and t.response.score == 3 and t.response.comment_status == "expired"
+    # The expired session is closed as the sweep closes it, apart from whatever the event starts.
+    assert t.replaced is not None and t.replaced.stage is Stage.EXPIRED and t.session is None
+    assert t.replaced_response is not None and t.replaced_response.score == 3
+    assert t.replaced_response.comment_status == "expired" and t.response is None
     assert "expired" in t.messages[0].text
+
+
+def test_feedback_after_expiry_does_not_carry_the_old_score_into_the_new_session() -> None:
+    session, _ = run(started(), say("3"))
+    assert session is not None
+    t = step(session, say(command="feedback"), ctx(now=session.expires_at + 1))
+    assert t.replaced is not None and t.replaced.stage is Stage.EXPIRED
+    assert t.session is not None and t.session.stage is Stage.SCORE and t.response is None
 
 
 def test_expiry_default_is_72_hours() -> None:
