@@ -232,7 +232,9 @@ class Service:
         if t.replaced is not None:
             replaced = await tx.save_session(t.replaced, respondent.id, now)
             if t.replaced_response is not None:
-                await self._write_response(tx, replaced, respondent.id, t.replaced_response, t.replaced_escalation, inbound.platform, now)
+                await self._write_response(
+                    tx, replaced, respondent.id, t.replaced_response, t.replaced_escalation, inbound.platform, now
+                )
         saved = t.session
         if t.session is not None and (t.session != session or t.session.id is None):
             saved = await tx.save_session(t.session, respondent.id, now)

@@ -427,26 +427,73 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _chunks(text: str, limit: int) -> Iterator[str]:
-    """Split at line breaks where possible so a long comment stays readable."""
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        yield text[:cut]
-        text = text[cut:].lstrip("\n")
-    if text:
-        yield text
+def _escaped_len(ch: str) -> int:
+    return 5 if ch == "&" else 4 if ch in "<>" else 1
 
 
-def _section(text: str) -> list[dict[str, Any]]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": part}} for part in _chunks(text, SECTION_LIMIT)]
+def _fit(text: str, limit: int) -> int:
+    """How many characters of ``text`` fit in ``limit`` once escaped: the cut falls between
+    characters of the plain text, so ``&amp;`` is never cut into ``&am`` + ``p;``."""
+    used = 0
+    for index, ch in enumerate(text):
+        used += _escaped_len(ch)
+        if used > limit:
+            return index
+    return len(text)
+
+
+def escape_within(text: str, limit: int) -> str:
+    """``text`` escaped and no longer than ``limit``, cut before escaping (with an ellipsis)."""
+    if _fit(text, limit) == len(text):
+        return escape(text)
+    return escape(text[: _fit(text, limit - 1)]) + "\u2026"
+
+
+def _chunks(text: str, limit: int, prefix: str = "") -> Iterator[str]:
+    """Escaped parts of plain ``text`` of at most ``limit`` characters each, split at line
+    breaks where possible so a long comment stays readable, always between characters of the
+    plain text. ``prefix`` starts every line (``> `` for a quote), in every part."""
+    lines = text.split("\n")
+    part: list[str] = []
+    used = 0
+    for line in lines:
+        while True:
+            sep = 1 if part else 0
+            head = prefix if line else prefix.rstrip()
+            size = len(head) + sum(_escaped_len(ch) for ch in line)
+            if used + sep + size <= limit:
+                part.append(head + escape(line))
+                used += sep + size
+                break
+            if part:
+                yield "\n".join(part)
+                part, used = [], 0
+                continue
+            # One line longer than a whole part: cut it, preferring a space.
+            at = _fit(line, limit - len(prefix))
+            space = line.rfind(" ", at // 2, at)
+            at = space + 1 if space > 0 else max(at, 1)
+            yield prefix + escape(line[:at])
+            line = line[at:]
+            if not line:
+                break
+    if part:
+        yield "\n".join(part)
+
+
+def _section(text: str, prefix: str = "") -> list[dict[str, Any]]:
+    """Plain ``text`` as escaped mrkdwn sections within Slack's limit."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": part}}
+        for part in _chunks(text, SECTION_LIMIT, prefix)
+    ]
 
 
 def _field_text(block: Block) -> str:
-    value = escape(block.text)
-    text = f"*{escape(block.label)}:* {value}" if block.label else value
-    return text[:FIELD_LIMIT]
+    if not block.label:
+        return escape_within(block.text, FIELD_LIMIT)
+    label = f"*{escape(block.label)}:* "
+    return label + escape_within(block.text, FIELD_LIMIT - len(label))
 
 
 def _content_blocks(blocks: Sequence[Block]) -> list[dict[str, Any]]:
@@ -471,15 +518,15 @@ def _content_blocks(blocks: Sequence[Block]) -> list[dict[str, Any]]:
                 # plain_text shows characters literally, so no mrkdwn escaping here.
                 out.append({"type": "header", "text": {"type": "plain_text", "text": block.text[:HEADER_LIMIT]}})
         elif block.kind == "quote":
-            lines = block.text.splitlines() or [""]
-            out.extend(_section("\n".join(f"> {escape(line)}" if line else ">" for line in lines)))
+            out.extend(_section("\n".join(block.text.splitlines()) or "", prefix="> "))
         elif block.kind == "context":
             if block.text.strip():
-                out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(block.text)[:3000]}]})
+                text = escape_within(block.text, SECTION_LIMIT)
+                out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
         elif block.kind == "divider":
             out.append({"type": "divider"})
         elif block.text.strip():
-            out.extend(_section(escape(block.text)))
+            out.extend(_section(block.text))
     flush_fields()
     return out
 
@@ -497,7 +544,7 @@ def _fallback_text(message: OutMessage) -> str:
     text = message.text
     if not text:
         text = next((b.text for b in message.blocks if b.text.strip()), "")
-    return escape(text[:FALLBACK_LIMIT])
+    return escape_within(text, FALLBACK_LIMIT)
 
 
 # Slack reserves a leading "/" for registered slash commands and only /feedback is ours:
@@ -522,7 +569,7 @@ def render(message: OutMessage) -> tuple[str, list[dict[str, Any]]]:
     if message.blocks:
         blocks = _content_blocks(message.blocks)
     else:
-        blocks = _section(escape(message.text)) if message.text.strip() else []
+        blocks = _section(message.text) if message.text.strip() else []
     index = 0
     for row in message.choices:
         for start in range(0, len(row), BUTTONS_PER_ACTIONS):

@@ -29,7 +29,14 @@ def slack_config(
     mode: str = "http",
     durability: str = "normal",
     staff_user_ids: tuple[str, ...] = (),
+    alerts: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> Config:
+    """``alerts``: unhappy answers alert the staff channel (off by default); ``extra``: more
+    top-level config tables, merged in."""
+    escalation: dict[str, Any] = (
+        {"enabled": True, "destinations": [f"slack:{STAFF_CHANNEL}"]} if alerts else {"enabled": False}
+    )
     data: dict[str, Any] = {
         "bot": {"default_survey": "nps", "default_language": "en"},
         "storage": {"path": db_path, "durability": durability},
@@ -43,10 +50,12 @@ def slack_config(
             "staff_user_ids": list(staff_user_ids),
         },
         "surveys": [
-            {"id": "nps", "kind": "nps", "product": "Acme", "escalation": {"enabled": False}},
-            {"id": "csat", "kind": "csat", "product": "Acme support", "escalation": {"enabled": False}},
+            {"id": "nps", "kind": "nps", "product": "Acme", "escalation": dict(escalation)},
+            {"id": "csat", "kind": "csat", "product": "Acme support", "escalation": dict(escalation)},
         ],
     }
+    for key, value in (extra or {}).items():
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
     env = {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_APP_TOKEN": fake.app_token}
     return config_mod.parse(data, env)
 
@@ -82,9 +91,13 @@ async def running_bot(
     durability: str = "normal",
     staff_user_ids: tuple[str, ...] = (),
     sentiment: SentimentScorer | None = None,
+    alerts: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> AsyncIterator[SlackBot]:
     """Start in the order ``bot.run`` does: components add routes, then the shared server."""
-    config = slack_config(fake, db_path, mode=mode, durability=durability, staff_user_ids=staff_user_ids)
+    config = slack_config(
+        fake, db_path, mode=mode, durability=durability, staff_user_ids=staff_user_ids, alerts=alerts, extra=extra
+    )
     runtime = await Runtime.open(config, db_path=db_path, sentiment=sentiment)
     if mode == "http":
         runtime.http = HttpServer(["127.0.0.1:0"])
