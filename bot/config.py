@@ -102,6 +102,12 @@ class EscalationConfig:
     remind_unresolved_hours: float = 24
     oncall: str = ""
     ask_recovery: bool = True
+    # The reminder ladder: after the first reminder, one every ``remind_repeat_minutes`` (an
+    # unclaimed alert) or ``remind_unresolved_hours`` (a claimed one), ``remind_max`` in all;
+    # then only the daily summary of what is still open, at ``summary_time`` ([bot] timezone).
+    remind_repeat_minutes: float = 60
+    remind_max: int = 3
+    summary_time: str = "09:00"
 
 
 @dataclass(frozen=True)
@@ -414,11 +420,35 @@ CAMPAIGN_SPEC: dict[str, Check] = {
     "cron": _cron,
     "timezone": _timezone,
 }
+def _time_of_day(key: str, value: Any) -> str:
+    STR(key, value)
+    try:
+        hours, minutes = value.split(":")
+        if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(key, f"expected a time of day 'HH:MM' such as '09:00', got {value!r}") from None
+    return str(value)
+
+
+def _not_negative(check: Check) -> Check:
+    def inner(key: str, value: Any) -> Any:
+        value = check(key, value)
+        if value < 0:
+            raise ConfigError(key, f"expected 0 or more, got {value!r}")
+        return value
+
+    return inner
+
+
 GLOBAL_ESCALATION_SPEC: dict[str, Check] = {
     "remind_unclaimed_minutes": _positive(NUMBER),
     "remind_unresolved_hours": _positive(NUMBER),
     "oncall": STR,
     "ask_recovery": BOOL,
+    "remind_repeat_minutes": _positive(NUMBER),
+    "remind_max": _not_negative(INT),
+    "summary_time": _time_of_day,
 }
 ESCALATION_SPEC: dict[str, Check] = {
     "enabled": BOOL,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from storage.records import Escalation
 from storage.sqlite import Tx
@@ -37,6 +39,9 @@ class EscalationSettings:
     per_survey: dict[str, tuple[str, ...]] | None = None
     remind_unclaimed_after: float = 30 * 60
     remind_unresolved_after: float = 24 * 3600
+    remind_repeat_after: float = 60 * 60
+    remind_max: int = 3
+    summary_time: str = "09:00"
     oncall: str = ""
     ask_recovery: bool = True
     timezone: str = "UTC"
@@ -178,13 +183,14 @@ class EscalationDesk:
                 claimed_by=key,
                 claimed_by_name=who,
                 claimed_at=escalation.claimed_at or now,
+                reminders=escalation.reminders if escalation.state == "claimed" else 0,  # a new ladder
             )
             await self._post_alert(tx, escalation.id, edit=True, now=now)
             return HandleResult(toast=f"Claimed. It's yours, {who}.", extra={SHOWN_ON_ALERT: True})
         if action == "reply":
             fields: dict[str, object] = {"reply_pending_by": key}
             if escalation.state == "open":
-                fields.update(state="claimed", claimed_by=key, claimed_by_name=who, claimed_at=now)
+                fields.update(state="claimed", claimed_by=key, claimed_by_name=who, claimed_at=now, reminders=0)
             await tx.update_escalation(escalation.id, **fields)
             if escalation.state == "open":
                 await self._post_alert(tx, escalation.id, edit=True, now=now)
@@ -260,6 +266,7 @@ class EscalationDesk:
                 claimed_by=staff_key(inbound),
                 claimed_by_name=staff_name(inbound),
                 claimed_at=now,
+                reminders=0,
             )
             await self._post_alert(tx, escalation.id, edit=True, now=now)
         return HandleResult()
@@ -317,26 +324,83 @@ class EscalationDesk:
     # -- reminders -----------------------------------------------------------------
 
     async def remind(self, tx: Tx, now: float) -> int:
-        """Nudge staff: an unclaimed alert is re-posted with the on-call ping; a claimed
-        one left unresolved reminds its owner. Each alert is nudged once per interval."""
+        """Nudge staff along a ladder, never forever: an unclaimed alert gets a reminder in its
+        thread (pinging ``oncall``) ``remind_unclaimed_after`` after it opened, then one every
+        ``remind_repeat_after``; a claimed one reminds its owner ``remind_unresolved_after``
+        after the claim, then as often again; ``remind_max`` reminders per state at most. Then
+        only the daily summary of what is still open. Alerts of erased customers are closed
+        with a note first, so they are never pinged. Returns the number of reminders sent."""
+        settings = self.settings
+        await tx.close_orphaned_escalations(now, ERASED_NOTE)
         due = await tx.escalations_to_remind(
-            now - self.settings.remind_unclaimed_after, now - self.settings.remind_unresolved_after
+            now,
+            first=settings.remind_unclaimed_after,
+            repeat=settings.remind_repeat_after,
+            unresolved=settings.remind_unresolved_after,
+            limit=settings.remind_max,
         )
         for escalation in due:
+            last = escalation.reminders + 1 >= settings.remind_max
             if escalation.state == "open":
                 minutes = int((now - escalation.opened_at) // 60)
-                ping = f"{self.settings.oncall} " if self.settings.oncall else ""
+                ping = f"{settings.oncall} " if settings.oncall else ""
                 body = f"⏰ {ping}Alert #{escalation.id} has been waiting {minutes} min with nobody on it."
             else:
                 hours = (now - (escalation.claimed_at or escalation.opened_at)) / 3600
-                body = f"⏰ {escalation.claimed_by_name}, alert #{escalation.id} is still open ({hours:.0f} h)."
+                body = (
+                    f"⏰ {escalation.claimed_by_name}, alert #{escalation.id} is still open "
+                    f"({hours:.0f} h since the claim)."
+                )
+            if last:
+                body += " This is the last reminder; it stays in the daily summary of open alerts."
             messages = [
                 OutMessage(dest, body, reply_to=alerts.alert_ref(escalation.id, dest), audience="staff")
-                for dest in self.settings.destinations(escalation.survey_id)
+                for dest in settings.destinations(escalation.survey_id)
             ]
             await tx.enqueue(messages, now)
             await tx.update_escalation(escalation.id, reminded_at=now, reminders=escalation.reminders + 1)
+        await self._daily_summary(tx, now)
         return len(due)
+
+    async def _daily_summary(self, tx: Tx, now: float) -> None:
+        """Once a day, at ``summary_time`` in the bot's time zone or at the first check after
+        it: every alert still unresolved, per staff destination. Recorded in the same
+        transaction, so a restart or a second process never posts it twice."""
+        zone = ZoneInfo(self.settings.timezone)
+        local = datetime.fromtimestamp(now, UTC).astimezone(zone)
+        hours, minutes = (int(p) for p in self.settings.summary_time.split(":"))
+        if (local.hour, local.minute) < (hours, minutes):
+            return
+        waiting = await tx.unresolved_escalations(now - self.settings.remind_unclaimed_after)
+        if not waiting:
+            return
+        if not await tx.record_summary(SUMMARY_KEY, local.date().isoformat(), now):
+            return
+        per_dest: dict[Destination, list[str]] = {}
+        for escalation in waiting:
+            age = _age(now - escalation.opened_at)
+            who = f"claimed by {escalation.claimed_by_name}" if escalation.state == "claimed" else "nobody on it"
+            line = f"• #{escalation.id} ({escalation.survey_id}): {who}, opened {age} ago"
+            for dest in self.settings.destinations(escalation.survey_id):
+                per_dest.setdefault(dest, []).append(line)
+        messages = []
+        for dest, lines in per_dest.items():
+            head = f"📋 {len(lines)} feedback alert{'s' if len(lines) != 1 else ''} still open:"
+            shown = lines[:50] + ([f"… and {len(lines) - 50} more"] if len(lines) > 50 else [])
+            messages.append(OutMessage(dest, "\n".join([head, *shown]), audience="staff"))
+        await tx.enqueue(messages, now)
+
+
+ERASED_NOTE = "closed: the customer's data was erased"
+SUMMARY_KEY = "alerts:daily-summary"
+
+
+def _age(seconds: float) -> str:
+    if seconds < 2 * 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"
 
 
 def staff_key(inbound: Inbound) -> str:

@@ -1197,17 +1197,54 @@ class Tx:
         facts["history"] = [(str(r[0]), int(r[1])) for r in history]
         return facts
 
-    async def escalations_to_remind(self, unclaimed_before: float, unresolved_before: float) -> list[Escalation]:
+    async def escalations_to_remind(
+        self, now: float, *, first: float, repeat: float, unresolved: float, limit: int
+    ) -> list[Escalation]:
+        """Alerts due a reminder on the ladder: unclaimed ones ``first`` seconds after opening,
+        then every ``repeat``; claimed ones ``unresolved`` seconds after the claim (never
+        counting reminders from before it), then as often again; at most ``limit`` reminders
+        per state (the claim starts the count again). Erased customers' alerts are never due."""
         rows = await self._all(
             """
             SELECT * FROM escalations
-            WHERE (state = 'open' AND COALESCE(reminded_at, opened_at) <= ?)
-               OR (state = 'claimed' AND COALESCE(reminded_at, claimed_at) <= ?)
+            WHERE respondent_id IS NOT NULL AND reminders < ? AND (
+                  (state = 'open' AND reminders = 0 AND opened_at <= ?)
+               OR (state = 'open' AND reminders > 0 AND reminded_at <= ?)
+               OR (state = 'claimed' AND MAX(COALESCE(claimed_at, opened_at), COALESCE(reminded_at, 0)) <= ?))
             ORDER BY id
             """,
-            (unclaimed_before, unresolved_before),
+            (limit, now - first, now - repeat, now - unresolved),
         )
         return [Escalation.from_row(r) for r in rows]
+
+    async def unresolved_escalations(self, opened_before: float) -> list[Escalation]:
+        """Every alert still open or claimed, opened before the given moment (for the summary)."""
+        rows = await self._all(
+            "SELECT * FROM escalations WHERE state != 'resolved' AND respondent_id IS NOT NULL AND opened_at <= ? "
+            "ORDER BY id",
+            (opened_before,),
+        )
+        return [Escalation.from_row(r) for r in rows]
+
+    async def close_orphaned_escalations(self, now: float, note: str) -> int:
+        """Close the alerts whose customer was erased (``/forget``, ``forget``, retention): nobody
+        can be helped any more, so they are resolved with ``note`` and never reminded about."""
+        cur = await self._exec(
+            "UPDATE escalations SET state = 'resolved', resolved_at = ?, resolved_by = 'feedbackbot', "
+            "resolved_by_name = 'feedbackbot', resolution_note = ?, reply_pending_by = NULL, relay_open = 0 "
+            "WHERE respondent_id IS NULL AND state != 'resolved'",
+            (now, note),
+        )
+        return int(cur.rowcount)
+
+    async def record_summary(self, key: str, day: str, now: float) -> bool:
+        """Claim the summary ``key`` for ``day`` (once; recorded beside the digests' runs)."""
+        cur = await self._exec(
+            "INSERT OR IGNORE INTO digest_runs (digest_id, period_start, period_end, status, created_at) "
+            "VALUES (?, ?, ?, 'posted', ?)",
+            (key, day, day, now),
+        )
+        return int(cur.rowcount) == 1
 
     async def respondent_by_id(self, respondent_id: int) -> Respondent | None:
         row = await self._one("SELECT * FROM respondents WHERE id = ?", (respondent_id,))
