@@ -48,7 +48,14 @@ async def run_campaign(inviter: Inviter, campaign: Campaign, run_key: str) -> di
     def key(platform: str, user: str) -> str:
         return f"campaign:{campaign.id}:{run_key}:{platform}:{user}"
 
-    async def invite_batch(batch: list[tuple[str, str]]) -> None:
+    async def invite_batch(batch: list[tuple[str, str]], known: frozenset[tuple[str, str]] = frozenset()) -> None:
+        # Language and time zone from the platform, for people it can tell us about and whose
+        # zone we do not know yet (``known``), before the transaction: it holds no lock meanwhile.
+        facts = {
+            (platform, user): await inviter.platform_facts(platform, user)
+            for platform, user in batch
+            if platform in inviter.profiles and (platform, user) not in known
+        }
         now = inviter.clock()
         async with inviter.store.transaction() as tx:
             for platform, user in batch:
@@ -60,7 +67,7 @@ async def run_campaign(inviter: Inviter, campaign: Campaign, run_key: str) -> di
                     campaign_id=campaign.id,
                     lane="bulk",
                 )
-                result = await inviter.invite_in(tx, request, now)
+                result = await inviter.invite_in(tx, request, now, facts.get((platform, user), (None, None)))
                 status = "already_invited" if result.duplicate else result.status
                 counts[status] = counts.get(status, 0) + 1
         inviter.on_commit()
@@ -78,6 +85,7 @@ async def run_campaign(inviter: Inviter, campaign: Campaign, run_key: str) -> di
             if not people:
                 break
             after = people[-1].id
-            await invite_batch([(p.platform, p.user_id) for p in people])
+            known = frozenset((p.platform, p.user_id) for p in people if p.timezone)
+            await invite_batch([(p.platform, p.user_id) for p in people], known)
     log.info("campaign %s run %s: %s", campaign.id, run_key, counts)
     return counts

@@ -9,9 +9,10 @@ a campaign resumed after a crash can never invite anyone twice.
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from storage.sqlite import Store, Tx
@@ -24,6 +25,12 @@ from surveys.sentiment import SentimentScorer
 from surveys.texts import text
 
 PLATFORMS = ("telegram", "slack", "console")
+
+log = logging.getLogger(__name__)
+
+# What a platform says about a person before they ever wrote to the bot: (language, time zone),
+# either None when unknown. Slack answers from users.info; Telegram has no such call.
+ProfileLookup = Callable[[str], Awaitable[tuple[str | None, str | None]]]
 
 
 class InviteError(ValueError):
@@ -72,6 +79,22 @@ class Inviter:
     clock: Callable[[], float] = time.time
     new_nonce: Callable[[], str] = field(default=lambda: __import__("secrets").token_hex(6))
     on_commit: Callable[[], None] = field(default=lambda: None)
+    # Per platform, set by its wiring: how to learn a person's language and time zone.
+    profiles: dict[str, ProfileLookup] = field(default_factory=dict)
+
+    async def platform_facts(self, platform: str, user_id: str) -> tuple[str | None, str | None]:
+        """The person's language and time zone as their platform reports them, so an
+        invitation to someone who never wrote to the bot is still in their language and
+        waits out quiet hours in their zone. A failed lookup is (None, None): the configured
+        defaults apply, and the invitation is not lost."""
+        lookup = self.profiles.get(platform)
+        if lookup is None:
+            return None, None
+        try:
+            return await lookup(user_id)
+        except Exception as exc:  # a lookup is a courtesy: never the reason an invitation fails
+            log.info("profile lookup on %s failed (%s); using the defaults", platform, type(exc).__name__)
+            return None, None
 
     def validate(self, request: InviteRequest) -> None:
         if request.survey_id not in self.surveys:
@@ -85,14 +108,22 @@ class Inviter:
 
     async def invite(self, request: InviteRequest) -> InviteResult:
         self.validate(request)
+        seen = await self.platform_facts(request.platform, request.user_id)
         now = self.clock()
         async with self.store.transaction() as tx:
-            result = await self.invite_in(tx, request, now)
+            result = await self.invite_in(tx, request, now, seen)
         if result.status == "sent":
             self.on_commit()
         return result
 
-    async def invite_in(self, tx: Tx, request: InviteRequest, now: float) -> InviteResult:
+    async def invite_in(
+        self,
+        tx: Tx,
+        request: InviteRequest,
+        now: float,
+        seen: tuple[str | None, str | None] = (None, None),
+    ) -> InviteResult:
+        """``seen``: the person's (language, time zone) from :meth:`platform_facts`."""
         if request.idempotency_key:
             existing = await tx.invitation_by_key(request.idempotency_key)
             if existing is not None:
@@ -100,6 +131,10 @@ class Inviter:
                     existing["id"], existing["status"], existing["reason"], existing["not_before"], duplicate=True
                 )
         person = await tx.ensure_respondent(request.platform, request.user_id, request.user_id, now)
+        language, zone = seen
+        if language or zone:
+            await tx.set_platform_facts(person.id, language, zone)
+            person = replace(person, language=language or person.language, timezone=zone or person.timezone)
         if request.person_key:
             await tx.set_person_key(person.id, request.person_key)
         last_any, last_survey = await tx.last_invited(person.id, request.survey_id)
@@ -177,19 +212,28 @@ class Inviter:
         return "sent", None
 
     async def remind_due(self, limit: int = 500) -> int:
-        """One reminder to people who have not answered; the session's expiry ends it."""
+        """One reminder to people who have not answered; the session's expiry ends it. A
+        reminder that falls in quiet hours (in the person's zone) waits for the morning, like
+        an invitation: it is simply not sent yet, and the next run after quiet hours sends it."""
         if self.reminder_after is None:
             return 0
         now = self.clock()
+        sent = 0
         async with self.store.transaction() as tx:
-            due = await tx.reminders_due(now - self.reminder_after, limit)
+            # Read past the ones waiting out the night, so they never hold back the others.
+            due = await tx.reminders_due(now - self.reminder_after, limit * 10)
             for row in due:
+                if sent >= limit:
+                    break
+                if after_quiet_hours(now, row.get("timezone"), self.policy) > now:
+                    continue
                 survey = self.surveys.get(row["survey_id"])
                 dest = Destination(row["platform"], row["chat_id"])
                 body = text(row["language"], "reminder", survey)
                 message = OutMessage(dest, body, reply_to=engine.question_ref(row["nonce"]), lane="bulk")
                 await tx.enqueue([message], now)
                 await tx.mark_reminded(row["id"], now)
-        if due:
+                sent += 1
+        if sent:
             self.on_commit()
-        return len(due)
+        return sent

@@ -350,4 +350,5 @@ def _seen(inbound: Inbound) -> PersonSeen:
         inbound.display_name,
         inbound.handle,
         inbound.language,
+        inbound.timezone,
     )

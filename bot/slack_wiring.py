@@ -124,6 +124,8 @@ class SlackComponent:
         self._stopping = False
         self._socket: AsyncSocketModeHandler | None = None
         runtime.add_channel(self.channel)
+        # Invitations to people who never wrote to the bot use their Slack locale and time zone.
+        runtime.inviter.profiles["slack"] = self._platform_facts
         if settings.mode == "http":
             if runtime.http is None:
                 raise RuntimeError("slack.mode = 'http' needs the shared HTTP server (runtime.http)")
@@ -179,6 +181,12 @@ class SlackComponent:
         return len(self._tasks)
 
     # ------------------------------------------------------------------ HTTP mode
+
+    async def _platform_facts(self, user_id: str) -> tuple[str | None, str | None]:
+        """(locale, time zone) from users.info, cached by the directory."""
+        async with self._lookups:
+            profile = await self.directory.profile(user_id)
+        return profile.language, profile.timezone
 
     async def handle_http(self, request: web.Request) -> web.Response:
         if self._stopping:

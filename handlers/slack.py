@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
@@ -279,6 +280,19 @@ class Profile:
     display_name: str = ""
     handle: str = ""
     language: str | None = None
+    timezone: str | None = None  # Slack's ``tz``, an IANA name; None when unknown or not one we know
+
+
+def known_zone(name: object) -> str | None:
+    """``name`` when it is an IANA time zone this machine knows, else None (never trust a
+    platform's string to be loadable: quiet hours would fail on it)."""
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+    return name
 
 
 class SlackDirectory:
@@ -330,6 +344,7 @@ class SlackDirectory:
             display_name=str(user.get("real_name") or profile.get("real_name") or user.get("name") or ""),
             handle=str(user.get("name") or ""),
             language=str(user["locale"]) if user.get("locale") else None,
+            timezone=known_zone(user.get("tz")),
         )
         self._profiles.put(user_id, found)
         return found
@@ -414,6 +429,7 @@ class SlackDirectory:
             display_name=profile.display_name,
             handle=profile.handle,
             language=profile.language,
+            timezone=profile.timezone,
             is_staff=staff,
         )
 

@@ -20,6 +20,7 @@ class PersonSeen:
     display_name: str
     handle: str
     language: str | None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)

@@ -664,13 +664,15 @@ def _carries(value: Any, messages: set[tuple[str, str]], texts: Sequence[str]) -
 def _respondent_upsert(seen: PersonSeen, now: float) -> tuple[str, tuple[Any, ...]]:
     return (
         """
-        INSERT INTO respondents (platform, user_id, chat_id, display_name, handle, language, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO respondents (platform, user_id, chat_id, display_name, handle, language, timezone,
+                                 created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (platform, user_id) DO UPDATE SET
             chat_id = COALESCE(excluded.chat_id, chat_id),
             display_name = CASE WHEN excluded.display_name != '' THEN excluded.display_name ELSE display_name END,
             handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE handle END,
             language = COALESCE(excluded.language, language),
+            timezone = COALESCE(excluded.timezone, timezone),
             unreachable = CASE WHEN excluded.chat_id IS NOT NULL THEN 0 ELSE unreachable END,
             updated_at = excluded.updated_at
         RETURNING *
@@ -680,7 +682,15 @@ def _respondent_upsert(seen: PersonSeen, now: float) -> tuple[str, tuple[Any, ..
 
 
 def _person_fields(seen: PersonSeen) -> tuple[Any, ...]:
-    return (seen.platform, seen.user_id, seen.chat_id, seen.display_name[:200], seen.handle[:200], seen.language)
+    return (
+        seen.platform,
+        seen.user_id,
+        seen.chat_id,
+        seen.display_name[:200],
+        seen.handle[:200],
+        seen.language,
+        seen.timezone,
+    )
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -997,6 +1007,17 @@ class Tx:
         assert found is not None
         return found
 
+    async def set_platform_facts(self, respondent_id: int, language: str | None, timezone: str | None) -> None:
+        """What the platform says about a person we have not heard from (an invitation looks
+        them up first): their language and time zone, when it reports them."""
+        self._hold(
+            "UPDATE respondents SET language = COALESCE(?, language), timezone = COALESCE(?, timezone) WHERE id = ?",
+            (language, timezone, respondent_id),
+        )
+
+    async def set_timezone(self, respondent_id: int, timezone: str) -> None:
+        self._hold("UPDATE respondents SET timezone = ? WHERE id = ?", (timezone, respondent_id))
+
     async def set_person_key(self, respondent_id: int, person_key: str) -> None:
         self._hold("UPDATE respondents SET person_key = ? WHERE id = ?", (person_key, respondent_id))
 
@@ -1072,7 +1093,7 @@ class Tx:
         """Invitations whose survey is still waiting for its first answer."""
         rows = await self._all(
             """
-            SELECT i.id, i.survey_id, s.nonce, s.language, p.platform, p.chat_id
+            SELECT i.id, i.survey_id, s.nonce, s.language, p.platform, p.chat_id, p.timezone
             FROM invitations i
             JOIN sessions s ON s.id = i.session_id
             JOIN respondents p ON p.id = i.respondent_id

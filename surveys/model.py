@@ -144,6 +144,8 @@ class Inbound:
     # configured staff chat, "unconfigured" when no staff chat is configured yet (the
     # answer then tells the group its id, the one thing the operator needs from it).
     room_setup: str | None = None
+    # The person's IANA time zone when the platform reports one (Slack's ``tz``), for quiet hours.
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
