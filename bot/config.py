@@ -464,6 +464,7 @@ SURVEY_SPEC: dict[str, Check] = {
     "task": lambda key, value: value,
     "expiry_hours": _positive(NUMBER),
     "max_comment_chars": _positive(INT),
+    "late_answer_hours": _not_negative(NUMBER),
     "recontact_days": NUMBER,
     "texts": lambda key, value: value,  # checked in _survey
     "escalation": lambda key, value: value,
@@ -550,6 +551,7 @@ def _survey(index: int, data: Any, default_language: str = "en") -> SurveyDefini
         language=default_language,
         expiry_hours=float(fields.get("expiry_hours", 72)),
         max_comment_chars=int(fields.get("max_comment_chars", 2000)),
+        late_answer_hours=float(fields.get("late_answer_hours", 24)),
         escalation=EscalationRules(
             enabled=esc.get("enabled", True),
             scores=frozenset(esc["scores"]) if "scores" in esc else None,

@@ -220,6 +220,9 @@ class Service:
                 if found is not None:
                     button_session, owner = found
                     owned = owner == respondent.id
+        late_session: engine.Session | None = None
+        if session is None and inbound.text is not None and inbound.is_private:
+            late_session = await tx.expired_session(respondent.id)  # a late answer to it?
         ctx = self._context(
             now,
             language=language,
@@ -227,6 +230,7 @@ class Service:
             opted_out=respondent.opted_out,
             button_session=button_session,
             button_owned=owned,
+            late_session=late_session,
         )
         t = engine.step(session, inbound, ctx)
         if t.replaced is not None:

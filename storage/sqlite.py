@@ -873,6 +873,13 @@ class Tx:
         )
         return None if row is None else _session(row)
 
+    async def expired_session(self, respondent_id: int) -> Session | None:
+        """The person's latest session when it ended by expiring (a late answer may belong to it)."""
+        row = await self._one(
+            "SELECT * FROM sessions WHERE respondent_id = ? ORDER BY id DESC LIMIT 1", (respondent_id,)
+        )
+        return None if row is None or row["stage"] != "expired" else _session(row)
+
     async def session_by_nonce(self, nonce: str) -> tuple[Session, int] | None:
         row = await self._one("SELECT * FROM sessions WHERE nonce = ?", (nonce,))
         return None if row is None else (_session(row), int(row["respondent_id"]))

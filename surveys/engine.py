@@ -122,6 +122,8 @@ class StepContext:
     # False when that session belongs to someone else.
     button_session: Session | None = None
     button_owned: bool = True
+    # The person's latest session when it expired: a message now may be its late answer.
+    late_session: Session | None = None
 
 
 def button_value(nonce: str, value: str) -> str:
@@ -164,13 +166,55 @@ def step(session: Session | None, inbound: Inbound, ctx: StepContext) -> Transit
     elif not inbound.is_private:
         pass  # surveys run in private chats only; group chatter is not for us
     elif session is None:
-        key = "expired" if expired_now else "no_survey"
-        transition.messages.append(_say(here, ctx, key))
+        late = transition.replaced if expired_now else ctx.late_session
+        if late is None or not _late_answer(transition, late, inbound.text or "", here, ctx):
+            transition.messages.append(_say(here, ctx, "no_survey"))
     elif session.stage is Stage.SCORE:
         _on_score_text(transition, session, inbound.text or "", here, ctx)
     else:
         _on_comment(transition, session, inbound.text or "", here, ctx)
     return transition
+
+
+NEW_SURVEY_PREFIX = "n"
+
+
+def new_survey_value(survey_id: str) -> str:
+    return f"{NEW_SURVEY_PREFIX}:{survey_id}"
+
+
+def _late_answer(t: Transition, late: Session, raw: str, here: Destination, ctx: StepContext) -> bool:
+    """A message after the survey expired. Within the survey's ``late_answer_hours`` a score
+    (or, if the score was given, a comment) is kept and the survey goes on as if it had not
+    expired; otherwise the customer is told it expired and offered a new one in one tap.
+    False when ``late`` did not really expire (nothing to say about it)."""
+    survey = ctx.surveys.get(late.survey_id)
+    if survey is None or late.stage is not Stage.EXPIRED:
+        return False
+    lang = late.language
+    in_time = ctx.now <= late.expires_at + survey.late_answer_hours * 3600
+    if in_time and late.score is None:
+        scale = survey.scale
+        found = parse_score(raw, scale.low, scale.high, lang, stars=survey.kind is Kind.CSAT).score
+        if found is not None:
+            reopened = replace(late, stage=Stage.SCORE, expires_at=ctx.now + survey.expiry_hours * 3600)
+            _keep_reopened(t, late)
+            _record_score(t, reopened, found, here, ctx, close_question=False)
+            return True
+    elif in_time and clean_comment(raw, survey.max_comment_chars)[0]:
+        reopened = replace(late, stage=Stage.COMMENT, expires_at=ctx.now + survey.expiry_hours * 3600)
+        _keep_reopened(t, late)
+        _on_comment(t, reopened, raw, here, ctx)
+        return True
+    button = Choice(text(lang, "new_survey", survey), new_survey_value(survey.id), f"/feedback {survey.id}")
+    t.messages.append(OutMessage(here, text(lang, "expired", survey), choices=((button,),)))
+    return True
+
+
+def _keep_reopened(t: Transition, late: Session) -> None:
+    """The expired session is taken up again: it is not also written as expired."""
+    if t.replaced is not None and t.replaced.nonce == late.nonce:
+        t.replaced = t.replaced_response = t.replaced_escalation = None
 
 
 def expire(session: Session, ctx: StepContext) -> Transition:
@@ -466,6 +510,9 @@ def _expire(t: Transition, session: Session, ctx: StepContext) -> None:
 
 
 def _on_button(t: Transition, current: Session | None, data: str, here: Destination, ctx: StepContext) -> None:
+    if data.startswith(f"{NEW_SURVEY_PREFIX}:"):  # "Start a new survey" under an expired one
+        _start(t, current, data.partition(":")[2], here, ctx, {})
+        return
     parsed = parse_button(data)
     pressed = ctx.button_session
     lang = ctx.language

@@ -93,6 +93,9 @@ class SurveyDefinition:
     task: str = ""  # CES: what the customer did ("get your issue solved"), in ``language``
     expiry_hours: float = 72.0
     max_comment_chars: int = 2000
+    # An answer up to this many hours after the survey expired is kept and the survey goes
+    # on; 0 keeps none (the customer is told it expired and offered a new one).
+    late_answer_hours: float = 24.0
     escalation: EscalationRules = EscalationRules()
     alert_destinations: tuple[str, ...] = ()
     products: dict[str, str] = field(default_factory=dict)  # per language

@@ -61,6 +61,7 @@ MESSAGES: dict[str, str] = {
     ),
     "followup_hint": "Schreib einfach deine Antwort oder tippe auf „Überspringen“.",
     "skip": "Überspringen",
+    "new_survey": "Neue Umfrage starten",
     "thanks": "Vielen Dank! Dein Feedback hilft uns, {product} besser zu machen.",
     "thanks_escalated": "Danke, dass du uns Bescheid gibst. Jemand aus unserem Team kümmert sich darum.",
     "comment_truncated": "Dein Kommentar war recht lang, deshalb habe ich die ersten {limit} Zeichen behalten.",

@@ -47,6 +47,7 @@ MESSAGES: dict[str, str] = {
     "followup_negative": "I'm sorry we let you down. What went wrong, and what would fix it for you?",
     "followup_hint": "Just type your answer, or tap Skip.",
     "skip": "Skip",
+    "new_survey": "Start a new survey",
     "thanks": "Thank you! Your feedback helps us make {product} better.",
     "thanks_escalated": "Thank you for telling us. Someone from our team will look into it.",
     "comment_truncated": "Your comment was long, so I kept the first {limit} characters.",

@@ -57,6 +57,7 @@ MESSAGES: dict[str, str] = {
     "followup_negative": "Lamento que te hayamos decepcionado. ¿Qué salió mal y cómo podríamos solucionarlo?",
     "followup_hint": "Escribe tu respuesta o toca «Omitir».",
     "skip": "Omitir",
+    "new_survey": "Empezar una encuesta nueva",
     "thanks": "¡Gracias! Tu opinión nos ayuda a mejorar {product}.",
     "thanks_escalated": "Gracias por contárnoslo. Alguien de nuestro equipo lo revisará.",
     "comment_truncated": "Tu comentario era largo, así que guardé los primeros {limit} caracteres.",

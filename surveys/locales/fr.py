@@ -72,6 +72,7 @@ MESSAGES: dict[str, str] = {
     ),
     "followup_hint": "Écrivez simplement votre réponse, ou appuyez sur «\u00a0Passer\u00a0».",
     "skip": "Passer",
+    "new_survey": "Commencer un nouveau questionnaire",
     "thanks": "Merci\u00a0! Votre avis nous aide à améliorer {product}.",
     "thanks_escalated": "Merci de nous l'avoir signalé. Un membre de notre équipe va s'en occuper.",
     "comment_truncated": "Votre commentaire était long, j'en ai donc conservé les {limit} premiers caractères.",

@@ -58,6 +58,7 @@ MESSAGES: dict[str, str] = {
     ),
     "followup_hint": "Scrivi pure la tua risposta oppure tocca «Salta».",
     "skip": "Salta",
+    "new_survey": "Inizia un nuovo sondaggio",
     "thanks": "Grazie! La tua opinione ci aiuta a migliorare {product}.",
     "thanks_escalated": "Grazie per avercelo detto. Qualcuno del nostro team se ne occuperà.",
     "comment_truncated": "Il tuo commento era lungo, quindi ho tenuto i primi {limit} caratteri.",

@@ -60,6 +60,7 @@ MESSAGES: dict[str, str] = {
     ),
     "followup_hint": "Escreva a sua resposta ou toque em “Avançar”.",
     "skip": "Avançar",
+    "new_survey": "Começar um novo questionário",
     "thanks": "Obrigado! Com a sua opinião, podemos tornar {product} ainda melhor.",
     "thanks_escalated": "Obrigado por nos contar. Alguém do nosso suporte vai analisar o caso.",
     "comment_truncated": "O seu comentário era longo, por isso guardei os primeiros {limit} caracteres.",

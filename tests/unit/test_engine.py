@@ -267,12 +267,21 @@ def test_stale_and_forged_buttons_change_nothing(
 def test_expiry_keeps_the_score_and_says_so() -> None:
     session, _ = run(started(), say("3"))
     assert session is not None
-    t = step(session, say("forgot to answer"), ctx(now=session.expires_at + 1))
+    never_late = {sid: replace(s, late_answer_hours=0) for sid, s in SURVEYS.items()}
+    t = step(session, say("forgot to answer"), ctx(now=session.expires_at + 1, surveys=never_late))
     # The expired session is closed as the sweep closes it, apart from whatever the event starts.
     assert t.replaced is not None and t.replaced.stage is Stage.EXPIRED and t.session is None
     assert t.replaced_response is not None and t.replaced_response.score == 3
     assert t.replaced_response.comment_status == "expired" and t.response is None
     assert "expired" in t.messages[0].text
+
+
+def test_a_late_comment_within_the_window_is_kept() -> None:
+    session, _ = run(started(), say("3"))
+    assert session is not None
+    t = step(session, say("forgot to answer"), ctx(now=session.expires_at + 1))
+    assert t.replaced is None and t.session is not None and t.session.stage is Stage.DONE
+    assert t.response is not None and t.response.comment == "forgot to answer" and t.response.score == 3
 
 
 def test_feedback_after_expiry_does_not_carry_the_old_score_into_the_new_session() -> None:
