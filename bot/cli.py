@@ -283,12 +283,19 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
                     )
                 with out_file as out:
                     count = await export(
-                        runtime.store, out, args.format, since, until, args.survey, cfg.privacy.anonymous
+                        runtime.store, out, args.format, since, until, args.survey, cfg.privacy.anonymous, cfg.privacy
                     )
                 print(f"exported {count} responses to {args.output}", file=sys.stderr)
             else:
                 await export(
-                    runtime.store, sys.stdout, args.format, since, until, args.survey, cfg.privacy.anonymous
+                    runtime.store,
+                    sys.stdout,
+                    args.format,
+                    since,
+                    until,
+                    args.survey,
+                    cfg.privacy.anonymous,
+                    cfg.privacy,
                 )
             return 0
         if args.command == "send":

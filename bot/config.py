@@ -114,6 +114,21 @@ class EscalationConfig:
 class PrivacyConfig:
     retention_days: float = 0  # 0 keeps everything
     anonymous: bool = False
+    # Context keys that identify a customer, hidden in anonymous mode; None: every context key.
+    identifying_context: tuple[str, ...] | None = None
+
+    def identifying(self, key: str) -> bool:
+        """Whether anonymous mode hides context ``key`` (platform, language and survey are
+        not context: they are never identifying)."""
+        if not self.anonymous or key in BUILT_IN_SEGMENTS:
+            return False
+        return self.identifying_context is None or key.lower() in self.identifying_context
+
+    def visible_context(self, context: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in context.items() if not self.identifying(k)}
+
+
+BUILT_IN_SEGMENTS = frozenset({"platform", "language", "survey"})
 
 
 @dataclass(frozen=True)
@@ -407,7 +422,16 @@ def _audience(key: str, value: Any) -> str:
     return str(value)
 
 
-PRIVACY_SPEC: dict[str, Check] = {"retention_days": NUMBER, "anonymous": BOOL}
+def _identifying(key: str, value: Any) -> tuple[str, ...] | None:
+    if value == "all":
+        return None
+    if not isinstance(value, list) or not all(isinstance(k, str) and k.strip() for k in value):
+        expected = 'expected "all" or a list of context keys such as ["email", "phone"]'
+        raise ConfigError(key, f"{expected}, got {value!r}")
+    return tuple(k.strip().lower() for k in value)
+
+
+PRIVACY_SPEC: dict[str, Check] = {"retention_days": NUMBER, "anonymous": BOOL, "identifying_context": _identifying}
 INVITATIONS_SPEC: dict[str, Check] = {
     "fatigue_days": NUMBER,
     "quiet_hours": _quiet_hours,
@@ -827,6 +851,14 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
         source=source,
     )
     digests = _digests(data.get("digests"), surveys, bot.timezone, enabled, staff_destinations(config))
+    for i, digest in enumerate(digests or ()):
+        for j, key in enumerate(digest.segments):
+            if privacy.identifying(key):
+                raise ConfigError(
+                    f"digests[{i}].segments[{j}]",
+                    f"{key!r} identifies customers and [privacy] anonymous = true hides it; "
+                    "segment by another key or list the identifying ones in [privacy] identifying_context",
+                )
     if digests:
         config = _replace(config, digests=digests)
     if "trend_alerts" in data:

@@ -346,6 +346,13 @@ class DigestService:
                 raise ValueError(f"no survey {sid!r} (surveys: {', '.join(self.config.surveys)})")
         return list(dict.fromkeys(chosen)) or list(self.config.surveys)
 
+    def check_segments(self, keys: Sequence[str]) -> None:
+        """Anonymous mode never breaks scores down by a context key that identifies people
+        (each segment would be one person's scores, named)."""
+        for key in keys:
+            if self.config.privacy.identifying(key):
+                raise ValueError(f"{key!r} identifies customers, and anonymous mode hides it: segment by another key")
+
     async def on_demand(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
         """``/digest [survey] [by KEY] [now]`` in a staff chat, posted in that chat: the last
         complete week (named, with a pointer to ``now``), or with ``now`` this week so far.
@@ -355,6 +362,7 @@ class DigestService:
         try:
             request = parse_on_demand(inbound.args)
             surveys = self.resolve_surveys(request.surveys)
+            self.check_segments(request.keys)
         except ValueError as exc:
             return HandleResult(toast=f"Usage: {command} [survey] [by KEY] [now]. {str(exc).capitalize()}.")
         tz = ZoneInfo(self.config.bot.timezone)
@@ -482,6 +490,7 @@ async def cli_digest(
         surveys = service.resolve_surveys(args.survey)
         period = window(since, until, service.clock(), runtime.config.bot.timezone)
         trend = parse_trend(args.trend) if args.trend else None
+        service.check_segments(args.by or ())
     except ValueError as exc:
         print(f"feedbackbot: {exc}", file=err)
         return 2

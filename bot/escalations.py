@@ -55,6 +55,7 @@ class EscalationSettings:
     # ``agent_key`` mentions them on the platforms where they have an id.
     agents: dict[str, dict[str, str]] | None = None
     agent_key: str = "agent"
+    identifying_context: tuple[str, ...] | None = None  # None: every context key
 
     def destinations(self, survey_id: str) -> list[Destination]:
         specs = (self.per_survey or {}).get(survey_id) or self.default_destinations
@@ -152,6 +153,9 @@ class EscalationDesk:
             timezone=self.settings.timezone,
             anonymous=self.settings.anonymous,
             product=str((self.settings.products or {}).get(str(f["survey_id"])) or ""),
+            identifying_context=(
+                None if self.settings.identifying_context is None else frozenset(self.settings.identifying_context)
+            ),
         )
 
     # -- staff actions -------------------------------------------------------------

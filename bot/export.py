@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from bot.config import PrivacyConfig
 from storage.records import EXPORT_FIELDS
 from storage.sqlite import Store
 
@@ -33,8 +34,10 @@ async def export(
     until: float | None,
     survey: str | None,
     anonymous: bool = False,
+    privacy: PrivacyConfig | None = None,
 ) -> int:
-    """``anonymous`` (the ``[privacy] anonymous`` setting) leaves identities out."""
+    """``anonymous`` (the ``[privacy] anonymous`` setting) leaves identities out, and the
+    context keys ``privacy`` names as identifying (every context key when it names none)."""
     count = 0
     writer: csv.DictWriter[str] | None = None
     if fmt == "csv":
@@ -44,6 +47,8 @@ async def export(
         row = _row(response.values)
         if anonymous:
             row.update(dict.fromkeys(IDENTITY_FIELDS, ""))
+            rules = privacy if privacy is not None else PrivacyConfig(anonymous=True)
+            row["context"] = rules.visible_context(dict(row.get("context") or {}))
         if writer is not None:
             flat = dict(row)
             flat["flags"] = ";".join(row["flags"])

@@ -102,6 +102,7 @@ class Runtime:
                 },
                 agent_key=config.agent_reports.key,
                 surveys=dict(config.surveys),
+                identifying_context=config.privacy.identifying_context,
             )
         )
         service = Service(
