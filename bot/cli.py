@@ -239,6 +239,8 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
         enabled = [name for name, on in (("telegram", cfg.telegram.enabled), ("slack", cfg.slack.enabled)) if on]
         print(f"{cfg.source}: OK. Surveys: {', '.join(cfg.surveys)}. Channels: {', '.join(enabled) or 'console only'}.")
         return 0
+    if args.command == "link":
+        return _link(cfg, args)  # a URL from the configuration: no database to open (or create)
     run_lock = None
     if args.command == "run":
         from bot.runlock import RunLock
@@ -304,8 +306,6 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
             return await _campaign(runtime, args)
         if args.command == "forget":
             return await _forget(runtime, args)
-        if args.command == "link":
-            return _link(cfg, args)
         if args.command == "digest":
             from bot.digests import cli_digest
 

@@ -57,6 +57,9 @@ class StorageSettings:
 class HttpSettings:
     enabled: bool = False
     listen: str = "127.0.0.1:8080"
+    # The send API (POST /v1/surveys/{id}/send) is its own switch: a server running only for
+    # Telegram webhooks or Slack's HTTP mode needs no FEEDBACKBOT_API_TOKEN.
+    send_api: bool = False
 
 
 @dataclass(frozen=True)
@@ -379,7 +382,7 @@ BOT_SPEC: dict[str, Check] = {
     "shutdown_grace_seconds": NUMBER,
 }
 STORAGE_SPEC: dict[str, Check] = {"path": STR, "durability": _one_of("full", "normal")}
-HTTP_SPEC: dict[str, Check] = {"enabled": BOOL, "listen": _address}
+HTTP_SPEC: dict[str, Check] = {"enabled": BOOL, "listen": _address, "send_api": BOOL}
 TELEGRAM_SPEC: dict[str, Check] = {
     "enabled": BOOL,
     "mode": _one_of("polling", "webhook"),
@@ -832,8 +835,8 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
             app_token=secret_of("SLACK_APP_TOKEN", "slack.mode = 'socket'") if slack.mode == "socket" else "",
         )
     api_token = env.get("FEEDBACKBOT_API_TOKEN", "")
-    if http.enabled and not api_token and not offline:
-        raise ConfigError("http.enabled", "the HTTP API needs the environment variable FEEDBACKBOT_API_TOKEN")
+    if http.send_api and not api_token and not offline:
+        raise ConfigError("http.send_api", "the send API needs the environment variable FEEDBACKBOT_API_TOKEN")
     config = Config(
         bot,
         storage,

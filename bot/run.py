@@ -33,6 +33,7 @@ def needs_http(runtime: Runtime) -> bool:
     cfg = runtime.config
     return (
         cfg.http.enabled
+        or cfg.http.send_api
         or (cfg.slack.enabled and cfg.slack.mode == "http")
         or (cfg.telegram.enabled and cfg.telegram.mode == "webhook")
     )
@@ -47,10 +48,12 @@ def build_components(runtime: Runtime) -> list[Component]:
         if cfg.slack.enabled and cfg.slack.mode == "http" and cfg.slack.listen:
             addresses.append(cfg.slack.listen)
         runtime.http = HttpServer(addresses)
-        if cfg.http.enabled:
+        if cfg.http.send_api:
             from bot.api import SendApi
 
             SendApi(runtime.inviter, cfg.api_token).install(runtime.http.app)
+        elif cfg.api_token:
+            log.warning("FEEDBACKBOT_API_TOKEN is set but [http] send_api is off: the send API is not served")
     components: list[Component] = []
     if cfg.telegram.enabled:
         from bot.telegram_wiring import telegram_component
