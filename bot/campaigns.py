@@ -42,7 +42,11 @@ def read_list(path: str) -> list[tuple[str, str]]:
     return recipients
 
 
-async def run_campaign(inviter: Inviter, campaign: Campaign, run_key: str) -> dict[str, int]:
+async def run_campaign(
+    inviter: Inviter, campaign: Campaign, run_key: str, as_of: float | None = None
+) -> dict[str, int]:
+    """``as_of``: when the run was due, for a run caught up later (after a restart): the
+    audience is who was known then, never someone who first wrote to the bot afterwards."""
     counts: dict[str, int] = {}
 
     def key(platform: str, user: str) -> str:
@@ -81,7 +85,7 @@ async def run_campaign(inviter: Inviter, campaign: Campaign, run_key: str) -> di
         after = 0
         while True:
             async with inviter.store.transaction() as tx:
-                people = await tx.audience(platform, after, BATCH)
+                people = await tx.audience(platform, after, BATCH, created_before=as_of)
             if not people:
                 break
             after = people[-1].id

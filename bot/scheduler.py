@@ -196,7 +196,9 @@ class Scheduler:
             log.info("daily clean-up (retention %g days): %s", days, counts)
         return counts
 
-    async def campaign_job(self, campaign_id: str, run_key: str | None = None) -> dict[str, int]:
+    async def campaign_job(
+        self, campaign_id: str, run_key: str | None = None, as_of: float | None = None
+    ) -> dict[str, int]:
         """One run of a campaign. The run key is the scheduled date, so a run restarted the
         same day (after a crash) continues where it stopped instead of starting over."""
         from bot.campaigns import Campaign, run_campaign
@@ -206,7 +208,7 @@ class Scheduler:
             now = datetime.fromtimestamp(self.runtime.service.clock(), UTC).astimezone(ZoneInfo(cfg.timezone))
             run_key = now.date().isoformat()
         campaign = Campaign(cfg.id, cfg.survey, cfg.audience, cfg.cron, cfg.timezone)
-        return await run_campaign(self.runtime.inviter, campaign, run_key)
+        return await run_campaign(self.runtime.inviter, campaign, run_key, as_of)
 
     async def campaign_catch_up_job(self) -> None:
         """A campaign run cut short by a crash or restart in the last day is resumed."""
@@ -214,7 +216,8 @@ class Scheduler:
         for cfg in self.runtime.config.campaigns:
             fired = last_fire(crontab_trigger(cfg.cron, cfg.timezone), now, timedelta(days=1))
             if fired is not None:
-                await self.campaign_job(cfg.id, fired.astimezone(ZoneInfo(cfg.timezone)).date().isoformat())
+                run_key = fired.astimezone(ZoneInfo(cfg.timezone)).date().isoformat()
+                await self.campaign_job(cfg.id, run_key, as_of=fired.timestamp())
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -1115,7 +1115,9 @@ class Tx:
     async def mark_reminded(self, invitation_id: int, now: float) -> None:
         self._hold("UPDATE invitations SET reminded_at = ? WHERE id = ?", (now, invitation_id))
 
-    async def audience(self, platform: str | None, after_id: int, limit: int) -> list[Respondent]:
+    async def audience(
+        self, platform: str | None, after_id: int, limit: int, created_before: float | None = None
+    ) -> list[Respondent]:
         """Everyone reachable who has not opted out, in id order (so a campaign can page
         through millions of people and resume from the last id it handled)."""
         sql = "SELECT * FROM respondents WHERE id > ? AND opted_out = 0 AND unreachable = 0 AND chat_id IS NOT NULL"
@@ -1123,6 +1125,9 @@ class Tx:
         if platform:
             sql += " AND platform = ?"
             params.append(platform)
+        if created_before is not None:  # a run caught up later: only who was known when it was due
+            sql += " AND created_at <= ?"
+            params.append(created_before)
         sql += " ORDER BY id LIMIT ?"
         params.append(limit)
         rows = await self._all(sql, params)

@@ -5,6 +5,7 @@ invites only people who could have been invited at the missed run."""
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,10 @@ import pytest
 from bot import cli
 from bot import config as config_mod
 from bot.config import ConfigError
-from tests.conftest import ROOT
+from bot.runtime import Runtime
+from bot.scheduler import Scheduler
+from surveys.model import Inbound
+from tests.conftest import ROOT, Clock
 from tests.integration.test_shell_cli import write_config
 
 
@@ -47,3 +51,24 @@ def test_http_for_webhooks_only_needs_no_api_token() -> None:
     assert "http.send_api" in str(caught.value) and "FEEDBACKBOT_API_TOKEN" in str(caught.value)
     on = config_mod.parse(_http_config(send_api=True), {**env, "FEEDBACKBOT_API_TOKEN": "t0ken"})
     assert on.http.send_api and on.api_token == "t0ken"
+
+
+async def test_campaign_catch_up_invites_only_people_known_at_the_missed_run(tmp_path: Path) -> None:
+    data = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))
+    data["invitations"] = {**data["invitations"], "quiet_hours": "00:00-00:00", "fatigue_days": 0}
+    data["campaigns"] = [{"id": "q", "survey": "nps", "audience": "all", "cron": "0 10 * * *", "timezone": "UTC"}]
+    clock = Clock(datetime(2026, 4, 1, 9, 0, tzinfo=UTC).timestamp())
+    runtime = await Runtime.open(config_mod.parse(data, {}), clock=clock, db_path=str(tmp_path / "bot.db"))
+    try:
+        await runtime.service.handle(Inbound("e1", "console", "early", "early", text="hi"))
+        clock.now = datetime(2026, 4, 1, 11, 0, tzinfo=UTC).timestamp()  # the 10:00 run was missed
+        await runtime.service.handle(Inbound("e2", "console", "late", "late", text="hello"))
+        clock.now = datetime(2026, 4, 1, 12, 0, tzinfo=UTC).timestamp()  # the bot comes back
+        await Scheduler(runtime).campaign_catch_up_job()
+        async with runtime.store.reading() as conn, conn.execute(
+            "SELECT p.user_id FROM invitations i JOIN respondents p ON p.id = i.respondent_id"
+        ) as cur:
+            invited = sorted(str(r[0]) for r in await cur.fetchall())
+        assert invited == ["early"], "someone who first wrote after the missed run is not part of it"
+    finally:
+        await runtime.close()
