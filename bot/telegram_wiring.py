@@ -285,7 +285,7 @@ class TelegramComponent:
         self.updates = TelegramUpdates(runtime.service.handle, self.staff)
         self.app.add_handler(TypeHandler(Update, self.updates))
         self.app.add_error_handler(self._on_error)
-        self.channel = TelegramChannel(self.bot)
+        self.channel = TelegramChannel(self.bot, moves=self.staff.moves)
         # Registered now, not in start(): the delivery loop may already be running and must not
         # drop rows for a platform it believes disabled. Sends wait until start() opens the channel.
         runtime.add_channel(self.channel)

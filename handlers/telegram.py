@@ -210,6 +210,39 @@ def _commands(menu: Iterable[tuple[str, str]]) -> list[BotCommand]:
 # -- inbound ---------------------------------------------------------------------------------------------------------
 
 
+class ChatMoves:
+    """Groups Telegram upgraded to supergroups. The upgrade gives the group a new id; the
+    configuration, the outbox and every alert still name the old one. Learned from the
+    ``migrate_to_chat_id`` service message or from the 400 Telegram answers for the old id:
+    sends and edits then go to the new id, and what comes from the new chat is reported under
+    the old id, so staff there are still the staff group. Logged once per group, with what to
+    change in the configuration."""
+
+    def __init__(self) -> None:
+        self._new: dict[str, str] = {}
+        self._old: dict[str, str] = {}
+
+    def learn(self, old: str, new: str) -> None:
+        if self._new.get(old) == new or old == new:
+            return
+        self._new[old] = new
+        self._old[new] = old
+        log.warning(
+            "Telegram group %s was upgraded to a supergroup, whose id is %s: messages for it now go "
+            "there. Replace %s with %s in the configuration (staff_chat_id or destinations).",
+            old,
+            new,
+            old,
+            new,
+        )
+
+    def current(self, chat_id: str) -> str:
+        return self._new.get(chat_id, chat_id)
+
+    def original(self, chat_id: str) -> str:
+        return self._old.get(chat_id, chat_id)
+
+
 class StaffDirectory:
     """Answers "is this user staff?": a configured user id, or a member of the staff group.
 
@@ -227,12 +260,13 @@ class StaffDirectory:
     ) -> None:
         self.staff_chat_id = staff_chat_id
         self.staff_user_ids = frozenset(str(u) for u in staff_user_ids)
+        self.moves = ChatMoves()
         self.ttl = ttl
         self.clock = clock
         self._cache: dict[int, tuple[bool, float]] = {}
 
     def is_staff_chat(self, chat_id: int) -> bool:
-        return bool(self.staff_chat_id) and str(chat_id) == self.staff_chat_id
+        return bool(self.staff_chat_id) and self.moves.original(str(chat_id)) == self.staff_chat_id
 
     async def is_staff(self, bot: Bot, user_id: int) -> bool:
         if str(user_id) in self.staff_user_ids:
@@ -244,7 +278,11 @@ class StaffDirectory:
         if cached is not None and cached[1] > now:
             return cached[0]
         try:
-            member = await bot.get_chat_member(_chat_ref(self.staff_chat_id), user_id)
+            try:
+                member = await bot.get_chat_member(_chat_ref(self.moves.current(self.staff_chat_id)), user_id)
+            except ChatMigrated as moved:
+                self.moves.learn(self.staff_chat_id, str(moved.new_chat_id))
+                member = await bot.get_chat_member(moved.new_chat_id, user_id)
         except (Forbidden, BadRequest) as exc:
             # The bot is not in the staff group, or the user never was: a definite "no".
             log.warning("cannot check staff membership (%s): %s", type(exc).__name__, exc.message)
@@ -325,6 +363,12 @@ class TelegramUpdates:
         if update.my_chat_member is not None:
             return self._from_membership(update)
         message = update.message
+        if message is not None and message.migrate_to_chat_id:
+            self.staff.moves.learn(str(message.chat.id), str(message.migrate_to_chat_id))
+            return None
+        if message is not None and message.migrate_from_chat_id:
+            self.staff.moves.learn(str(message.migrate_from_chat_id), str(message.chat.id))
+            return None
         if message is None or message.from_user is None or message.from_user.is_bot:
             return None
         chat = message.chat
@@ -336,7 +380,8 @@ class TelegramUpdates:
         if command is _NOT_FOR_US:
             return None
         staff_chat = self.staff.is_staff_chat(chat.id)
-        base = _base(f"telegram:msg:{chat.id}:{message.message_id}", user, chat.id, message.message_id, private)
+        chat_id = int(self.staff.moves.original(str(chat.id)))  # a supergroup under its old id
+        base = _base(f"telegram:msg:{chat.id}:{message.message_id}", user, chat_id, message.message_id, private)
         if isinstance(command, tuple):
             name, args = command
             if not private and name not in GROUP_COMMANDS and not (staff_chat and name in STAFF_COMMANDS):
@@ -371,7 +416,7 @@ class TelegramUpdates:
             return None
         user = query.from_user
         origin = query.message
-        chat_id = origin.chat.id if origin is not None else user.id
+        chat_id = int(self.staff.moves.original(str(origin.chat.id))) if origin is not None else user.id
         private = origin is None or origin.chat.type == ChatType.PRIVATE
         is_staff = False
         if query.data.startswith(f"{alerts.ACTION_PREFIX}:"):
@@ -625,6 +670,13 @@ def _retry_seconds(exc: RetryAfter) -> float:
     return raw.total_seconds() if isinstance(raw, dtm.timedelta) else float(raw)
 
 
+def _moved_to(exc: BaseException) -> str | None:
+    """The supergroup's id when ``exc`` is (or was translated from) Telegram's "the group was
+    upgraded" answer."""
+    cause = exc if isinstance(exc, ChatMigrated) else exc.__cause__
+    return str(cause.new_chat_id) if isinstance(cause, ChatMigrated) else None
+
+
 def translate_error(exc: TelegramError) -> Exception:
     """Telegram's errors as the delivery loop's errors: retry policy lives there, once."""
     if isinstance(exc, RetryAfter):
@@ -652,9 +704,10 @@ class TelegramChannel:
 
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, *, startup_wait: float = 30.0) -> None:
+    def __init__(self, bot: Bot, *, startup_wait: float = 30.0, moves: ChatMoves | None = None) -> None:
         self.bot = bot
         self.startup_wait = startup_wait
+        self.moves = moves or ChatMoves()
         self._open = asyncio.Event()
         self._closing = False
         self._inflight = 0
@@ -693,7 +746,17 @@ class TelegramChannel:
                 self._idle.set()
 
     async def send(self, message: OutMessage, reply_to: str | None) -> str | None:
-        chat = _chat_ref(message.to.chat_id)
+        try:
+            return await self._send(message, reply_to)
+        except Exception as exc:
+            moved = _moved_to(exc)
+            if moved is None:
+                raise
+            self.moves.learn(message.to.chat_id, moved)
+            return await self._send(message, reply_to)  # once, to the supergroup
+
+    async def _send(self, message: OutMessage, reply_to: str | None) -> str | None:
+        chat = _chat_ref(self.moves.current(message.to.chat_id))
         markup = _keyboard(message.choices)
         reply = None
         if reply_to and reply_to.isdigit():
@@ -765,6 +828,17 @@ class TelegramChannel:
         return await self._send_texts(chat, rest, markup, None)
 
     async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
+        try:
+            await self._edit(message, chat_id, message_id)
+        except Exception as exc:
+            moved = _moved_to(exc)
+            if moved is None:
+                raise
+            self.moves.learn(chat_id, moved)
+            await self._edit(message, chat_id, message_id)
+
+    async def _edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
+        chat_id = self.moves.current(chat_id)
         limit = CAPTION_LIMIT if message.attachment else TEXT_LIMIT
         chunks = render_chunks(message, first_limit=limit)
         if not chunks:

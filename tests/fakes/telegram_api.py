@@ -76,6 +76,8 @@ BOT_USER: JSON = {
 SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
 #: Methods refused with 403 in a blocked chat.
 BLOCKABLE_METHODS = SEND_METHODS | {"sendchataction"}
+# Methods naming a chat that answer "upgraded to a supergroup" for a migrated group's old id.
+CHAT_METHODS = BLOCKABLE_METHODS | {"getchatmember", "editmessagetext", "editmessagecaption"}
 
 _HTML_TAGS = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
@@ -390,6 +392,7 @@ class FakeTelegramAPI:
         self._users: dict[int, JSON] = {}
         self._members: dict[tuple[int, int], str] = {}
         self._blocked: set[int] = set()
+        self._migrated: dict[int, int] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._drops: dict[str, int] = {}
         self._callback_ids: set[str] = set()
@@ -710,6 +713,26 @@ class FakeTelegramAPI:
             }
         })
 
+    def migrate_group(self, old_chat_id: int, new_chat_id: int, *, user_id: int = 1, queue_update: bool = True) -> None:
+        """A basic group upgraded to a supergroup: from now on every call naming the old id answers 400 with
+        ``parameters.migrate_to_chat_id``, as Telegram does; with ``queue_update`` the service message
+        (``migrate_to_chat_id`` in the old chat) is queued too. Members carry over."""
+        self._migrated[old_chat_id] = new_chat_id
+        self._chat_types[new_chat_id] = "supergroup"
+        for (chat, user), status in list(self._members.items()):
+            if chat == old_chat_id:
+                self._members[(new_chat_id, user)] = status
+        if queue_update:
+            self._queue_new({
+                "message": {
+                    "message_id": self._next_message_id(old_chat_id),
+                    "from": self._user(user_id, first_name="Admin"),
+                    "chat": self._chat(old_chat_id),
+                    "date": int(time.time()),
+                    "migrate_to_chat_id": new_chat_id,
+                }
+            })
+
     # ------------------------------------------------------------------------------------------------------------------
     # Internals: update queue
 
@@ -1007,6 +1030,10 @@ class FakeTelegramAPI:
         handler = self._custom.get(key) or self._methods.get(key)
         if handler is None:
             raise FakeAPIError(404, "Not Found: method not found")
+        moved_to = self._migrated.get(_as_int(params.get("chat_id")) or 0) if key in CHAT_METHODS else None
+        if moved_to is not None:
+            raise FakeAPIError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                               migrate_to_chat_id=moved_to)
         if key in BLOCKABLE_METHODS:
             chat_id = self._chat_id(params)
             if chat_id in self._blocked:
