@@ -128,7 +128,8 @@ class Service:
             if not await tx.claim_event(inbound.event_id, now, subject_of(inbound.platform, inbound.user_id)):
                 raise _Redelivered
             result = await self._route(tx, inbound, now)
-        if result.toast and inbound.button is None and not result.extra.get(SHOWN_ON_ALERT):
+        private = inbound.answers_privately
+        if result.toast and inbound.button is None and not private and not result.extra.get(SHOWN_ON_ALERT):
             # Typed commands have no button to attach a toast to: answer in the chat.
             audience = "customer" if inbound.is_private else "staff"
             here = Destination(inbound.platform, inbound.chat_id)

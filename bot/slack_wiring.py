@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
@@ -31,6 +31,7 @@ from handlers.slack import (
     HOME_ACTION_PATTERN,
     SlackChannel,
     SlackDirectory,
+    escape,
     home_view,
     inbound_from_action,
     inbound_from_command,
@@ -222,7 +223,7 @@ class SlackComponent:
             return
         self._spawn(_order_key(inbound.user_id, inbound.chat_id), _ready(inbound), toast=True)
 
-    async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         user = str(command.get("user_id") or "")
         if not user:
@@ -234,7 +235,10 @@ class SlackComponent:
                 return None
             return inbound_from_command(command, dm, self.settings.staff_channel)
 
-        self._spawn(_order_key(user, ""), prepare)
+        async def answer(toast: str) -> None:
+            await respond(text=escape(toast), response_type="ephemeral")
+
+        self._spawn(_order_key(user, ""), prepare, toast=True, answer=answer)
 
     async def _on_home_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -265,17 +269,30 @@ class SlackComponent:
 
     # ------------------------------------------------------------------ work
 
-    def _spawn(self, key: str, prepare: Callable[[], Awaitable[Inbound | None]], *, toast: bool = False) -> None:
+    def _spawn(
+        self,
+        key: str,
+        prepare: Callable[[], Awaitable[Inbound | None]],
+        *,
+        toast: bool = False,
+        answer: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         """Create the task now, in arrival order: the per-key FIFO lock it takes first is
         what keeps one person's events in order while others run concurrently."""
         if self._stopping:
             log.warning("Slack event received while stopping; dropped (Slack may redeliver it)")
             return
-        task = asyncio.create_task(self._run(key, prepare, toast))
+        task = asyncio.create_task(self._run(key, prepare, toast, answer))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, key: str, prepare: Callable[[], Awaitable[Inbound | None]], toast: bool) -> None:
+    async def _run(
+        self,
+        key: str,
+        prepare: Callable[[], Awaitable[Inbound | None]],
+        toast: bool,
+        answer: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         """Web API lookups (a DM id, users.info on first contact: pure waiting) and the
         service turn (a transaction: real work) are bounded separately, so a slow Slack
         round-trip for one newcomer never holds a slot that a turn could use."""
@@ -289,7 +306,10 @@ class SlackComponent:
                 async with self._semaphore:
                     result = await self.runtime.service.handle(inbound)
             if toast and result.toast and not result.duplicate and not is_acknowledgement(result.toast):
-                await self.channel.post_ephemeral(inbound.chat_id, inbound.user_id, result.toast)
+                if answer is not None:
+                    await answer(result.toast)
+                else:
+                    await self.channel.post_ephemeral(inbound.chat_id, inbound.user_id, result.toast)
         except asyncio.CancelledError:
             raise
         except Exception:

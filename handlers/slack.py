@@ -256,6 +256,7 @@ def inbound_from_command(command: Mapping[str, Any], dm_channel: str, staff_chan
         command=name,
         args=args,
         is_private=not in_staff_channel,
+        answers_privately=True,  # through the command's response_url, seen by this person alone
     )
 
 

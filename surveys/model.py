@@ -146,6 +146,9 @@ class Inbound:
     room_setup: str | None = None
     # The person's IANA time zone when the platform reports one (Slack's ``tz``), for quiet hours.
     timezone: str | None = None
+    # The adapter shows the result's toast to this person alone (a Slack slash command answers
+    # through its response_url), so a typed command's refusal is never posted to a channel.
+    answers_privately: bool = False
 
 
 @dataclass(frozen=True)
