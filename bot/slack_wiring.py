@@ -32,6 +32,7 @@ from handlers.slack import (
     SlackChannel,
     SlackDirectory,
     escape,
+    home_texts,
     home_view,
     inbound_from_action,
     inbound_from_command,
@@ -39,7 +40,9 @@ from handlers.slack import (
     inbound_from_message,
     is_acknowledgement,
 )
+from surveys.locales import normalise_language
 from surveys.model import Inbound
+from surveys.texts import text
 
 log = logging.getLogger(__name__)
 # Bolt logs the whole request body (customers' messages) at INFO when a signature check
@@ -260,12 +263,22 @@ class SlackComponent:
 
         async def publish() -> Inbound | None:
             try:
-                await self.client.views_publish(user_id=user, view=home_view())
+                async with self._lookups:
+                    profile = await self.directory.profile(user)
+                await self.client.views_publish(user_id=user, view=home_view(self._home_texts(profile.language)))
             except Exception as exc:
                 log.warning("could not publish the Home tab (%s)", type(exc).__name__)
             return None  # not a turn: nothing for the service
 
         self._spawn(f"home:{user}", publish)
+
+    def _home_texts(self, language: str | None) -> dict[str, str]:
+        """The Home tab in the person's language (their Slack locale), worded by the default
+        survey's ``[surveys.texts]`` overrides where it has any."""
+        cfg = self.runtime.config
+        lang = normalise_language(language, cfg.bot.default_language)
+        survey = cfg.surveys.get(cfg.bot.default_survey)
+        return home_texts(lambda key: text(lang, key, survey))
 
     # ------------------------------------------------------------------ work
 

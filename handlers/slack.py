@@ -753,19 +753,16 @@ def _translated(exc: BaseException) -> BaseException:
 
 # ---------------------------------------------------------------------- Home tab
 
-HOME_TEXT = {
-    "title": "Feedback",
-    "intro": (
-        "I ask short surveys about how we are doing (a score, then an optional comment) "
-        "and pass what you say on to the team. Answering takes a few seconds; every question "
-        "can be skipped."
-    ),
-    "how": "Press *Give feedback* or type `/feedback` in any channel: the survey arrives in the Messages tab.",
-    "give": "Give feedback",
-    "stop": "Stop survey invitations",
-    "resume": "Resume survey invitations",
-    "privacy": "`/feedback help` lists everything I can do. Invitations are never sent after you stop them.",
-}
+HOME_KEYS = ("title", "intro", "how", "give", "stop", "resume", "privacy")
+
+
+def home_texts(render: Callable[[str], str]) -> dict[str, str]:
+    """The Home tab's texts from the message catalogs (``home_<name>``), rendered by the
+    caller in the person's language with the survey's overrides."""
+    return {name: render(f"home_{name}") for name in HOME_KEYS}
+
+
+HOME_TEXT = {name: MESSAGES["en"][f"home_{name}"] for name in HOME_KEYS}
 
 
 def home_view(texts: Mapping[str, str] = HOME_TEXT) -> dict[str, Any]:

@@ -62,6 +62,24 @@ MESSAGES: dict[str, str] = {
     "followup_hint": "Schreib einfach deine Antwort oder tippe auf „Überspringen“.",
     "skip": "Überspringen",
     "new_survey": "Neue Umfrage starten",
+    # The Slack Home tab (Slack mrkdwn: *bold*, `code`).
+    "home_title": "Feedback",
+    "home_intro": (
+        "Ich stelle kurze Umfragen dazu, wie wir uns schlagen: eine Bewertung, dann auf Wunsch ein "
+        "Kommentar (nur den Kommentar kannst du überspringen). Was du schreibst, geht an das Team. Es "
+        "dauert nur ein paar Sekunden."
+    ),
+    "home_how": (
+        "Drück auf *Feedback geben* oder tippe `/feedback` in einem beliebigen Channel: Die Umfrage "
+        "kommt im Tab „Nachrichten“ an."
+    ),
+    "home_give": "Feedback geben",
+    "home_stop": "Keine Umfrage-Einladungen mehr",
+    "home_resume": "Umfrage-Einladungen wieder erhalten",
+    "home_privacy": (
+        "`/feedback help` zeigt alles, was ich kann. Nach dem Abbestellen bekommst du keine Einladungen "
+        "mehr."
+    ),
     "thanks": "Vielen Dank! Dein Feedback hilft uns, {product} besser zu machen.",
     "thanks_escalated": "Danke, dass du uns Bescheid gibst. Jemand aus unserem Team kümmert sich darum.",
     "comment_truncated": "Dein Kommentar war recht lang, deshalb habe ich die ersten {limit} Zeichen behalten.",

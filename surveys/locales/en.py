@@ -48,6 +48,17 @@ MESSAGES: dict[str, str] = {
     "followup_hint": "Just type your answer, or tap Skip.",
     "skip": "Skip",
     "new_survey": "Start a new survey",
+    # The Slack Home tab (Slack mrkdwn: *bold*, `code`).
+    "home_title": "Feedback",
+    "home_intro": (
+        "I ask short surveys about how we are doing: a score, then a comment if you like (only the "
+        "comment can be skipped). What you say goes to the team. It takes a few seconds."
+    ),
+    "home_how": "Press *Give feedback* or type `/feedback` in any channel: the survey arrives in the Messages tab.",
+    "home_give": "Give feedback",
+    "home_stop": "Stop survey invitations",
+    "home_resume": "Resume survey invitations",
+    "home_privacy": "`/feedback help` lists everything I can do. Invitations are never sent after you stop them.",
     "thanks": "Thank you! Your feedback helps us make {product} better.",
     "thanks_escalated": "Thank you for telling us. Someone from our team will look into it.",
     "comment_truncated": "Your comment was long, so I kept the first {limit} characters.",

@@ -58,6 +58,24 @@ MESSAGES: dict[str, str] = {
     "followup_hint": "Escribe tu respuesta o toca «Omitir».",
     "skip": "Omitir",
     "new_survey": "Empezar una encuesta nueva",
+    # The Slack Home tab (Slack mrkdwn: *bold*, `code`).
+    "home_title": "Tu opinión",
+    "home_intro": (
+        "Hago encuestas breves sobre cómo lo estamos haciendo: una puntuación y, si quieres, un "
+        "comentario (solo el comentario se puede omitir). Lo que digas llega al equipo. Solo lleva unos "
+        "segundos."
+    ),
+    "home_how": (
+        "Pulsa *Dar mi opinión* o escribe `/feedback` en cualquier canal: la encuesta llega a la pestaña "
+        "Mensajes."
+    ),
+    "home_give": "Dar mi opinión",
+    "home_stop": "No recibir más invitaciones",
+    "home_resume": "Volver a recibir invitaciones",
+    "home_privacy": (
+        "`/feedback help` muestra todo lo que puedo hacer. Si desactivas las invitaciones, no se envía "
+        "ninguna más."
+    ),
     "thanks": "¡Gracias! Tu opinión nos ayuda a mejorar {product}.",
     "thanks_escalated": "Gracias por contárnoslo. Alguien de nuestro equipo lo revisará.",
     "comment_truncated": "Tu comentario era largo, así que guardé los primeros {limit} caracteres.",

@@ -73,6 +73,24 @@ MESSAGES: dict[str, str] = {
     "followup_hint": "Écrivez simplement votre réponse, ou appuyez sur «\u00a0Passer\u00a0».",
     "skip": "Passer",
     "new_survey": "Commencer un nouveau questionnaire",
+    # The Slack Home tab (Slack mrkdwn: *bold*, `code`).
+    "home_title": "Votre avis",
+    "home_intro": (
+        "Je pose de courts questionnaires sur notre travail\u00a0: une note, puis un commentaire si vous "
+        "le souhaitez (seul le commentaire est facultatif). Ce que vous dites est transmis à l'équipe. "
+        "Cela prend quelques secondes."
+    ),
+    "home_how": (
+        "Appuyez sur *Donner mon avis* ou tapez `/feedback` dans n'importe quel canal\u00a0: le "
+        "questionnaire arrive dans l'onglet Messages."
+    ),
+    "home_give": "Donner mon avis",
+    "home_stop": "Ne plus recevoir d'invitations",
+    "home_resume": "Recevoir à nouveau les invitations",
+    "home_privacy": (
+        "`/feedback help` liste tout ce que je sais faire. Une fois les invitations arrêtées, plus "
+        "aucune n'est envoyée."
+    ),
     "thanks": "Merci\u00a0! Votre avis nous aide à améliorer {product}.",
     "thanks_escalated": "Merci de nous l'avoir signalé. Un membre de notre équipe va s'en occuper.",
     "comment_truncated": "Votre commentaire était long, j'en ai donc conservé les {limit} premiers caractères.",

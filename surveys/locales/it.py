@@ -59,6 +59,20 @@ MESSAGES: dict[str, str] = {
     "followup_hint": "Scrivi pure la tua risposta oppure tocca «Salta».",
     "skip": "Salta",
     "new_survey": "Inizia un nuovo sondaggio",
+    # The Slack Home tab (Slack mrkdwn: *bold*, `code`).
+    "home_title": "Feedback",
+    "home_intro": (
+        "Faccio brevi sondaggi su come stiamo andando: un punteggio e poi, se vuoi, un commento (si può "
+        "saltare solo il commento). Quello che scrivi arriva al team. Bastano pochi secondi."
+    ),
+    "home_how": (
+        "Premi *Lascia un feedback* o scrivi `/feedback` in qualsiasi canale: il sondaggio arriva nella "
+        "scheda Messaggi."
+    ),
+    "home_give": "Lascia un feedback",
+    "home_stop": "Non ricevere più inviti",
+    "home_resume": "Ricevi di nuovo gli inviti",
+    "home_privacy": "`/feedback help` elenca tutto ciò che posso fare. Dopo averli disattivati, non ricevi più inviti.",
     "thanks": "Grazie! La tua opinione ci aiuta a migliorare {product}.",
     "thanks_escalated": "Grazie per avercelo detto. Qualcuno del nostro team se ne occuperà.",
     "comment_truncated": "Il tuo commento era lungo, quindi ho tenuto i primi {limit} caratteri.",

@@ -61,6 +61,23 @@ MESSAGES: dict[str, str] = {
     "followup_hint": "Escreva a sua resposta ou toque em “Avançar”.",
     "skip": "Avançar",
     "new_survey": "Começar um novo questionário",
+    # The Slack Home tab (Slack mrkdwn: *bold*, `code`).
+    "home_title": "Sua opinião",
+    "home_intro": (
+        "Faço questionários curtos sobre o nosso trabalho: uma nota e, se quiser, um comentário (só o "
+        "comentário pode ser pulado). O que disser chega à equipe. Leva poucos segundos."
+    ),
+    "home_how": (
+        "Toque em *Dar minha opinião* ou digite `/feedback` em qualquer canal: o questionário chega na "
+        "aba Mensagens."
+    ),
+    "home_give": "Dar minha opinião",
+    "home_stop": "Não receber mais convites",
+    "home_resume": "Voltar a receber convites",
+    "home_privacy": (
+        "`/feedback help` mostra tudo o que sei fazer. Depois de desativar os convites, nenhum outro é "
+        "enviado."
+    ),
     "thanks": "Obrigado! Com a sua opinião, podemos tornar {product} ainda melhor.",
     "thanks_escalated": "Obrigado por nos contar. Alguém do nosso suporte vai analisar o caso.",
     "comment_truncated": "O seu comentário era longo, por isso guardei os primeiros {limit} caracteres.",
