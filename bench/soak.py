@@ -79,6 +79,7 @@ path = "{(folder / 'bot.db').as_posix()}"
 durability = "full"
 [http]
 enabled = true
+send_api = true
 listen = "127.0.0.1:{port}"
 [telegram]
 enabled = true
