@@ -866,6 +866,12 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
         config = _replace(config, digests=digests)
     if "trend_alerts" in data:
         config = _replace(config, trend_alerts=_trend_alerts(data["trend_alerts"], surveys, enabled))
+        for j, key in enumerate(config.trend_alerts.segments):
+            if privacy.identifying(key):
+                raise ConfigError(
+                    f"trend_alerts.segments[{j}]",
+                    f"{key!r} identifies customers and [privacy] anonymous = true hides it; segment by another key",
+                )
     if "agents" in data:
         config = _replace(config, agents=_agents(data["agents"], enabled))
     if "agent_reports" in data:
