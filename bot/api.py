@@ -48,7 +48,9 @@ class SendApi:
             return error(404, "unknown_survey", f"no survey {survey_id!r}; known: {', '.join(self.inviter.surveys)}")
         try:
             body = await request.json(loads=json.loads)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):
+            # ValueError: not JSON, not UTF-8 (UnicodeDecodeError), or an integer of more than
+            # 4300 digits; RecursionError: nesting deeper than Python's stack.
             return error(400, "invalid_json", "the body must be a JSON object")
         parsed = parse_body(survey_id, body, request.headers.get("Idempotency-Key"))
         if isinstance(parsed, web.Response):

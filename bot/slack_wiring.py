@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -23,8 +25,10 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.http import error_response
 from bot.runtime import Runtime
 from handlers.slack import (
     BUTTON_ACTION_PATTERN,
@@ -120,6 +124,8 @@ class SlackComponent:
             process_before_response=PROCESS_BEFORE_RESPONSE,
             logger=_settled_logger("slack_bolt.feedbackbot"),
         )
+        # HTTP mode only (Socket Mode has no signing secret, and no requests to verify).
+        self._verifier = SignatureVerifier(settings.signing_secret) if settings.mode == "http" else None
         self._register(self.app)
         self._tasks: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(concurrency)
@@ -195,6 +201,10 @@ class SlackComponent:
     async def handle_http(self, request: web.Request) -> web.Response:
         if self._stopping:
             return web.Response(status=503, text="shutting down")  # Slack retries later
+        assert self._verifier is not None  # the route exists in HTTP mode only
+        refused = _refuse(request, await request.read(), self._verifier)
+        if refused is not None:
+            return refused
         bolt_request = await to_bolt_request(request)
         bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
@@ -336,6 +346,35 @@ class SlackComponent:
         except Exception as exc:
             log.warning("could not open a DM with a Slack user (%s); the command is dropped", _describe(exc))
             return None
+
+
+def _refuse(request: web.Request, body: bytes, verifier: SignatureVerifier) -> web.Response | None:
+    """Check what Bolt would choke on before it sees the request: Bolt answers a timestamp
+    that is not a number with a 500 and an ERROR traceback (before checking the signature,
+    so anyone could flood the log), and a signed body that is not an object, or an event
+    that is not one, with a 500 that makes Slack retry it for an hour. None: pass it on."""
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    signature = request.headers.get("X-Slack-Signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signature:
+        return error_response(401, "unauthorized", "missing or malformed Slack signature headers")
+    if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+        return error_response(401, "unauthorized", "invalid or expired Slack signature")
+    try:
+        text = body.decode("utf-8")
+        if request.content_type == "application/json" or text.startswith("{"):
+            payload = json.loads(text)
+            event = payload.get("event", {}) if isinstance(payload, dict) else None
+            if not isinstance(event, dict) or (event and not isinstance(event.get("type"), str)):
+                raise ValueError("event must be an object with a type")
+        else:
+            form = urllib.parse.parse_qs(text)
+            if "payload" in form:
+                payload = json.loads(form["payload"][0])
+                if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+                    raise ValueError("payload must be an object with a type")
+    except (ValueError, RecursionError):
+        return error_response(400, "bad_request", "the body is not a Slack request")
+    return None
 
 
 def _settled_logger(name: str) -> logging.Logger:
