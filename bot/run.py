@@ -19,6 +19,15 @@ from storage.sqlite import StorageError
 log = logging.getLogger(__name__)
 
 
+class PlatformUnavailable(Exception):
+    """A platform could not be reached at start (network down, DNS, a timeout): ``run``
+    says so in one line and tries again with backoff instead of exiting."""
+
+
+RETRY_FIRST = 2.0  # seconds before the first retry of an unreachable platform
+RETRY_MAX = 60.0
+
+
 class Component(Protocol):
     """Something with a lifecycle that shares the loop: a platform, the HTTP server, the scheduler.
     One that receives events may also have ``async stop_intake()``: stop receiving and finish
@@ -104,14 +113,24 @@ async def run_forever(runtime: Runtime) -> None:
             loop.add_signal_handler(sig, stop.set)
     runtime.start_delivery()
     started: list[Component] = []
+    retrying: list[asyncio.Task[None]] = []
     try:
         for component in components:
-            await component.start()
+            try:
+                await component.start()
+            except PlatformUnavailable as exc:
+                # The others start meanwhile: Slack need not wait for Telegram's network.
+                retrying.append(asyncio.create_task(_start_when_reachable(component, exc, started)))
+                continue
             started.append(component)
         log.info("feedbackbot running; send SIGTERM or press Ctrl-C to stop")
         await stop.wait()
         log.info("stopping")
     finally:
+        for task in retrying:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await shut_down(runtime, started)
     if runtime.store.fault is not None:
         raise runtime.store.fault
@@ -146,3 +165,25 @@ async def shut_down(runtime: Runtime, started: Sequence[Component]) -> None:
             await asyncio.wait_for(component.stop(), 10)
         except Exception:
             log.exception("error while stopping %s", type(component).__name__)
+
+
+async def _start_when_reachable(component: Component, first: PlatformUnavailable, started: list[Component]) -> None:
+    """Start ``component`` once its platform answers, waiting 2, 4, 8 ... 60 seconds between
+    attempts; one line per failed attempt, no traceback."""
+    delay, problem = RETRY_FIRST, first
+    while True:
+        log.warning("%s; trying again in %.0f s", problem, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, RETRY_MAX)
+        try:
+            await component.start()
+        except PlatformUnavailable as exc:
+            problem = exc
+            continue
+        except Exception:
+            # Not the network: nothing to wait for. Stop trying, loudly (the rest runs on).
+            log.exception("%s could not start", type(component).__name__)
+            return
+        started.append(component)
+        log.info("%s started after its platform became reachable", type(component).__name__)
+        return

@@ -32,8 +32,11 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CallbackContext, ExtBot, TypeHandler
 
+from bot.config import ConfigError
+from bot.run import PlatformUnavailable
 from bot.runtime import Runtime
 from handlers.telegram import (
     ALLOWED_UPDATES,
@@ -301,15 +304,24 @@ class TelegramComponent:
         log.error("error while handling Telegram update %s", update_id, exc_info=context.error)
 
     async def start(self) -> None:
+        for request in self._requests:  # again after a failed start (PTB counts them as ready)
+            await request.initialize()
         try:
             await self.app.initialize()  # getMe: a wrong token fails here, loudly and early
         except Exception as exc:
+            for request in self._requests:  # the Application never counted as initialized
+                await request.shutdown()
+            if isinstance(exc, InvalidToken):
+                raise ConfigError(
+                    "TELEGRAM_BOT_TOKEN", "Telegram does not accept this token; copy it again from @BotFather"
+                ) from None
+            if isinstance(exc, NetworkError):  # TimedOut included: run tries again later
+                reason = str(exc).replace(self.settings.token, "[REDACTED]") if self.settings.token else str(exc)
+                raise PlatformUnavailable(f"cannot reach Telegram at {self.settings.api_base_url} ({reason})") from None
             log.error(
                 "cannot start the Telegram bot (%s); check TELEGRAM_BOT_TOKEN and telegram.api_base_url",
                 type(exc).__name__,
             )
-            for request in self._requests:  # the Application never counted as initialized
-                await request.shutdown()
             raise
         try:
             await self._start_receiving()

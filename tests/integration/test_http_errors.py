@@ -124,7 +124,8 @@ BAD_HEADERS = {
 async def test_malformed_slack_headers_get_401_without_a_traceback(
     slack: SlackBot, headers: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    status, _, text = await post(slack.url, b'{"type": "event_callback"}', {**headers, "Content-Type": "application/json"})
+    body = b'{"type": "event_callback"}'
+    status, _, text = await post(slack.url, body, {**headers, "Content-Type": "application/json"})
     assert status == 401, (status, text)
     no_errors_logged(caplog)
 
