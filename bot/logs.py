@@ -27,8 +27,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -46,10 +46,21 @@ class RedactSecrets(logging.Filter):
             redacted = redacted.replace(secret, "[REDACTED]")
         if redacted != message:
             record.msg, record.args = redacted, None
+        # A traceback is formatted after the filters ran, and its message may carry a secret
+        # (PTB's InvalidToken quotes the token): format it here, then scrub it. Formatters
+        # use ``exc_text`` when it is set.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _PLAIN.formatException(record.exc_info)
         if record.exc_text:
             for secret in self.secrets:
                 record.exc_text = record.exc_text.replace(secret, "[REDACTED]")
+        if record.stack_info:
+            for secret in self.secrets:
+                record.stack_info = record.stack_info.replace(secret, "[REDACTED]")
         return True
+
+
+_PLAIN = logging.Formatter()
 
 
 def setup(
