@@ -23,7 +23,7 @@ from bot.escalations import SHOWN_ON_ALERT, EscalationDesk
 from bot.privacy import PrivacyDesk
 from bot.privacy import parse_button as privacy_button
 from storage.records import PersonSeen
-from storage.sqlite import NeedsLoop, Store, Tx, subject_of
+from storage.sqlite import Store, Tx, subject_of
 from surveys import alerts, engine
 from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
@@ -103,20 +103,9 @@ class Service:
         return result
 
     async def _in_transaction(self, inbound: Inbound, now: float) -> HandleResult:
-        """The event's whole transaction on SQLite's thread when it can be (one hop under the
-        store's lock); staff actions that read through the raw connection (digests, the
-        first reply of an alert) go the usual way."""
-        try:
-            return await self.store.run_in_thread(functools.partial(self._event, inbound=inbound, now=now))
-        except (_Redelivered, asyncio.CancelledError):
-            raise
-        except NeedsLoop:
-            pass
-        except Exception:
-            # Rolled back: let the usual path run it once more and report what goes wrong.
-            log.debug("event %s failed on the store's thread; retrying on the loop", inbound.event_id, exc_info=True)
-        async with self.store.transaction() as tx:
-            return await self._event(tx, inbound=inbound, now=now)
+        """The event as one unit of work, committed together with the others queued beside it
+        (see :meth:`storage.sqlite.Store.run`)."""
+        return await self.store.run(functools.partial(self._event, inbound=inbound, now=now))
 
     async def _event(self, tx: Tx, *, inbound: Inbound, now: float) -> HandleResult:
         if _is_customer_turn(inbound):
@@ -261,11 +250,10 @@ class Service:
         now: float,
     ) -> None:
         """The session's response row, and its alert opened or refreshed when the engine says so."""
-        if escalation is None:
-            tx.hold_response(session, respondent_id, update, channel, now)
-            return
-        response_id = await tx.upsert_response(session, respondent_id, update, channel, now)
-        await self.desk.on_response(tx, escalation, response_id, respondent_id, session.survey_id, now)
+        await tx.save_response(session, respondent_id, update, channel, now)
+        if escalation is not None and session.id is not None:
+            response_id = await tx.response_id(session.id)
+            await self.desk.on_response(tx, escalation, response_id, respondent_id, session.survey_id, now)
 
     async def _privacy_turn(
         self, tx: Tx, respondent_id: int, inbound: Inbound, language: str, now: float

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import sqlite3
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import aiosqlite
 
@@ -39,6 +39,7 @@ EVENT_KEEP = 2 * 86400.0  # a handled event id: past every platform's redelivery
 PRUNE_BATCH = 200  # rows one prune statement touches at most (about a millisecond each)
 SLIM_PAYLOAD = "{}"  # what a sent message keeps once only its platform id matters
 MARK_BATCH = 300  # sends recorded by one statement at most (three parameters each)
+GROUP_MAX = 64  # units of work committed together at most (see Store.run)
 
 
 @dataclass
@@ -47,6 +48,28 @@ class _Marks:
 
     rows: list[tuple[int, str | None, float]]
     done: asyncio.Future[None]
+
+
+@dataclass
+class _Job(Generic[T]):
+    """A unit of work waiting for :meth:`Store.run`'s writer, and where its result goes."""
+
+    work: Callable[[Tx], Awaitable[T]]
+    done: asyncio.Future[T]
+
+
+def _fail(job: _Job[Any], exc: BaseException) -> None:
+    if not job.done.done():
+        job.done.set_exception(exc)
+
+
+async def _rollback_quietly(conn: aiosqlite.Connection) -> None:
+    """Roll back whatever is open; a failure here must not hide the error that led to it."""
+    try:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+    except Exception:
+        log.exception("rollback failed")
 
 
 class StorageError(RuntimeError):
@@ -152,6 +175,8 @@ class Store:
         self.path = path
         self._lock = asyncio.Lock()
         self._marks: _Marks | None = None
+        self._queue: deque[_Job[Any]] = deque()
+        self._writer: asyncio.Task[None] | None = None
         self._mark_tasks: set[asyncio.Task[None]] = set()
         # Called once with the first fault retrying cannot fix (``run`` stops on it).
         self.on_fault: Callable[[StorageError], None] | None = None
@@ -166,7 +191,7 @@ class Store:
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(path, isolation_level=None)
+            conn = await aiosqlite.connect(path, isolation_level=None, factory=BatchingConnection)
         except Exception as exc:
             raise storage_error(exc, path) or exc from None
         # From here on the connection's thread keeps the process alive until it is closed:
@@ -202,6 +227,8 @@ class Store:
             self.on_fault(self.fault)
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.wait([self._writer])
         if self._mark_tasks:
             await asyncio.wait(list(self._mark_tasks))
         await self.conn.close()
@@ -240,9 +267,9 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """One transaction under the store's lock. BEGIN travels with the first statement
-        and COMMIT with the last writes (see :class:`Tx`): a survey turn takes five hops to
-        SQLite's thread instead of eight."""
+        """One transaction of its own under the store's lock (maintenance, imports, digests:
+        work that may take a while or read through the raw connection). Turns go through
+        :meth:`run`, which commits many of them together."""
         async with self._lock:
             tx = Tx(self.conn, begin=True)
             try:
@@ -257,40 +284,100 @@ class Store:
                         raise
                 raise
 
-    async def run_in_thread(self, work: Callable[[Tx], Awaitable[T]]) -> T:
-        """Run a whole transaction in one hop: ``work`` (a coroutine function that awaits
-        nothing but the :class:`Tx` it is given) runs on SQLite's own thread, between BEGIN
-        and COMMIT.
+    async def run(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run ``work`` (a coroutine function given a :class:`Tx`) as one unit of work and
+        return its result once it is committed.
 
-        Why: the store's lock is shared by every conversation, and :meth:`transaction` holds
-        it across hops, each of which waits for the busy event loop to come back to it. Under
-        load a survey turn held the lock about 1.3 ms for about 0.3 ms of SQLite work, and
-        the lock, not the CPU, capped throughput. Here it is held only while the job is
-        queued (the lock was then held 1% of the time instead of 88%).
+        Group commit: units of work queued while the database is busy run together in one
+        transaction, each in its own SAVEPOINT, so one that fails rolls back only itself (its
+        caller gets the exception; the others commit). One COMMIT, so one fsync, for the whole
+        group: at ``durability = "full"`` the fsync, not the statements, is what a turn costs
+        most. Nobody hears of a result before the COMMIT that makes it durable.
 
-        Raises :class:`NeedsLoop`, with everything rolled back, when ``work`` awaits
-        anything else; the caller then runs it again with :meth:`transaction`.
+        A caller cancelled before its work started is skipped; once started, its work runs to
+        the end with the others (as if the cancellation came a moment later).
         """
-        async with self._lock:
-            # The lock only puts this job behind the transactions already open. SQLite's
-            # thread runs jobs one at a time in the order they were queued, so the lock need
-            # not wait for this one to finish: later transactions queue behind it anyway.
-            # (Held until the answer came back, the lock's hand-over waited for the busy loop
-            # twice, and a turn kept it 1.3 ms for 0.3 ms of work.)
-            done = _submit(self.conn, _drive, self.conn._conn, work)
+        job: _Job[T] = _Job(work, asyncio.get_running_loop().create_future())
+        self._queue.append(job)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_groups(), name="store-writer")
         try:
-            return await done
+            return await job.done
         except Exception as exc:
             self._check(exc)
             raise
 
-    async def _statement(self, sql: str, params: Any = ()) -> list[aiosqlite.Row]:
-        """One statement as its own (autocommit) transaction, queued like
-        :meth:`run_in_thread`: the lock is not held while it waits its turn and runs."""
-        async with self._lock:
-            done = _submit(self.conn, _run_statements, self.conn._conn, [(sql, params, False)])
+    async def _write_groups(self) -> None:
         try:
-            return (await done).rows
+            while self._queue:
+                async with self._lock:
+                    await self._write_group()
+        finally:
+            self._writer = None
+            if self._queue and asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                while self._queue:  # the store is closing: nobody will run these
+                    self._queue.popleft().done.cancel()
+
+    async def _write_group(self) -> None:
+        """One transaction for the units of work queued now (and those queued while it runs,
+        up to :data:`GROUP_MAX`). BEGIN, and each later unit's SAVEPOINT, travel with the
+        unit's first statement. The first unit needs no savepoint: if it fails, the
+        transaction has nothing else to lose and is rolled back whole."""
+        done: list[tuple[_Job[Any], Any]] = []
+        taken = 0
+        job: _Job[Any] | None = None
+        try:
+            while self._queue and taken < GROUP_MAX:
+                job = self._queue.popleft()
+                if job.done.done():
+                    continue  # its caller was cancelled before it started
+                taken += 1
+                tx = Tx(self.conn)
+                savepoint = f"unit{taken}" if self.conn.in_transaction else None
+                opening: _Statement = (f"SAVEPOINT {savepoint}" if savepoint else "BEGIN IMMEDIATE", (), False)
+                tx._held.append(opening)
+                try:
+                    result = await job.work(tx)
+                    await tx.flush()  # what it left held is part of it
+                except Exception as exc:
+                    self._check(exc)
+                    if tx._held[:1] == [opening]:
+                        pass  # it failed before anything of it ran
+                    elif savepoint and self.conn.in_transaction:
+                        # Undo this unit only. Its savepoint stays open (nested in the next
+                        # one's); COMMIT releases them all.
+                        await self.conn.execute(f"ROLLBACK TO {savepoint}")
+                    else:
+                        # The first unit, or an error SQLite answered by rolling back the whole
+                        # transaction (disk full, I/O): everything in it so far is gone.
+                        await _rollback_quietly(self.conn)
+                        for earlier, _ in done:
+                            _fail(earlier, exc)
+                        done = []
+                    _fail(job, exc)
+                else:
+                    done.append((job, result))
+                job = None
+            if self.conn.in_transaction:
+                await self.conn.execute("COMMIT")
+        except BaseException as exc:
+            self._check(exc)
+            await _rollback_quietly(self.conn)
+            for failed in [j for j, _ in done] + ([job] if job is not None else []):
+                _fail(failed, exc)
+            if not isinstance(exc, Exception):
+                raise
+            log.error("a group of storage writes failed (%s); each caller was told", type(exc).__name__)
+            return
+        for finished, result in done:
+            if not finished.done.done():
+                finished.done.set_result(result)
+
+    async def _statement(self, sql: str, params: Any = ()) -> list[aiosqlite.Row]:
+        """One statement as its own (autocommit) transaction."""
+        try:
+            async with self._lock:
+                return list(await self.conn.execute_fetchall(sql, params))
         except Exception as exc:
             self._check(exc)
             raise
@@ -336,8 +423,7 @@ class Store:
             async with self._lock:
                 if self._marks is batch:
                     self._marks = None  # sends finishing from now on start the next batch
-                done = _submit(self.conn, _run_statements, self.conn._conn, [(*_mark_sent_sql(batch.rows), False)])
-            await done
+                await self.conn.execute(*_mark_sent_sql(batch.rows))
         except asyncio.CancelledError:
             batch.done.cancel()
             raise
@@ -374,7 +460,7 @@ class Store:
                     (row.platform, row.chat_id),
                 )
 
-        await self.run_in_thread(work)
+        await self.run(work)
 
     async def message_id_for(self, ref_key: str) -> tuple[str, str] | None:
         """(chat id, platform message id) of the last sent message with this ref key."""
@@ -492,7 +578,7 @@ class Store:
         after a crash happens before anything new is added."""
         if not items:
             return
-        async def work(tx: Tx) -> None:  # one hop: BEGIN, both statements and COMMIT
+        async def work(tx: Tx) -> None:
             tx._hold(
                 "INSERT OR IGNORE INTO inbox (platform, update_key, chat_id, payload, received_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -501,7 +587,7 @@ class Store:
             )
             tx._hold("DELETE FROM inbox WHERE received_at < ?", (now - INBOX_KEEP,))
 
-        await self.run_in_thread(work)
+        await self.run(work)
 
     async def inbox_recent(self, platform: str, since: float) -> list[str]:
         async with self._lock:
@@ -602,7 +688,7 @@ class PruneReport:
 
 @dataclass
 class _Result:
-    rows: list[aiosqlite.Row]
+    rows: list[Any]
     rowcount: int
     lastrowid: int | None
 
@@ -610,29 +696,47 @@ class _Result:
 _Statement = tuple[str, Any, bool]  # (sql, parameters, executemany?)
 
 
-def _run_statements(conn: sqlite3.Connection, statements: Sequence[_Statement]) -> _Result:
-    """Runs in SQLite's thread: every statement in order, the last one's outcome returned."""
-    cur: sqlite3.Cursor | None = None
-    for sql, params, many in statements:
-        cur = conn.executemany(sql, params) if many else conn.execute(sql, params)
-    assert cur is not None
-    try:
-        return _Result(cur.fetchall(), cur.rowcount, cur.lastrowid)
-    finally:
-        cur.close()
+@dataclass
+class Batch:
+    """Statements to run in order in one call to SQLite's thread (see :class:`BatchingConnection`)."""
+
+    statements: list[_Statement]
+
+    def run(self, conn: sqlite3.Connection) -> list[_Result]:
+        """Runs on SQLite's thread. The first error stops the batch and is raised."""
+        results: list[_Result] = []
+        for sql, params, many in self.statements:
+            cur = conn.executemany(sql, params) if many else sqlite3.Connection.execute(conn, sql, params)
+            try:
+                results.append(_Result(cur.fetchall(), cur.rowcount, cur.lastrowid))
+            finally:
+                cur.close()
+        return results
 
 
-def _run_each(conn: sqlite3.Connection, statements: Sequence[_Statement], results: int) -> list[list[Any]]:
-    """Runs in SQLite's thread: every statement in order; the rows of the last ``results``."""
-    out: list[list[Any]] = []
-    for index, (sql, params, many) in enumerate(statements):
-        cur = conn.executemany(sql, params) if many else conn.execute(sql, params)
-        try:
-            if index >= len(statements) - results:
-                out.append(cur.fetchall())
-        finally:
-            cur.close()
-    return out
+class _Ran(list[_Result]):
+    """A batch's outcome in the shape aiosqlite reads an ``execute`` result in."""
+
+    def fetchall(self) -> list[_Result]:
+        return list(self)
+
+
+class BatchingConnection(sqlite3.Connection):
+    """The sqlite3 connection aiosqlite drives, through sqlite3's documented ``factory`` hook.
+
+    Why: aiosqlite proxies each call to its own thread and back, and under load such a round
+    trip costs more than the statement it carries (a survey turn is several statements; one
+    round trip each doubled the CPU of a turn). aiosqlite's ``execute_fetchall(sql)`` is a
+    proxy for this connection's ``execute(sql).fetchall()``; given a :class:`Batch` instead of
+    a string, ``execute`` runs every statement of it, so a whole batch is one round trip. A
+    change in how aiosqlite proxies ``execute`` would fail every transaction at once, loudly
+    (sqlite3 refuses a non-string statement), never silently.
+    """
+
+    def execute(self, sql: Any, parameters: Any = (), /) -> Any:
+        if isinstance(sql, Batch):
+            return _Ran(sql.run(self))
+        return super().execute(sql, parameters)
 
 
 CLAIM_SQL = (
@@ -693,25 +797,18 @@ def _person_fields(seen: PersonSeen) -> tuple[Any, ...]:
     )
 
 
-def _rollback(conn: sqlite3.Connection) -> None:
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")
-
-
 class Tx:
-    """Operations inside one transaction.
+    """Operations inside one transaction (or one unit of work of a group, see
+    :meth:`Store.run`).
 
-    Every hop to SQLite's thread costs about as much as the statement it carries, so
-    statements whose outcome nobody reads (BEGIN, session updates, outbox rows) are *held*
-    and travel with the next statement, in order, in one hop; COMMIT takes whatever is
-    still held. An error in a held statement surfaces at that next hop and rolls the whole
-    transaction back, as before. Code outside this class that wants the raw connection
-    (reports, imports) calls :meth:`flush` first; ``conn`` refuses while anything is held,
-    so nothing can ever run out of order or outside the transaction.
+    Statements whose outcome nobody reads (session updates, outbox rows) are *held* and run,
+    in order, before the next statement whose outcome is read, or at COMMIT: an error in a held
+    statement surfaces there and rolls back the unit of work as a whole. Code outside this
+    class that wants the raw connection (reports, imports) calls :meth:`connection`, which runs
+    what is held first; ``conn`` refuses while anything is held, so nothing can ever run out of
+    order or outside the transaction.
 
-    The one hop runs through aiosqlite's ``_execute`` (its own internal way to run a
-    function in its thread); aiosqlite has no public call for several statements with
-    parameters in one go. Every test that touches the store exercises it.
+    Everything goes through aiosqlite's public API, one call per statement.
     """
 
     def __init__(self, conn: aiosqlite.Connection, *, begin: bool = False) -> None:
@@ -729,30 +826,33 @@ class Tx:
         await self.flush()
         return self._raw
 
-    async def _hop(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run ``fn(sqlite3 connection, *args)`` on SQLite's thread: one hop."""
-        return await self._raw._execute(fn, self._raw._conn, *args)
-
     def _hold(self, sql: str, params: Any = (), *, many: bool = False) -> None:
         self._held.append((sql, params, many))
 
+    async def _run(self, *statements: _Statement) -> list[_Result]:
+        """What is held, then ``statements``, in one call to SQLite's thread; the outcome of
+        each of ``statements``."""
+        batch = Batch([*self._held, *statements])
+        self._held = []
+        results = cast(list[_Result], await self._raw.execute_fetchall(cast(str, batch)))
+        return results[len(batch.statements) - len(statements) :]
+
     async def _exec(self, sql: str, params: Any = (), *, many: bool = False) -> _Result:
-        statements, self._held = [*self._held, (sql, params, many)], []
-        return await self._hop(_run_statements, statements)
+        """Run what is held, then this statement; its outcome."""
+        return (await self._run((sql, params, many)))[0]
 
     async def flush(self) -> None:
         if self._held:
-            statements, self._held = self._held, []
-            await self._hop(_run_statements, statements)
+            await self._run()
 
     async def commit(self) -> None:
         await self._exec("COMMIT")
 
     async def rollback(self) -> None:
         self._held = []
-        await self._hop(_rollback)
+        await _rollback_quietly(self._raw)
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return (await self._exec(sql, params)).rows
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
@@ -782,8 +882,7 @@ class Tx:
         ]
         if event_id is not None:
             statements.insert(0, (CLAIM_SQL, (event_id, now, subject_of(seen.platform, seen.user_id)), False))
-        batch, self._held = [*self._held, *statements], []
-        *claimed, person, session = await self._hop(_run_each, batch, len(statements))
+        *claimed, person, session = [result.rows for result in await self._run(*statements)]
         first_time = bool(claimed[0]) if claimed else True
         return first_time, Respondent.from_row(person[0]), _session(session[0]) if session else None
 
@@ -925,21 +1024,17 @@ class Tx:
         )
         return session
 
-    async def upsert_response(
-        self, session: Session, respondent_id: int, update: ResponseUpdate, channel: str, now: float
-    ) -> int:
-        """One response row per session: created with the score, completed by the comment."""
-        sql, params = self._response_upsert(session, respondent_id, update, channel, now)
-        row = await self._one(sql + " RETURNING id", params)
-        assert row is not None
-        return int(row[0])
-
-    def hold_response(
+    async def save_response(
         self, session: Session, respondent_id: int, update: ResponseUpdate, channel: str, now: float
     ) -> None:
-        """:meth:`upsert_response` when nobody needs the row's id: it travels with the next hop."""
-        sql, params = self._response_upsert(session, respondent_id, update, channel, now)
-        self._hold(sql, params)
+        """One response row per session: created with the score, completed by the comment."""
+        self._hold(*self._response_upsert(session, respondent_id, update, channel, now))
+
+    async def response_id(self, session_id: int) -> int:
+        """The id of the session's response row (after :meth:`save_response`)."""
+        row = await self._one("SELECT id FROM responses WHERE session_id = ?", (session_id,))
+        assert row is not None, "save_response first"
+        return int(row[0])
 
     @staticmethod
     def _response_upsert(
@@ -1287,57 +1382,6 @@ class Tx:
         self._hold(
             "UPDATE respondents SET opted_out = ?, updated_at = ? WHERE id = ?", (int(opted_out), now, respondent_id)
         )
-
-
-class NeedsLoop(Exception):
-    """A step of a transaction run on SQLite's thread needed the event loop."""
-
-
-class _ThreadTx(Tx):
-    """A :class:`Tx` already on SQLite's thread: every "hop" is a plain call, so a coroutine
-    that only awaits its methods never suspends (see :meth:`Store.run_in_thread`)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._sql = conn
-        self._held = []
-
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        raise NeedsLoop("the raw aiosqlite connection")
-
-    async def connection(self) -> aiosqlite.Connection:
-        raise NeedsLoop("the raw aiosqlite connection")
-
-    async def _hop(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return fn(self._sql, *args)
-
-
-def _submit(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-    """aiosqlite's own ``_execute`` without its await: the job is on SQLite's queue on return."""
-    if not conn._running or conn._connection is None:
-        raise ValueError("Connection closed")
-    future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-    conn._tx.put_nowait((future, functools.partial(fn, *args)))
-    return future
-
-
-def _drive(conn: sqlite3.Connection, work: Callable[[Tx], Awaitable[T]]) -> T:
-    """Runs in SQLite's thread: BEGIN, the whole of ``work``, COMMIT; ROLLBACK on any error,
-    and :class:`NeedsLoop` (after a rollback) if ``work`` awaited anything but the store."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        tx = _ThreadTx(conn)
-        step = work(tx).__await__()
-        try:
-            waited_for = next(step)
-        except StopIteration as done:
-            _run_statements(conn, [*tx._held, ("COMMIT", (), False)])
-            return done.value
-        step.close()
-        raise NeedsLoop(f"awaited {type(waited_for).__name__}")
-    except BaseException:
-        _rollback(conn)
-        raise
 
 
 def _mark_sent_sql(rows: Sequence[tuple[int, str | None, float]]) -> tuple[str, list[Any]]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.runtime import Runtime
-from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, StorageVersionError, Store
-from surveys.model import Inbound
+from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, StorageVersionError, Store, Tx
+from surveys.model import Destination, Inbound, OutMessage
 
 
 def message(event: str, text: str | None = None, command: str | None = None, args: str = "") -> Inbound:
@@ -165,28 +167,23 @@ async def test_a_failed_batch_of_sends_fails_every_waiter(tmp_path: Path) -> Non
     await store.close()
 
 
-async def test_held_writes_run_in_order_with_the_next_statement_and_commit(tmp_path: Path) -> None:
+async def test_held_writes_run_in_order_before_the_next_statement_and_commit(tmp_path: Path) -> None:
     from surveys.model import Destination, OutMessage
 
     store = await Store.open(tmp_path / "held.db")
-    hops: list[int] = []
-    original = store.conn._execute
-
-    async def counting(fn: object, *args: object) -> object:
-        hops.append(1)
-        return await original(fn, *args)
-
-    store.conn._execute = counting  # type: ignore[method-assign]
+    statements: list[str] = []
+    await store.conn.set_trace_callback(statements.append)
     async with store.transaction() as tx:
         with pytest.raises(RuntimeError, match=r"tx\.connection"):
             _ = tx.conn  # BEGIN is held: the raw connection would run outside the transaction
         await tx.enqueue([OutMessage(Destination("console", "c1"), "hello")], 1.0)
-        assert hops == []  # BEGIN and the outbox row are both still held
-        assert await tx.claim_event("e1", 1.0) is True  # BEGIN + INSERT outbox + claim: one hop
-        assert len(hops) == 1
+        assert statements == []  # BEGIN and the outbox row are both still held
+        assert await tx.claim_event("e1", 1.0) is True
         await tx.enqueue([OutMessage(Destination("console", "c1"), "again")], 1.0)
-    assert len(hops) == 2  # the second row went with COMMIT
-    store.conn._execute = original  # type: ignore[method-assign]
+    await store.conn.set_trace_callback(None)
+    firsts = [s.split()[0] for s in statements]
+    assert firsts == ["BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT"]
+    assert "processed_events" in statements[2]  # the claim ran after the row held before it
     assert [row.message.text for row in await store.pending_after(0)] == ["hello", "again"]
     await store.close()
 
@@ -206,81 +203,107 @@ async def test_a_failing_held_write_rolls_back_the_whole_transaction(tmp_path: P
     await store.close()
 
 
-async def test_a_whole_transaction_runs_on_sqlites_thread_in_one_hop(tmp_path: Path) -> None:
-    from storage.sqlite import Tx
+async def test_a_unit_of_work_sees_its_own_writes_and_commits(tmp_path: Path) -> None:
 
-    store = await Store.open(tmp_path / "thread.db")
+    store = await Store.open(tmp_path / "unit.db")
 
     async def work(tx: Tx) -> bool:
         assert await tx.claim_event("e1", 1.0)
         return await tx.claim_event("e1", 1.0)  # the same transaction sees its own write
 
-    assert await store.run_in_thread(work) is False
+    assert await store.run(work) is False
     assert await count(store, "processed_events") == 1
     await store.close()
 
 
-async def test_work_that_needs_the_loop_is_rolled_back_and_says_so(tmp_path: Path) -> None:
-    import asyncio
+async def test_an_error_in_a_unit_of_work_rolls_it_back(tmp_path: Path) -> None:
 
-    from storage.sqlite import NeedsLoop, Tx
-
-    store = await Store.open(tmp_path / "thread.db")
-
-    async def sleeps(tx: Tx) -> None:
-        await tx.claim_event("e1", 1.0)
-        await asyncio.sleep(0)  # anything but the store: cannot run on SQLite's thread
-
-    async def raw(tx: Tx) -> None:
-        await tx.claim_event("e2", 1.0)
-        await tx.connection()
-
-    for work in (sleeps, raw):
-        with pytest.raises(NeedsLoop):
-            await store.run_in_thread(work)
-    assert await count(store, "processed_events") == 0
-    async with store.transaction() as tx:  # and the connection is usable afterwards
-        assert await tx.claim_event("e1", 2.0)
-    await store.close()
-
-
-async def test_an_error_on_sqlites_thread_rolls_everything_back(tmp_path: Path) -> None:
-    from storage.sqlite import Tx
-
-    store = await Store.open(tmp_path / "thread.db")
+    store = await Store.open(tmp_path / "unit.db")
 
     async def fails(tx: Tx) -> None:
         await tx.claim_event("e1", 1.0)
         raise ValueError("engine bug")
 
     with pytest.raises(ValueError, match="engine bug"):
-        await store.run_in_thread(fails)
+        await store.run(fails)
     assert await count(store, "processed_events") == 0
     await store.close()
 
 
-async def test_the_service_falls_back_to_the_loop_for_steps_that_need_it(runtime: Runtime) -> None:
-    from unittest import mock
+def _claims(event: str, fail: bool = False) -> Callable[[Tx], Awaitable[str]]:
+    async def work(tx: Tx) -> str:
+        assert await tx.claim_event(event, 1.0)
+        await tx.enqueue([OutMessage(Destination("console", event), f"to {event}")], 1.0)
+        if fail:
+            raise ValueError(f"{event} failed")
+        return event
 
-    from storage.sqlite import NeedsLoop
-
-    calls: list[str] = []
-    original = runtime.store.run_in_thread
-
-    async def refusing(work: object) -> object:
-        calls.append("thread")
-        raise NeedsLoop("test")
-
-    with mock.patch.object(runtime.store, "run_in_thread", refusing):
-        result = await runtime.service.handle(message("e1", command="feedback"))
-    assert calls == ["thread"] and not result.duplicate
-    assert await count(runtime.store, "sessions") == 1
-    assert runtime.store.run_in_thread == original
+    return work
 
 
-async def test_customer_turns_and_alerts_run_whole_on_sqlites_thread(runtime: Runtime) -> None:
-    """The fast path is the normal path: a survey turn, including one that raises a staff
-    alert, never needs the event loop (if it did, every turn would silently run twice)."""
+async def test_units_queued_together_commit_once_and_one_failure_undoes_only_itself(tmp_path: Path) -> None:
+    """Group commit: units queued while the store is busy share one transaction (one COMMIT,
+    one fsync), each in its own savepoint; no caller hears of success before that COMMIT."""
+    store = await Store.open(tmp_path / "group.db")
+    statements: list[str] = []
+    await store.conn.set_trace_callback(statements.append)
+    commits_seen: dict[str, int] = {}
+
+    async def unit(event: str, fail: bool) -> str:
+        result = await store.run(_claims(event, fail))
+        commits_seen[event] = sum(s == "COMMIT" for s in statements)
+        return result
+
+    async with store.transaction() as tx:  # the database is busy while the units arrive
+        await tx.claim_event("busy", 1.0)
+        units = [
+            asyncio.create_task(unit(event, fail))
+            for event, fail in (("a", False), ("b", True), ("c", False), ("d", True), ("e", False))
+        ]
+        await asyncio.sleep(0.01)
+        assert not any(task.done() for task in units)
+    results = await asyncio.gather(*units, return_exceptions=True)
+    await store.conn.set_trace_callback(None)
+    assert results[0] == "a" and results[2] == "c" and results[4] == "e"
+    assert [str(r) for r in (results[1], results[3])] == ["b failed", "d failed"]
+    assert sum(s == "COMMIT" for s in statements) == 2  # the busy transaction's, and one for the group
+    assert sum(s == "BEGIN IMMEDIATE" for s in statements) == 2
+    assert all(seen == 2 for seen in commits_seen.values())  # every caller answered after the group's COMMIT
+    async with store.reading() as conn:
+        claimed = sorted(r[0] for r in await conn.execute_fetchall("SELECT event_id FROM processed_events"))
+    assert claimed == ["a", "busy", "c", "e"]
+    assert sorted(row.chat_id for row in await store.pending_after(0)) == ["a", "c", "e"]
+    await store.close()
+
+
+async def test_a_failing_first_unit_leaves_the_rest_of_its_group_whole(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "group.db")
+    async with store.transaction():
+        units = [asyncio.create_task(store.run(_claims(e, fail=e == "a"))) for e in "abc"]
+        await asyncio.sleep(0.01)
+    results = await asyncio.gather(*units, return_exceptions=True)
+    assert isinstance(results[0], ValueError) and results[1:] == ["b", "c"]
+    assert sorted(row.chat_id for row in await store.pending_after(0)) == ["b", "c"]
+    await store.close()
+
+
+async def test_a_unit_cancelled_before_it_started_never_runs(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "group.db")
+    async with store.transaction():
+        waiting = asyncio.create_task(store.run(_claims("gone")))
+        kept = asyncio.create_task(store.run(_claims("kept")))
+        await asyncio.sleep(0.01)
+        waiting.cancel()
+    assert await kept == "kept"
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert [row.chat_id for row in await store.pending_after(0)] == ["kept"]
+    await store.close()
+
+
+async def test_customer_turns_and_alerts_are_group_committed(runtime: Runtime) -> None:
+    """A survey turn, including one that raises a staff alert, is a unit of work of
+    :meth:`Store.run`, never an exclusive transaction of its own."""
     from unittest import mock
 
     refuse = mock.Mock(side_effect=AssertionError("fell back to a transaction on the loop"))
