@@ -371,8 +371,8 @@ TARGETS = """
 - Weekly digest < 50 ms and < 1.5x slower at 10x the history: met on a quiet machine (median
   about 40 ms, about 1x). The median follows the machine's phase: runs made while the shared
   host was busy gave 45-68 ms medians with the same 38 ms minimum, at about 1x as well.
-- Service turns against bare SQLite commits: reported, no target (about 0.5 with durability
-  full: a turn's whole transaction runs in one hop on SQLite's thread).
+- Service turns against bare SQLite commits: reported, no target (with durability
+  full: turns queued together share one commit, so one fsync, see `Store.run`).
 - SIGKILL trials: no answer lost or stored twice, every conversation finished, every alert and
   invitation delivered: met. Messages sent twice are possible by design of Telegram's API (no
   idempotency key): a kill between Telegram accepting a message and the bot recording it makes
