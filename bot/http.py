@@ -81,10 +81,9 @@ class HttpServer:
             host, _, port = address.rpartition(":")
             site = web.TCPSite(self._runner, host, int(port))
             await site.start()
-            server = getattr(site, "_server", None)
-            sockets = getattr(server, "sockets", None) or []
-            self.ports.extend(s.getsockname()[1] for s in sockets)
             log.info("HTTP server listening on %s", address)
+        # The ports bound (port 0 in the configuration means "any free one").
+        self.ports = [int(bound[1]) for bound in self._runner.addresses]
 
     async def stop_intake(self) -> None:
         """Webhooks and the send API are intake: at shutdown the server closes first."""

@@ -63,17 +63,20 @@ class RedactSecrets(logging.Filter):
 _PLAIN = logging.Formatter()
 
 
+class BotLogHandler(logging.StreamHandler):
+    """The handler :func:`setup` installs (and replaces when called again)."""
+
+
 def setup(
     level: str = "INFO", stream: object = None, extra_secrets: Iterable[str] = (), fmt: str = "text"
 ) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if getattr(handler, "_feedbackbot", False):
+        if isinstance(handler, BotLogHandler):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler = BotLogHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(FORMAT))
     handler.addFilter(RedactSecrets([*(os.environ.get(v, "") for v in SECRET_VARS), *extra_secrets]))
-    handler._feedbackbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     # The HTTP clients log every request URL at INFO, and Telegram's URLs contain the token.

@@ -27,12 +27,12 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Hashable
 from typing import Any
 
 from aiohttp import web
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CallbackContext, ExtBot, TypeHandler
 
 from bot.config import ConfigError
@@ -47,11 +47,14 @@ from handlers.telegram import (
     update_chat_key,
 )
 from handlers.telegram_persistence import ForgetfulPersistence
-from handlers.telegram_request import AiohttpRequest
+from handlers.telegram_request import AiohttpRequest, PollingRequest
 
 log = logging.getLogger(__name__)
 PLATFORM_KEY = "telegram"
 
+# Under load a poll waits until this long after the previous one started (see PollingRequest):
+# at most 10 polls a second while updates keep coming, each answering with all that arrived.
+POLL_GATHER = 0.1
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -67,51 +70,41 @@ def _chat_of(raw: dict[str, Any]) -> str | None:
     return None
 
 
+class _NoBatchContents(logging.Filter):
+    """PTB logs a whole polled batch, everybody's messages included, at CRITICAL when one
+    update of it cannot be parsed. :class:`SafeExtBot` then handles the batch update by update
+    and names the bad one without its contents; PTB's record is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Error while parsing updates")
+
+
+for _name in ("telegram.ext.ExtBot", "telegram.Bot"):  # PTB's loggers for the two bot classes
+    logging.getLogger(_name).addFilter(_NoBatchContents())
+
+
 class SafeExtBot(ExtBot[None]):
-    """ExtBot whose ``getUpdates`` survives an update the library cannot parse, and hands
-    every fetched batch to ``on_fetched`` (the inbox) before the next poll confirms it."""
+    """ExtBot whose ``getUpdates`` survives an update the library cannot parse.
 
-    def __init__(self, *args: Any, on_fetched: Callable[[list[Any]], Awaitable[None]] | None = None, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        with self._unfrozen():
-            self.on_fetched = on_fetched
+    PTB parses a polled batch all at once, so one update it cannot parse fails the whole call
+    every time and polling is stuck behind it for good. When that happens this bot parses the
+    same batch again, update by update, from what ``polling`` (its ``get_updates_request``)
+    received: the bad one is logged and confirmed, the others handled."""
 
-    async def get_updates(
-        self,
-        offset: int | None = None,
-        limit: int | None = None,
-        timeout: int | dtm.timedelta | None = None,
-        allowed_updates: Sequence[str] | None = None,
-        *,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-        api_kwargs: dict[str, Any] | None = None,
-    ) -> tuple[Update, ...]:
-        data: dict[str, Any] = {
-            "timeout": timeout,
-            "offset": offset,
-            "limit": limit,
-            "allowed_updates": allowed_updates,
-        }
-        # As in Bot.get_updates: a long poll may legitimately take the poll timeout plus the read timeout.
-        base_read = read_timeout if isinstance(read_timeout, int | float) else (self._request[0].read_timeout or 0)
-        poll = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else (timeout or 0)
-        timeouts = {
-            k: v
-            for k, v in (
-                ("write_timeout", write_timeout),
-                ("connect_timeout", connect_timeout),
-                ("pool_timeout", pool_timeout),
-            )
-            if v is not None
-        }
-        result = await self._post("getUpdates", data, read_timeout=base_read + poll, api_kwargs=api_kwargs, **timeouts)
-        if result and self.on_fetched is not None:
-            await self.on_fetched(list(result))
+    def __init__(self, token: str, *, polling: PollingRequest | None = None, **kw: Any) -> None:
+        super().__init__(token, get_updates_request=polling, **kw)
+        self._polling = polling  # PTB freezes public attributes after __init__; this one is ours
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        try:
+            return await super().get_updates(*args, **kwargs)
+        except TelegramError:
+            raise
+        except Exception:
+            if self._polling is None or not self._polling.last_batch:
+                raise
         updates: list[Update] = []
-        for raw in result or ():
+        for raw in self._polling.last_batch:
             update = self.parse_update(raw, placeholder=True)
             if update is not None:
                 self.insert_callback_data(update)
@@ -232,6 +225,7 @@ class TelegramComponent:
         runtime: Runtime,
         *,
         poll_timeout: float = 30.0,
+        poll_gather: float = POLL_GATHER,
         stop_timeout: float = 5.0,
         flush_timeout: float = 3.0,
         staff_ttl: float = 300.0,
@@ -257,8 +251,14 @@ class TelegramComponent:
             pool_timeout=15.0,
             media_write_timeout=60.0,
         )
-        polling_request = AiohttpRequest(
-            2, connect_timeout=10.0, read_timeout=10.0, write_timeout=10.0, pool_timeout=10.0
+        polling_request = PollingRequest(
+            2,
+            connect_timeout=10.0,
+            read_timeout=10.0,
+            write_timeout=10.0,
+            pool_timeout=10.0,
+            on_batch=None if self.webhook else self._keep,
+            gather=poll_gather,
         )
         self._requests = (request, polling_request)
         self.bot = SafeExtBot(
@@ -266,8 +266,7 @@ class TelegramComponent:
             base_url=cfg.api_base_url,
             base_file_url=_file_url(cfg.api_base_url),
             request=request,
-            get_updates_request=polling_request,
-            on_fetched=None if self.webhook else self._keep,
+            polling=polling_request,
         )
         self.processor = ChatOrderedProcessor(cfg.concurrency)
         # A persistence that keeps nothing: without one, PTB's per-user/per-chat bookkeeping grows

@@ -44,7 +44,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
 from handlers.console import split_command
@@ -52,6 +52,9 @@ from surveys import alerts
 from surveys.model import Block, Choice, HandleResult, Inbound, OutMessage
 
 log = logging.getLogger(__name__)
+# Sends go through ``Bot.do_api_request`` on purpose (see TelegramChannel._post_for_id); PTB
+# suggests the typed method each time. Only for calls made from this module.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning, module=__name__)
 
 PLATFORM = "telegram"
 #: Telegram's limits, counted in UTF-16 code units (what Telegram counts; never less than ``len``).
@@ -662,11 +665,11 @@ def _trim(text: str, limit: int) -> str:
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
-    raw = getattr(exc, "_retry_after", None)
-    if not isinstance(raw, dtm.timedelta):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            raw = exc.retry_after
+    """``retry_after`` is seconds today and a timedelta in PTB's next major version (or with
+    ``PTB_TIMEDELTA`` set); either way, its public attribute."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        raw: Any = exc.retry_after
     return raw.total_seconds() if isinstance(raw, dtm.timedelta) else float(raw)
 
 
@@ -790,11 +793,11 @@ class TelegramChannel:
         return sent_id
 
     async def _post_for_id(self, method: str, data: dict[str, Any]) -> str:
-        """Call ``method`` through PTB's request path (its serialisation, errors and retries
-        of the transport) but keep only the new message's id. PTB's ``send_message`` turns the
+        """Call ``method`` through PTB's documented ``do_api_request`` (its serialisation, errors
+        and retries of the transport) but keep only the new message's id. PTB's ``send_message`` turns the
         answer into a full Message, keyboard included, which measured about a tenth of the
         CPU of a survey turn; the delivery loop needs nothing from it but the id."""
-        result = await self.bot._post(method, data)
+        result = await self.bot.do_api_request(method, data)
         if isinstance(result, dict) and "message_id" in result:
             return str(result["message_id"])
         raise TelegramError(f"{method} answered without a message id")
@@ -858,7 +861,7 @@ class TelegramChannel:
                 if message.attachment:  # a photo or document: its caption is the text
                     await self.bot.edit_message_caption(caption=text, **target)
                 else:
-                    await self.bot._post("editMessageText", {"text": text, **target})  # the answer is not needed
+                    await self.bot.do_api_request("editMessageText", {"text": text, **target})  # answer not needed
             except BadRequest as exc:
                 if "message is not modified" in exc.message.lower():
                     return  # already showing exactly this: a repeated edit after a retry

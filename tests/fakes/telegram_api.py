@@ -463,10 +463,8 @@ class FakeTelegramAPI:
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
+        if runner.addresses:
+            self.port = int(runner.addresses[0][1])
         self._runner = runner
         return self
 

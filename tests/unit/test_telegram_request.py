@@ -14,7 +14,6 @@ from aiohttp import web
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
-from telegram.request._requestparameter import RequestParameter
 
 from handlers.telegram_request import AiohttpRequest
 
@@ -48,30 +47,26 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     try:
         yield f"http://127.0.0.1:{port}", seen
     finally:
         await runner.cleanup()
 
 
+def _bot(base: str) -> Bot:
+    return Bot("123:ABC", base_url=f"{base}/bot", request=AiohttpRequest(4), get_updates_request=AiohttpRequest(1))
+
+
 async def test_parameters_are_sent_as_one_json_body(server: tuple[str, list[dict[str, Any]]]) -> None:
     base, seen = server
-    data = RequestData(
-        [
-            RequestParameter("chat_id", 5, None),
-            RequestParameter("text", "Très bien 👍 & <b>", None),
-            RequestParameter("reply_markup", {"a": [1]}, None),
-            RequestParameter("unset", None, None),
-        ]
-    )
-    async with AiohttpRequest(4) as request:
-        status, body = await request.do_request(f"{base}/botT/sendMessage", "POST", data)
-    assert status == 200 and b'"ok": true' in body
-    assert seen[0]["content_type"] == "application/json"
+    parameters = {"chat_id": 5, "text": "Très bien 👍 & <b>", "reply_markup": {"a": [1]}, "unset": None}
+    async with _bot(base) as bot:  # PTB builds the request (its RequestData), the transport sends it
+        assert await bot.do_api_request("sendMessage", parameters) is True
+    assert seen[-1]["content_type"] == "application/json"
     # Nested values stay JSON objects (not JSON strings inside the JSON); unset ones are left out.
-    assert json.loads(seen[0]["body"]) == {"chat_id": 5, "text": "Très bien 👍 & <b>", "reply_markup": {"a": [1]}}
-    assert seen[0]["agent"] == AiohttpRequest.USER_AGENT
+    assert json.loads(seen[-1]["body"]) == {"chat_id": 5, "text": "Très bien 👍 & <b>", "reply_markup": {"a": [1]}}
+    assert seen[-1]["agent"] == AiohttpRequest.USER_AGENT
 
 
 async def test_a_call_without_parameters_has_no_body(server: tuple[str, list[dict[str, Any]]]) -> None:
@@ -84,11 +79,9 @@ async def test_a_call_without_parameters_has_no_body(server: tuple[str, list[dic
 async def test_files_go_as_multipart_with_name_and_type(server: tuple[str, list[dict[str, Any]]]) -> None:
     base, seen = server
     photo = InputFile(b"\x89PNG fake", filename="chart.png", attach=False)
-    data = RequestData([RequestParameter("chat_id", 5, None), RequestParameter.from_input("photo", photo)])
-    async with AiohttpRequest(4) as request:
-        status, _ = await request.do_request(f"{base}/botT/sendPhoto", "POST", data)
-    assert status == 200
-    parts = seen[0]["parts"]
+    async with _bot(base) as bot:
+        assert await bot.do_api_request("sendPhoto", {"chat_id": 5, "photo": photo}) is True
+    parts = seen[-1]["parts"]
     assert parts["chat_id"][2] == b"5"
     assert parts["photo"] == ("chart.png", "image/png", b"\x89PNG fake")
 
