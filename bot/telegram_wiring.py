@@ -9,9 +9,11 @@ it. Three things differ from a stock PTB bot, each for a reason measured or seen
   ``concurrent_updates`` only bounds concurrency; two quick taps of one user could reach the
   service in the wrong order. (Dispatch cost measured about the same: 0.16 ms per update here,
   0.19 ms with PTB's one task per update, 0.15 ms one at a time; all small beside a turn.)
-* ``getUpdates`` batches are parsed update by update. PTB parses the whole batch at once, so a
-  single update it cannot parse raises every time, the offset never advances and the bot is
-  stuck behind it for good. Here the bad one is logged (without its contents) and skipped.
+* A ``getUpdates`` batch PTB cannot parse is parsed again update by update. PTB parses the
+  whole batch at once, so a single update it cannot parse raises every time, the offset never
+  advances and the bot is stuck behind it for good. Here the bad one is logged (without its
+  contents) and skipped. Every batch reaches the inbox first, in the polling request
+  (:class:`handlers.telegram_request.PollingRequest`).
 * Outgoing messages never leave from a handler: the service writes them to the outbox and the
   delivery loop sends them through :class:`handlers.telegram.TelegramChannel`.
 """
