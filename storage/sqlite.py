@@ -1296,7 +1296,10 @@ class Tx:
             "recovery_asked_at",
             "rules",
         }
-        assert set(fields) <= allowed, set(fields) - allowed
+        unknown = set(fields) - allowed
+        if unknown or not fields:
+            # A real check, not an assert (``python -O`` strips those): the names become SQL.
+            raise ValueError(f"update_escalation: not a column that may be updated: {sorted(unknown) or 'none given'}")
         assignments = ", ".join(f"{k} = ?" for k in fields)
         self._hold(f"UPDATE escalations SET {assignments} WHERE id = ?", (*fields.values(), escalation_id))
 

@@ -312,3 +312,14 @@ async def test_customer_turns_and_alerts_are_group_committed(runtime: Runtime) -
             assert not (await runtime.service.handle(message(event, **kwargs))).duplicate
     assert await count(runtime.store, "escalations") == 1
     assert await count(runtime.store, "responses") == 1
+
+
+async def test_escalation_updates_accept_only_known_columns_even_under_python_O(tmp_path: Path) -> None:
+    """The column names become SQL: the allow-list is a real check, not an assert that
+    ``python -O`` strips."""
+    store = await Store.open(tmp_path / "cols.db")
+    async with store.transaction() as tx:
+        for fields in ({"state = 'resolved' --": 1}, {"respondent_id": 5}, {}):
+            with pytest.raises(ValueError, match="update_escalation"):
+                await tx.update_escalation(1, **fields)
+    await store.close()
