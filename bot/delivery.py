@@ -156,7 +156,7 @@ class Delivery:
         # many of its chats are due (a single heap was walked whole on every wake-up).
         self._ready: dict[str, list[tuple[int, int, Key]]] = {}  # (bulk?, row id, chat): heads due now
         self._waiting: list[tuple[float, int, Key]] = []  # (due time, row id, chat): heads due later
-        self._last_id = 0
+        self._released = False  # claims of an earlier run given back (once, at the first load)
         self._load_lock = asyncio.Lock()
         self._paced_until = 0.0
         # Bounded by count, not by customers: a message is edited or replied to within seconds
@@ -204,17 +204,25 @@ class Delivery:
         return timeout
 
     async def load(self) -> int:
-        """Learn of rows committed since the last look (one at a time: the loop and
-        ``drain`` may both ask)."""
+        """Claim the rows committed since the last look (one at a time: the loop and ``drain``
+        may both ask). The first load of a run first gives back what an earlier run claimed
+        and never finished."""
         async with self._load_lock:
-            rows = await self.store.pending_after(self._last_id)
-            fresh = [row for row in rows if row.id > self._last_id]
+            if not self._released:
+                released = await self.store.release_claims()
+                self._released = True
+                if released:
+                    log.info("%d messages claimed by an earlier run are queued again", released)
+            fresh = [row for row in await self.store.claim_pending() if not self._holds(row)]
             for row in fresh:
                 self._add(row)
         return len(fresh)
 
+    def _holds(self, row: OutboxRow) -> bool:
+        queue = self._queues.get((row.platform, row.chat_id))
+        return queue is not None and any(held.id == row.id for held in queue)
+
     def _add(self, row: OutboxRow) -> None:
-        self._last_id = max(self._last_id, row.id)
         key = (row.platform, row.chat_id)
         queue = self._queues.get(key)
         if queue is None:

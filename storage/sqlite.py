@@ -395,13 +395,21 @@ class Store:
 
     # -- reads and small writes that are their own transaction ------------------------
 
-    async def pending_after(self, last_id: int, limit: int = 5000) -> list[OutboxRow]:
-        """Pending rows newer than ``last_id``, oldest first: how the delivery loop learns
-        of new messages (a range scan on the primary key, however long the queue)."""
+    async def claim_pending(self, limit: int = 5000) -> list[OutboxRow]:
+        """Take pending rows for sending, oldest first: they become ``sending``, so the next
+        claim returns only rows committed since, whatever order their ids committed in (a
+        high-water mark of ids would miss a lower id committed after a higher one)."""
         rows = await self._statement(
-            "SELECT * FROM outbox WHERE id > ? AND status = 'pending' ORDER BY id LIMIT ?", (last_id, limit)
+            "UPDATE outbox SET status = 'sending' WHERE id IN "
+            "(SELECT id FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?) RETURNING *",
+            (limit,),
         )
-        return [OutboxRow.from_row(r) for r in rows]
+        return sorted((OutboxRow.from_row(r) for r in rows), key=lambda row: row.id)
+
+    async def release_claims(self) -> int:
+        """Rows a previous run claimed but did not finish (it stopped or crashed) are pending
+        again; the delivery loop calls this when it starts."""
+        return len(await self._statement("UPDATE outbox SET status = 'pending' WHERE status = 'sending' RETURNING 1"))
 
     async def mark_sent(self, row_id: int, message_id: str | None, now: float) -> None:
         """Record a send. Sends that finish while another write holds the database join
@@ -456,7 +464,7 @@ class Store:
                 # Nothing else queued for a person who blocked us can ever arrive.
                 tx._hold(
                     "UPDATE outbox SET status = 'dead', error = 'recipient unreachable' "
-                    "WHERE status = 'pending' AND platform = ? AND chat_id = ?",
+                    "WHERE status IN ('pending', 'sending') AND platform = ? AND chat_id = ?",
                     (row.platform, row.chat_id),
                 )
 
@@ -551,7 +559,7 @@ class Store:
                     "UPDATE responses SET comment = NULL, context = '{}', respondent_id = NULL, session_id = NULL "
                     "WHERE created_at < ? AND (comment IS NOT NULL OR respondent_id IS NOT NULL)"
                 ),
-                "messages": "DELETE FROM outbox WHERE created_at < ? AND status != 'pending'",
+                "messages": "DELETE FROM outbox WHERE created_at < ? AND status NOT IN ('pending', 'sending')",
                 "sessions": "DELETE FROM sessions WHERE updated_at < ? AND stage NOT IN ('score', 'comment')",
                 "notes": (
                     "UPDATE escalations SET resolution_note = NULL WHERE opened_at < ? AND resolution_note IS NOT NULL"
@@ -605,7 +613,7 @@ class Store:
           a typed-answer question tidies it, an erasure redacts an alert) or replied to (a staff
           reply, an invitation reminder), so it keeps its chat and platform id, slimmed to a few
           dozen bytes, for as long as the message exists; the others are deleted.
-        * Messages that could not be delivered are deleted after a week; pending ones never.
+        * Messages that could not be delivered are deleted after a week; pending (or sending) ones never.
         * Handled event ids go after two days (Telegram keeps updates a day, Slack retries
           within the hour), received updates after ten minutes (they were handled long before).
 

@@ -196,3 +196,42 @@ async def test_a_429_for_a_chat_just_sent_to_holds_only_that_chat(runtime: Runti
     assert [chat for chat, _ in channel.sent] == ["r", "s"] and channel.edits == []
     clock.advance(31)  # r's held message goes after its retry_after
     assert await until(runtime, lambda: len(channel.sent) + len(channel.edits) > 2)
+
+
+async def test_a_lower_id_committed_after_a_higher_one_is_still_delivered(runtime: Runtime, clock: Clock) -> None:
+    """Ids are handed out when a row is inserted but seen when it commits; on PostgreSQL a lower
+    id can commit after a higher one. Rows are claimed by status, not read above the last id seen,
+    so the late one is still sent."""
+    import json
+
+    channel = Scripted()
+    runtime.add_channel(channel)
+    runtime.start_delivery()
+
+    async def commit_row(row_id: int, chat: str, text: str) -> None:
+        message = OutMessage(Destination("console", chat), text)
+        async with runtime.store.transaction() as tx:
+            await (await tx.connection()).execute(
+                "INSERT INTO outbox (id, platform, chat_id, lane, payload, next_attempt_at, created_at) "
+                "VALUES (?, 'console', ?, 'interactive', ?, ?, ?)",
+                (row_id, chat, json.dumps(message.to_json()), clock.now, clock.now),
+            )
+
+    await commit_row(20, "b", "higher id, committed first")
+    await settle(runtime, clock)
+    assert channel.sent == [("b", "higher id, committed first")]
+    await commit_row(10, "a", "lower id, committed later")
+    await settle(runtime, clock)
+    assert channel.sent == [("b", "higher id, committed first"), ("a", "lower id, committed later")]
+
+
+async def test_messages_claimed_by_a_run_that_stopped_are_sent_by_the_next(runtime: Runtime, clock: Clock) -> None:
+    """A claimed row (status ``sending``) that its run never sent is given back at the next start."""
+    await runtime.service.handle(say("a", command="feedback"))
+    assert [row.chat_id for row in await runtime.store.claim_pending()] == ["a"]  # as a run that then died
+    assert await runtime.store.claim_pending() == []
+    channel = Scripted()
+    runtime.add_channel(channel)
+    runtime.start_delivery()
+    await settle(runtime, clock)
+    assert [chat for chat, _ in channel.sent] == ["a"]

@@ -129,7 +129,7 @@ async def _pending_rows(store: Store, n: int) -> list[int]:
 
     async with store.transaction() as tx:
         await tx.enqueue([OutMessage(Destination("console", f"c{i}"), f"m{i}") for i in range(n)], 1.0)
-    return [row.id for row in await store.pending_after(0)]
+    return [row.id for row in await store.claim_pending()]
 
 
 async def test_sends_finishing_together_are_recorded_by_one_statement(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ async def test_sends_finishing_together_are_recorded_by_one_statement(tmp_path: 
     async with store.conn.execute("SELECT id, status, message_id, sent_at, attempts FROM outbox ORDER BY id") as cur:
         rows = [tuple(r) for r in await cur.fetchall()]
     assert rows == [(i, "sent", f"msg{i}", 100.0 + i, 1) for i in ids]
-    assert await store.pending_after(0) == []
+    assert await store.claim_pending() == []
     await store.close()
 
 
@@ -163,7 +163,8 @@ async def test_a_failed_batch_of_sends_fails_every_waiter(tmp_path: Path) -> Non
     assert all(isinstance(r, sqlite3.DatabaseError) for r in results)
     await store.conn.execute("DROP TRIGGER refuse")
     await store.mark_sent(ids[0], "x", 2.0)  # the next batch starts afresh
-    assert [row.id for row in await store.pending_after(0)] == ids[1:]
+    assert await store.release_claims() == 1  # the other one is still to send
+    assert [row.id for row in await store.claim_pending()] == ids[1:]
     await store.close()
 
 
@@ -184,7 +185,7 @@ async def test_held_writes_run_in_order_before_the_next_statement_and_commit(tmp
     firsts = [s.split()[0] for s in statements]
     assert firsts == ["BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT"]
     assert "processed_events" in statements[2]  # the claim ran after the row held before it
-    assert [row.message.text for row in await store.pending_after(0)] == ["hello", "again"]
+    assert [row.message.text for row in await store.claim_pending()] == ["hello", "again"]
     await store.close()
 
 
@@ -197,7 +198,7 @@ async def test_a_failing_held_write_rolls_back_the_whole_transaction(tmp_path: P
             assert await tx.claim_event("e1", 1.0) is True
             await tx.enqueue([OutMessage(Destination("console", "c1"), "hello")], 1.0)
             tx._hold("INSERT INTO processed_events (event_id, processed_at) VALUES ('e1', 2.0)")  # a duplicate
-    assert await store.pending_after(0) == []
+    assert await store.claim_pending() == []
     async with store.transaction() as tx:  # the event was not kept either, and the store still works
         assert await tx.claim_event("e1", 3.0) is True
     await store.close()
@@ -272,7 +273,7 @@ async def test_units_queued_together_commit_once_and_one_failure_undoes_only_its
     async with store.reading() as conn:
         claimed = sorted(r[0] for r in await conn.execute_fetchall("SELECT event_id FROM processed_events"))
     assert claimed == ["a", "busy", "c", "e"]
-    assert sorted(row.chat_id for row in await store.pending_after(0)) == ["a", "c", "e"]
+    assert sorted(row.chat_id for row in await store.claim_pending()) == ["a", "c", "e"]
     await store.close()
 
 
@@ -283,7 +284,7 @@ async def test_a_failing_first_unit_leaves_the_rest_of_its_group_whole(tmp_path:
         await asyncio.sleep(0.01)
     results = await asyncio.gather(*units, return_exceptions=True)
     assert isinstance(results[0], ValueError) and results[1:] == ["b", "c"]
-    assert sorted(row.chat_id for row in await store.pending_after(0)) == ["b", "c"]
+    assert sorted(row.chat_id for row in await store.claim_pending()) == ["b", "c"]
     await store.close()
 
 
@@ -297,7 +298,7 @@ async def test_a_unit_cancelled_before_it_started_never_runs(tmp_path: Path) -> 
     assert await kept == "kept"
     with pytest.raises(asyncio.CancelledError):
         await waiting
-    assert [row.chat_id for row in await store.pending_after(0)] == ["kept"]
+    assert [row.chat_id for row in await store.claim_pending()] == ["kept"]
     await store.close()
 
 
