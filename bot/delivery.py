@@ -208,6 +208,8 @@ class Delivery:
         may both ask). The first load of a run first gives back what an earlier run claimed
         and never finished."""
         async with self._load_lock:
+            if self._stopping:
+                return 0  # what is claimed now would stay claimed after stop() gave the rest back
             if not self._released:
                 released = await self.store.release_claims()
                 self._released = True
@@ -330,12 +332,19 @@ class Delivery:
         return any(self._ready.values()) or bool(self._waiting and self._waiting[0][0] <= now)
 
     async def stop(self, timeout: float = 5.0) -> None:
-        """Let in-flight sends finish (so nothing is left half-recorded), then stop."""
+        """Let in-flight sends finish (so nothing is left half-recorded), then stop, giving
+        back the rows this run claimed and did not send: at rest, what is still to send is
+        ``pending`` (after a crash, the next start gives them back instead)."""
         self._stopping = True
         self._wake.set()
         tasks = list(self._inflight.values())
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
+        if self._released:  # this run claimed rows
+            try:
+                await self.store.release_claims()
+            except Exception as exc:  # a closed or damaged store: the next start gives them back
+                log.warning("could not give back unsent messages at stop (%s); the next start will", exc)
 
     async def _message_id_for(self, ref_key: str) -> tuple[str, str] | None:
         found = self._sent_refs.get(ref_key)
