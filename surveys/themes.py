@@ -21,6 +21,12 @@ Rules, in order:
    comment mentioning the word used it in that phrase, so the phrase says more.
 7. Terms below ``min_count`` are dropped; the rest are ranked by count, most frequent first,
    ties broken alphabetically, and the first ``top`` are returned.
+8. **Negation**: a word right after a negating word of its language ("nothing special",
+   "not slow", "rien de spécial" counting "de" as part of the negation, "kein Problem") is
+   not a theme: the comment is not about it. It also breaks a phrase.
+9. **Stemming** (Snowball, all six languages): words and phrases are counted by their stems,
+   so "crash", "crashes" and "crashing" are one theme, shown in its most frequent form
+   (ties alphabetical).
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
+
+import snowballstemmer
 
 from surveys.stopwords import language_code, stop_words
 
@@ -45,6 +54,34 @@ _ELISIONS: dict[str, frozenset[str]] = {
 }
 
 MIN_TOKEN_CHARS = 3
+
+_SNOWBALL = {"en": "english", "de": "german", "es": "spanish", "fr": "french", "it": "italian", "pt": "portuguese"}
+_STEMMERS: dict[str, Any] = {}
+
+# Words that negate the next meaningful word. Elided or short words between them ("rien de
+# spécial", "nada de especial") do not end the negation.
+NEGATORS: dict[str, frozenset[str]] = {
+    "en": frozenset("not no nothing never none nor without isn't wasn't aren't don't doesn't didn't hardly".split()),
+    "de": frozenset("nicht kein keine keinen keinem keiner nichts nie niemals ohne".split()),
+    "es": frozenset("no nada nunca ningún ninguna ninguno sin tampoco".split()),
+    "fr": frozenset("pas rien jamais aucun aucune sans ni".split()),
+    "it": frozenset("non niente nulla mai nessun nessuna nessuno senza".split()),
+    "pt": frozenset("não nada nunca nenhum nenhuma sem nem".split()),
+}
+# What may stand between a negator and its word: "de" in "rien de spécial", "so" in "not so bad".
+_NEGATION_BRIDGE = frozenset("de di da d so too very that particularly really all at".split())
+
+
+def stem(word: str, language: str) -> str:
+    """The Snowball stem of each word of a term (a word or a two-word phrase)."""
+    lang = language_code(language)
+    name = _SNOWBALL.get(lang)
+    if name is None:
+        return word
+    stemmer = _STEMMERS.get(lang)
+    if stemmer is None:
+        stemmer = _STEMMERS[lang] = snowballstemmer.stemmer(name)
+    return " ".join(stemmer.stemWord(part) for part in word.split(" "))
 
 
 def _normalise(text: str) -> str:
@@ -73,9 +110,19 @@ def terms(text: str, language: str = "en") -> set[str]:
     found: set[str] = set()
     previous: str | None = None  # last token, if meaningful
     previous_end = 0
+    negators = NEGATORS.get(lang, NEGATORS["en"])
+    negated = False  # the next meaningful word is negated
     for match in _TOKEN.finditer(text):
         token, elided = _strip_clitics(match.group(), lang)
+        if token in negators:
+            negated, previous, previous_end = True, None, match.end()
+            continue
         meaningful = len(token) >= MIN_TOKEN_CHARS and not token[0].isdigit() and token not in stops
+        if negated and meaningful:
+            negated, previous, previous_end = False, None, match.end()
+            continue  # "nothing special": not a complaint about "special"
+        if negated and token not in _NEGATION_BRIDGE and not elided:
+            negated = False
         if meaningful:
             found.add(token)
             if previous is not None and not elided and _JOINER.fullmatch(text, previous_end, match.start()):
@@ -93,8 +140,16 @@ def themes(comments: Iterable[tuple[str, str]], top: int = 5, min_count: int = 2
     when a phrase containing it is exactly as frequent. See the module docstring for details.
     """
     counts: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = {}
     for text, language in comments:
-        counts.update(terms(text, language))
+        stems: dict[str, str] = {}
+        for term in terms(text, language):
+            key = stem(term, language)
+            if key not in stems or term < stems[key]:
+                stems[key] = term
+        for key, term in stems.items():
+            counts[key] += 1
+            forms.setdefault(key, Counter())[term] += 1
 
     covered: set[str] = set()
     for term, count in counts.items():
@@ -102,7 +157,12 @@ def themes(comments: Iterable[tuple[str, str]], top: int = 5, min_count: int = 2
             covered.update(word for word in term.split(" ") if counts[word] == count)
 
     ranked = sorted(
-        ((term, count) for term, count in counts.items() if count >= min_count and term not in covered),
+        ((_shown(forms[key]), count) for key, count in counts.items() if count >= min_count and key not in covered),
         key=lambda item: (-item[1], item[0]),
     )
     return ranked[: max(top, 0)]
+
+
+def _shown(forms: Counter[str]) -> str:
+    """The most frequent surface form of a stem (ties alphabetical)."""
+    return min(forms.items(), key=lambda item: (-item[1], item[0]))[0]

@@ -195,3 +195,25 @@ def test_theme_words_are_not_stop_words(word: str) -> None:
 def test_language_codes(code: str | None, expected: str) -> None:
     assert language_code(code) == expected
     assert stop_words(code) is STOP_WORDS[expected]
+
+
+def test_negated_words_are_not_themes() -> None:
+    # The issue's digest: "Nothing special" from promoters became the theme "special".
+    comments = [("Nothing special", "en")] * 3 + [("Rien de spécial", "fr")] * 2 + [("Nada de especial", "pt")] * 2
+    assert themes(comments) == []
+    assert terms("The app is not slow, delivery was late", "en") == {"app", "delivery", "late"}
+    assert terms("Kein Problem mit der Lieferung", "de") == {"lieferung"}
+    # A negation ends at its word: the rest of the comment still counts.
+    assert terms("No issues, but the refund took weeks", "en") == {"refund", "weeks"}
+    assert terms("Not bad at all, but delivery was slow", "en") == {"delivery", "slow"}
+
+
+def test_inflected_forms_are_one_theme_shown_in_the_commonest_form() -> None:
+    comments = [
+        ("The app crashes", "en"),
+        ("It crashes on start", "en"),
+        ("Crashing all the time", "en"),
+        ("Lieferung zu spät", "de"),
+        ("Die Lieferungen kommen zu spät", "de"),
+    ]
+    assert themes(comments) == [("crashes", 3), ("lieferung", 2), ("spät", 2)]
