@@ -22,7 +22,7 @@ from bot.http import HttpServer
 from bot.invitations import Inviter
 from bot.privacy import PrivacyDesk
 from bot.scoring import ScoringWorker
-from bot.sentiment_model import ProcessScorer
+from bot.sentiment_model import shared_scorer
 from bot.service import Service, ServiceSettings
 from bot.trends import TrendWatch
 from handlers.base import Channel
@@ -117,7 +117,7 @@ class Runtime:
         if sentiment is None:
             scoring = ScoringWorker(
                 store,
-                comment_scorer or ProcessScorer(),
+                comment_scorer or shared_scorer(),
                 config.surveys,
                 desk,
                 clock=clock,
@@ -172,9 +172,6 @@ class Runtime:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        close_scorer = getattr(self.scoring.scorer, "close", None) if self.scoring is not None else None
-        if close_scorer is not None:
-            await asyncio.to_thread(close_scorer)  # the scoring process, if one was started
         await self.store.close()
 
 

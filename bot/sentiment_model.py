@@ -271,6 +271,21 @@ class ProcessScorer:
             self._pool = None
 
 
+_SHARED: ProcessScorer | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_scorer() -> ProcessScorer:
+    """The one scoring process of this Python process, shared by every runtime in it (a bot
+    has one; a test run opens hundreds, which must not each start a process and load the
+    model). It ends with the interpreter (``concurrent.futures`` joins it at exit)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = ProcessScorer()
+        return _SHARED
+
+
 class LexicalScorer:
     """Supplemented VADER alone, English only: the fast scorer for benchmarks and for a
     callers that need no model load (English only)."""
