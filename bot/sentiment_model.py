@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 from collections.abc import Sequence
@@ -216,13 +217,33 @@ _CHILD: FeedbackScorer | None = None
 
 
 def _child_start() -> None:
-    """In the scoring process: a lower priority than the bot, so survey turns win the CPU."""
+    """In the scoring process: a lower priority than the bot, so survey turns win the CPU,
+    and an end with the bot however the bot ends."""
     global _CHILD
     try:
         os.nice(5)
     except OSError:  # pragma: no cover - not permitted here: run at the same priority
         pass
+    _follow_parent()
     _CHILD = FeedbackScorer()
+
+
+def _follow_parent() -> None:
+    """Exit as soon as the bot's process is gone.
+
+    Why: a pool worker waits on a queue whose write end it holds itself, so it never sees
+    EOF. When the bot is SIGKILLed (OOM killer, ``kill -9``, a crashed container runtime)
+    the worker and its 200 MB model would live on as an orphan, one more after every
+    crash. ``multiprocessing.parent_process().sentinel`` becomes ready when the parent exits."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # pragma: no cover - only ever started as a pool worker
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def _child_score(texts: Sequence[str], hints: Sequence[str | None], language: str | None) -> list[Scored]:
