@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from surveys.causes import BUILTIN_CAUSES, CAUSE_ID, DEFAULT_CAUSES, Cause
 from surveys.kinds import EscalationRules, Kind, SurveyDefinition
 from surveys.locales import SUPPORTED
 from surveys.model import Destination
@@ -112,6 +113,8 @@ class EscalationConfig:
     remind_repeat_minutes: float = 60
     remind_max: int = 3
     summary_time: str = "09:00"
+    # Root causes offered when an alert is resolved (issue 19); () turns the picker off.
+    causes: tuple[Cause, ...] = DEFAULT_CAUSES
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,47 @@ def _ids(key: str, value: Any) -> tuple[str, ...]:
         if isinstance(v, bool) or not isinstance(v, int | str):
             raise ConfigError(f"{key}[{i}]", f"expected an id (number or string), got {v!r}")
         out.append(str(v))
+    return tuple(out)
+
+
+def _causes(key: str, value: Any) -> tuple[Cause, ...]:
+    """``causes = ["billing", {id = "packaging", name = "Damaged packaging", de = "..."}]``:
+    a built-in id (named in every language) or a table with an id, a name and optional
+    names per language."""
+    if not isinstance(value, list):
+        raise ConfigError(key, f"expected a list of cause ids or tables, got {value!r}")
+    out: list[Cause] = []
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]"
+        if isinstance(item, str):
+            if item not in BUILTIN_CAUSES:
+                raise ConfigError(
+                    where,
+                    f"{item!r} is not a built-in cause ({', '.join(BUILTIN_CAUSES)}); "
+                    'give your own as {{ id = "...", name = "..." }}',
+                )
+            cause = Cause(item)
+        elif isinstance(item, dict):
+            unknown = set(item) - {"id", "name", *SUPPORTED}
+            if unknown:
+                known = f"id, name, {', '.join(SUPPORTED)}"
+                raise ConfigError(f"{where}.{sorted(unknown)[0]}", f"unknown key (known: {known})")
+            cid = item.get("id")
+            if not isinstance(cid, str) or not CAUSE_ID.match(cid):
+                raise ConfigError(f"{where}.id", "expected an id of lowercase letters, digits, _ or - (at most 32)")
+            names = {k: v for k, v in item.items() if k != "id"}
+            for k, v in names.items():
+                if not isinstance(v, str) or not v.strip():
+                    raise ConfigError(f"{where}.{k}", f"expected a name, got {v!r}")
+            if "name" not in names and cid not in BUILTIN_CAUSES:
+                raise ConfigError(f"{where}.name", "is required for a cause that is not built in")
+            by_lang = {("all" if k == "name" else k): v.strip() for k, v in names.items()}
+            cause = Cause(cid, by_lang)
+        else:
+            raise ConfigError(where, f"expected a cause id or a table, got {item!r}")
+        if any(c.id == cause.id for c in out):
+            raise ConfigError(where, f"duplicate cause {cause.id!r}")
+        out.append(cause)
     return tuple(out)
 
 
@@ -477,6 +521,7 @@ GLOBAL_ESCALATION_SPEC: dict[str, Check] = {
     "remind_repeat_minutes": _positive(NUMBER),
     "remind_max": _not_negative(INT),
     "summary_time": _time_of_day,
+    "causes": _causes,
 }
 ESCALATION_SPEC: dict[str, Check] = {
     "enabled": BOOL,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from storage.records import Escalation
@@ -23,6 +23,10 @@ from surveys.locales import normalise_language
 from surveys.model import Block, Choice, Destination, HandleResult, Inbound, OutMessage
 from surveys.parsing import clean_comment, parse_yes_no
 from surveys.texts import text
+
+if TYPE_CHECKING:
+    from bot.quality import QualityDesk
+    from surveys.causes import Cause
 
 MAX_RELAY_CHARS = 3500
 # A result whose toast only repeats what the edited alert now shows ("Claimed by", "Resolved
@@ -78,6 +82,13 @@ def with_agent_mention(message: OutMessage, context: dict[str, str], settings: E
 class EscalationDesk:
     def __init__(self, settings: EscalationSettings) -> None:
         self.settings = settings
+        # Root causes and corrective actions (set by the runtime): the cause picker after a
+        # resolution and the cause's name on the alert.
+        self.quality: QualityDesk | None = None
+
+    async def refresh(self, tx: Tx, escalation_id: int, now: float) -> None:
+        """Edit the alert in place after something it shows changed (its cause, say)."""
+        await self._post_alert(tx, escalation_id, edit=True, now=now)
 
     # -- alerts --------------------------------------------------------------------
 
@@ -149,6 +160,7 @@ class EscalationDesk:
             resolved_by=str(f.get("resolved_by_name") or ""),
             resolved_at=opt_float("resolved_at"),
             note=str(f.get("resolution_note") or ""),
+            cause=self.quality.name(f.get("cause")) if self.quality else str(f.get("cause") or ""),
             recovered=None if f.get("recovered") is None else bool(f["recovered"]),
             timezone=self.settings.timezone,
             anonymous=self.settings.anonymous,
@@ -172,11 +184,25 @@ class EscalationDesk:
         return await self.act(tx, escalation, parsed[1], inbound, now, note="")
 
     async def act(
-        self, tx: Tx, escalation: Escalation, action: str, inbound: Inbound, now: float, note: str
+        self,
+        tx: Tx,
+        escalation: Escalation,
+        action: str,
+        inbound: Inbound,
+        now: float,
+        note: str,
+        cause: Cause | None = None,
     ) -> HandleResult:
+        """``cause``: typed with the resolution (``/resolve 12 cause:billing ...``); without
+        one, the configured causes are offered in the chat once it is resolved."""
         who = staff_name(inbound)
         key = staff_key(inbound)
         if escalation.state == "resolved":
+            if cause is not None and self.quality is not None:
+                # Naming the cause of an alert resolved earlier is what /cause does.
+                await self.quality.record(tx, escalation.id, cause, now)
+                await self.refresh(tx, escalation.id, now)
+                return HandleResult(toast=f"Cause of alert #{escalation.id}: {self.quality.name(cause.id)}.")
             return HandleResult(toast=f"Already resolved by {escalation.resolved_by_name}.")
         if action == "claim":
             if escalation.state == "claimed" and escalation.claimed_by != key:
@@ -213,9 +239,13 @@ class EscalationDesk:
             claimed_by_name=escalation.claimed_by_name or who,
             claimed_at=escalation.claimed_at or now,
         )
+        if cause is not None and self.quality is not None:
+            await self.quality.record(tx, escalation.id, cause, now)
         if self.settings.ask_recovery:
             await self._ask_recovery(tx, escalation, now)
         await self._post_alert(tx, escalation.id, edit=True, now=now)
+        if cause is None and self.quality is not None:
+            await self.quality.offer(tx, escalation.id, inbound, now)
         return HandleResult(toast="Resolved.", extra={SHOWN_ON_ALERT: True})
 
     async def _ask_recovery(self, tx: Tx, escalation: Escalation, now: float) -> None:

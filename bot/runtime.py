@@ -21,6 +21,7 @@ from bot.escalations import EscalationDesk, EscalationSettings
 from bot.http import HttpServer
 from bot.invitations import Inviter
 from bot.privacy import PrivacyDesk
+from bot.quality import QualityDesk
 from bot.scoring import ScoringWorker
 from bot.sentiment_model import shared_scorer
 from bot.service import Service, ServiceSettings
@@ -104,6 +105,9 @@ class Runtime:
                 surveys=dict(config.surveys),
                 identifying_context=config.privacy.identifying_context,
             )
+        )
+        desk.quality = QualityDesk(
+            desk, esc.causes, timezone=config.bot.timezone, default_language=config.bot.default_language
         )
         service = Service(
             store=store,

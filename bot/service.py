@@ -22,9 +22,10 @@ from bot import staff_rooms
 from bot.escalations import SHOWN_ON_ALERT, EscalationDesk
 from bot.privacy import PrivacyDesk
 from bot.privacy import parse_button as privacy_button
+from bot.quality import COMMANDS as QUALITY_COMMANDS
 from storage.records import PersonSeen
 from storage.sqlite import Store, Tx, subject_of
-from surveys import alerts, engine
+from surveys import alerts, causes, engine
 from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
 from surveys.model import Destination, HandleResult, Inbound, OutMessage
@@ -147,6 +148,8 @@ class Service:
         button = inbound.button or ""
         if button.startswith(f"{alerts.ACTION_PREFIX}:"):
             return await self.desk.on_staff_button(tx, inbound, now)
+        if button.startswith(f"{causes.CAUSE_PREFIX}:") and self.desk.quality is not None:
+            return await self.desk.quality.on_button(tx, inbound, now)
         if inbound.room_setup is not None:
             await tx.enqueue([staff_rooms.setup_note(inbound)], now)
             return HandleResult()
@@ -170,6 +173,8 @@ class Service:
             if self.digests is None:
                 return HandleResult(toast="Digests are not available here.")
             return await self.digests.on_demand(tx, inbound, now)
+        if inbound.command in QUALITY_COMMANDS and self.desk.quality is not None:
+            return await self.desk.quality.command(tx, inbound, now)
         if inbound.command not in alerts.ACTIONS:
             return None
         if not inbound.is_staff:
@@ -181,7 +186,14 @@ class Service:
         if escalation is None:
             note_hint = " [note]" if inbound.command == "resolve" else ""
             return HandleResult(toast=f"Usage: /{inbound.command} <alert number>{note_hint}")
-        return await self.desk.act(tx, escalation, inbound.command, inbound, now, note=note.strip()[:500])
+        cause = None
+        if inbound.command == "resolve" and self.desk.quality is not None:
+            token, note = causes.split_cause(note)
+            if token is not None:
+                cause = self.desk.quality.find(token)
+                if cause is None:
+                    return self.desk.quality.unknown(token, inbound)
+        return await self.desk.act(tx, escalation, inbound.command, inbound, now, note=note.strip()[:500], cause=cause)
 
     async def _survey_turn(
         self, tx: Tx, inbound: Inbound, now: float, known: tuple[Respondent, engine.Session | None] | None = None
@@ -301,6 +313,8 @@ class Service:
     async def remind_escalations(self) -> int:
         async with self.store.transaction() as tx:
             count = await self.desk.remind(tx, self.clock())
+            if self.desk.quality is not None:
+                count += await self.desk.quality.remind(tx, self.clock())
         if count:
             self.on_commit()
         return count
@@ -332,7 +346,8 @@ class _Redelivered(Exception):
 def _is_customer_turn(inbound: Inbound) -> bool:
     """Private messages and buttons that are not staff actions: what :meth:`Service._route`
     hands straight to the survey turn (so it can start with :meth:`Tx.begin_turn`)."""
-    return inbound.is_private and not (inbound.button or "").startswith(f"{alerts.ACTION_PREFIX}:")
+    button = inbound.button or ""
+    return inbound.is_private and not button.startswith((f"{alerts.ACTION_PREFIX}:", f"{causes.CAUSE_PREFIX}:"))
 
 
 def _seen(inbound: Inbound) -> PersonSeen:

@@ -98,7 +98,7 @@ def _block(block: Block) -> str:
 
 
 #: Typed in the terminal, these act in the console staff room, not in the customer's chat.
-STAFF_COMMANDS = frozenset({"claim", "reply", "resolve", "digest"})
+STAFF_COMMANDS = frozenset({"claim", "reply", "resolve", "digest", "cause", "action", "actions", "done"})
 
 
 def is_staff_command(line: str) -> bool:

@@ -44,7 +44,9 @@ HOME_ACTION_PATTERN = r"^home_(feedback|stop|start)$"
 # `/feedback <word>`: these words are sub-commands, anything else is a survey id. Slack
 # reserves every message starting with "/" for slash commands, so /stop, /skip... typed in
 # the DM never reach us; one registered command with sub-commands replaces them.
-FEEDBACK_SUBCOMMANDS = frozenset({"stop", "start", "help", "cancel", "skip", "mydata", "forget", "digest"})
+# Sub-commands that act in the staff channel when typed there (the service checks the person is staff).
+STAFF_SUBCOMMANDS = frozenset({"digest", "resolve", "cause", "action", "actions", "done"})
+FEEDBACK_SUBCOMMANDS = frozenset({"stop", "start", "help", "cancel", "skip", "mydata", "forget"}) | STAFF_SUBCOMMANDS
 
 # Message subtypes that still carry a person's own words; every other subtype is an edit,
 # a deletion, a join, a bot post or some other system message that must not become a turn.
@@ -248,7 +250,7 @@ def inbound_from_command(command: Mapping[str, Any], dm_channel: str, staff_chan
     the numbers there, so they are posted there (the service checks the person is staff)."""
     name, args = parse_feedback_command(str(command.get("text") or ""))
     channel = _scalar(command.get("channel_id")) or ""
-    in_staff_channel = name == "digest" and bool(staff_channel) and channel == staff_channel
+    in_staff_channel = name in STAFF_SUBCOMMANDS and bool(staff_channel) and channel == staff_channel
     return _base_inbound(
         f"slack:cmd:{command.get('trigger_id')}",
         str(command.get("user_id")),
@@ -566,7 +568,7 @@ def _fallback_text(message: OutMessage) -> str:
 
 # Slack reserves a leading "/" for registered slash commands and only /feedback is ours:
 # the catalogs' "/skip" becomes "/feedback skip" here (the adapter maps it back).
-_COMMAND_WORDS = re.compile(r"(?<![\w/])/(skip|cancel|stop|start|help|mydata|forget)\b")
+_COMMAND_WORDS = re.compile(r"(?<![\w/])/(skip|cancel|stop|start|help|mydata|forget|done|actions|action|cause)\b")
 
 
 def slack_commands(text: str) -> str:

@@ -48,7 +48,7 @@ from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
 from handlers.console import split_command
-from surveys import alerts
+from surveys import alerts, causes
 from surveys.model import Block, Choice, HandleResult, Inbound, OutMessage
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
 DIVIDER = "\u2500" * 12
 
 #: Staff commands: the typed equivalents of the alert buttons (and the digest on demand).
-STAFF_COMMANDS = frozenset({"claim", "reply", "resolve", "digest"})
+STAFF_COMMANDS = frozenset({"claim", "reply", "resolve", "digest", "cause", "action", "actions", "done"})
 #: Commands that make sense in any group: the service answers them with a pointer to the private chat.
 GROUP_COMMANDS = frozenset({"start", "feedback"})
 #: getChatMember statuses that make someone staff; ``restricted`` only while still a member.
@@ -145,36 +145,60 @@ STAFF_MENU: dict[str, tuple[tuple[str, str], ...]] = {
         ("reply", "Answer the customer: /reply <number>"),
         ("resolve", "Resolve an alert: /resolve <number> [note]"),
         ("digest", "Feedback digest now: /digest [survey]"),
+        ("cause", "Root cause of an alert: /cause <number> <cause>"),
+        ("action", "Corrective action: /action <alerts> <what> owner: due:"),
+        ("actions", "Open corrective actions"),
+        ("done", "Close an action: /done <number>"),
     ),
     "de": (
         ("claim", "Meldung übernehmen: /claim <Nummer>"),
         ("reply", "Dem Kunden antworten: /reply <Nummer>"),
         ("resolve", "Meldung abschließen: /resolve <Nummer> [Notiz]"),
         ("digest", "Feedback-Übersicht jetzt: /digest [Umfrage]"),
+        ("cause", "Ursache einer Meldung: /cause <Nummer> <Ursache>"),
+        ("action", "Korrekturmaßnahme: /action <Meldungen> <was> owner: due:"),
+        ("actions", "Offene Korrekturmaßnahmen"),
+        ("done", "Maßnahme abschließen: /done <Nummer>"),
     ),
     "es": (
         ("claim", "Hacerte cargo de una alerta: /claim <número>"),
         ("reply", "Responder al cliente: /reply <número>"),
         ("resolve", "Cerrar una alerta: /resolve <número> [nota]"),
         ("digest", "Resumen de opiniones ahora: /digest [encuesta]"),
+        ("cause", "Causa raíz de una alerta: /cause <número> <causa>"),
+        ("action", "Acción correctiva: /action <alertas> <qué> owner: due:"),
+        ("actions", "Acciones correctivas abiertas"),
+        ("done", "Cerrar una acción: /done <número>"),
     ),
     "fr": (
         ("claim", "Prendre en charge une alerte\u00a0: /claim <numéro>"),
         ("reply", "Répondre au client\u00a0: /reply <numéro>"),
         ("resolve", "Clore une alerte\u00a0: /resolve <numéro> [note]"),
         ("digest", "Synthèse des avis maintenant\u00a0: /digest [questionnaire]"),
+        ("cause", "Cause profonde d'une alerte\u00a0: /cause <numéro> <cause>"),
+        ("action", "Action corrective\u00a0: /action <alertes> <quoi> owner: due:"),
+        ("actions", "Actions correctives ouvertes"),
+        ("done", "Clore une action\u00a0: /done <numéro>"),
     ),
     "it": (
         ("claim", "Prendi in carico un avviso: /claim <numero>"),
         ("reply", "Rispondi al cliente: /reply <numero>"),
         ("resolve", "Chiudi un avviso: /resolve <numero> [nota]"),
         ("digest", "Riepilogo dei feedback ora: /digest [sondaggio]"),
+        ("cause", "Causa di un avviso: /cause <numero> <causa>"),
+        ("action", "Azione correttiva: /action <avvisi> <cosa> owner: due:"),
+        ("actions", "Azioni correttive aperte"),
+        ("done", "Chiudi un'azione: /done <numero>"),
     ),
     "pt": (
         ("claim", "Assumir um alerta: /claim <número>"),
         ("reply", "Responder ao cliente: /reply <número>"),
         ("resolve", "Encerrar um alerta: /resolve <número> [nota]"),
         ("digest", "Resumo das opiniões agora: /digest [questionário]"),
+        ("cause", "Causa raiz de um alerta: /cause <número> <causa>"),
+        ("action", "Ação corretiva: /action <alertas> <o quê> owner: due:"),
+        ("actions", "Ações corretivas em aberto"),
+        ("done", "Fechar uma ação: /done <número>"),
     ),
 }
 
@@ -422,7 +446,7 @@ class TelegramUpdates:
         chat_id = int(self.staff.moves.original(str(origin.chat.id))) if origin is not None else user.id
         private = origin is None or origin.chat.type == ChatType.PRIVATE
         is_staff = False
-        if query.data.startswith(f"{alerts.ACTION_PREFIX}:"):
+        if query.data.startswith((f"{alerts.ACTION_PREFIX}:", f"{causes.CAUSE_PREFIX}:")):
             is_staff = await self.staff.is_staff(bot, user.id)
         base = _base(f"telegram:cb:{query.id}", user, chat_id, origin.message_id if origin else None, private)
         return Inbound(**base, button=query.data, is_staff=is_staff)

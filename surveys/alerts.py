@@ -51,6 +51,7 @@ class AlertView:
     resolved_by: str = ""
     resolved_at: float | None = None
     note: str = ""
+    cause: str = ""  # the root cause's name, once staff named it (issue 19)
     recovered: bool | None = None
     timezone: str = "UTC"
     anonymous: bool = False
@@ -176,6 +177,8 @@ def state_line(view: AlertView) -> str:
         line = f"✅ Resolved by {clip(view.resolved_by, NAME_LIMIT)}"
         if view.resolved_at is not None:
             line += f" at {when(view.resolved_at, view.timezone)}"
+        if view.cause:
+            line += f" · cause: {view.cause}"
         if view.note:
             line += f" · {clip(view.note, NOTE_LIMIT)}"
         if view.recovered is not None:

@@ -129,6 +129,36 @@ MESSAGES: dict[str, str] = {
     "forget_no": "Behalten",
     "forget_done": "Erledigt. Alle Daten, die wir über dich gespeichert hatten, wurden gelöscht.",
     "forget_kept": "Alles klar, es wurde nichts gelöscht.",
+    # Root causes and corrective actions (staff)
+    "cause_billing": "Abrechnungsfehler",
+    "cause_late_delivery": "Verspätete Lieferung",
+    "cause_product_defect": "Produktmangel",
+    "cause_missing_docs": "Fehlende Dokumentation",
+    "cause_staff_behaviour": "Verhalten des Personals",
+    "cause_other": "Sonstiges",
+    "cause_prompt": "Meldung #{id} ist abgeschlossen. Was war die Ursache?",
+    "cause_recorded": "Meldung #{id}: Ursache {cause}.",
+    "cause_unknown": "Die Ursache „{cause}“ kenne ich nicht. Wähle eine davon: {causes}",
+    "cause_usage": "So geht's: /cause <Meldungsnummer> <Ursache>. Ursachen: {causes}",
+    "action_usage": "So geht's: /action <Meldungsnummern, z. B. 12,14> <was sich ändert> owner:@name due:JJJJ-MM-TT",
+    "action_bad_due": "Schreibe das Fälligkeitsdatum als due:JJJJ-MM-TT, zum Beispiel due:2026-12-15.",
+    "action_no_alert": "Es gibt keine Meldung #{id}.",
+    "action_created": "Korrekturmaßnahme erfasst: {line}",
+    "action_overdue_tag": "ÜBERFÄLLIG",
+    "actions_heading": "Offene Korrekturmaßnahmen ({count}):",
+    "actions_none": "Keine offenen Korrekturmaßnahmen.",
+    "action_not_found": "Es gibt keine Maßnahme #{id}. /actions zeigt die offenen.",
+    "action_already_done": "Maßnahme #{id} war schon abgeschlossen.",
+    "action_done": "Maßnahme #{id} ist erledigt: {title}",
+    "action_no_owner": "(niemand zuständig)",
+    "action_remind_due": (
+        "⏰ {owner}: Maßnahme #{id} ist heute fällig ({due}): {title} · Meldungen "
+        "{alerts}. Sende /done {id}, wenn sie erledigt ist."
+    ),
+    "action_remind_overdue": (
+        "⚠\ufe0f {owner}: Maßnahme #{id} ist seit {due} überfällig: {title} · "
+        "Meldungen {alerts}. Sende /done {id}, wenn sie erledigt ist."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

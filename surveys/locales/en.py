@@ -99,6 +99,36 @@ MESSAGES: dict[str, str] = {
     "forget_no": "Keep it",
     "forget_done": "Done. Everything we stored about you has been deleted.",
     "forget_kept": "Okay, nothing was deleted.",
+    # Root causes and corrective actions (staff)
+    "cause_billing": "Billing error",
+    "cause_late_delivery": "Late delivery",
+    "cause_product_defect": "Product defect",
+    "cause_missing_docs": "Missing documentation",
+    "cause_staff_behaviour": "Staff behaviour",
+    "cause_other": "Other",
+    "cause_prompt": "Alert #{id} is resolved. What was the root cause?",
+    "cause_recorded": "Alert #{id}: root cause {cause}.",
+    "cause_unknown": "I don't know the cause “{cause}”. Choose one of: {causes}",
+    "cause_usage": "Usage: /cause <alert number> <cause>. Causes: {causes}",
+    "action_usage": "Usage: /action <alert numbers, e.g. 12,14> <what will change> owner:@name due:YYYY-MM-DD",
+    "action_bad_due": "Write the due date as due:YYYY-MM-DD, for example due:2026-12-15.",
+    "action_no_alert": "There is no alert #{id}.",
+    "action_created": "Corrective action recorded: {line}",
+    "action_overdue_tag": "OVERDUE",
+    "actions_heading": "Open corrective actions ({count}):",
+    "actions_none": "No open corrective actions.",
+    "action_not_found": "There is no action #{id}. /actions lists the open ones.",
+    "action_already_done": "Action #{id} was already closed.",
+    "action_done": "Action #{id} is done: {title}",
+    "action_no_owner": "(no owner)",
+    "action_remind_due": (
+        "⏰ {owner}: action #{id} is due today ({due}): {title} · alerts {alerts}. "
+        "Send /done {id} when it is finished."
+    ),
+    "action_remind_overdue": (
+        "⚠\ufe0f {owner}: action #{id} is overdue since {due}: {title} · alerts "
+        "{alerts}. Send /done {id} when it is finished."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

@@ -123,6 +123,36 @@ MESSAGES: dict[str, str] = {
     "forget_no": "Conservar",
     "forget_done": "Listo. Ya no guardamos ningún dato sobre ti.",
     "forget_kept": "De acuerdo, tus datos siguen intactos.",
+    # Root causes and corrective actions (staff)
+    "cause_billing": "Error de facturación",
+    "cause_late_delivery": "Entrega tardía",
+    "cause_product_defect": "Defecto del producto",
+    "cause_missing_docs": "Falta documentación",
+    "cause_staff_behaviour": "Trato del personal",
+    "cause_other": "Otra",
+    "cause_prompt": "La alerta #{id} está cerrada. ¿Cuál fue la causa raíz?",
+    "cause_recorded": "Alerta #{id}: causa raíz {cause}.",
+    "cause_unknown": "No conozco la causa «{cause}». Elige una de estas: {causes}",
+    "cause_usage": "Uso: /cause <número de alerta> <causa>. Causas: {causes}",
+    "action_usage": "Uso: /action <números de alerta, p. ej. 12,14> <qué va a cambiar> owner:@nombre due:AAAA-MM-DD",
+    "action_bad_due": "Escribe la fecha límite como due:AAAA-MM-DD, por ejemplo due:2026-12-15.",
+    "action_no_alert": "No existe la alerta #{id}.",
+    "action_created": "Acción correctiva registrada: {line}",
+    "action_overdue_tag": "VENCIDA",
+    "actions_heading": "Acciones correctivas abiertas ({count}):",
+    "actions_none": "No hay acciones correctivas abiertas.",
+    "action_not_found": "No existe la acción #{id}. /actions muestra las abiertas.",
+    "action_already_done": "La acción #{id} ya estaba cerrada.",
+    "action_done": "Acción #{id} terminada: {title}",
+    "action_no_owner": "(sin responsable)",
+    "action_remind_due": (
+        "⏰ {owner}: la acción #{id} vence hoy ({due}): {title} · alertas {alerts}. "
+        "Envía /done {id} cuando esté terminada."
+    ),
+    "action_remind_overdue": (
+        "⚠\ufe0f {owner}: la acción #{id} está vencida desde {due}: {title} · "
+        "alertas {alerts}. Envía /done {id} cuando esté terminada."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

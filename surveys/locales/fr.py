@@ -149,6 +149,39 @@ MESSAGES: dict[str, str] = {
     "forget_no": "Conserver",
     "forget_done": "C'est fait. Toutes les données que nous conservions sur vous ont été supprimées.",
     "forget_kept": "Entendu, rien n'a été supprimé.",
+    # Root causes and corrective actions (staff)
+    "cause_billing": "Erreur de facturation",
+    "cause_late_delivery": "Livraison en retard",
+    "cause_product_defect": "Défaut du produit",
+    "cause_missing_docs": "Documentation manquante",
+    "cause_staff_behaviour": "Comportement du personnel",
+    "cause_other": "Autre",
+    "cause_prompt": "L'alerte #{id} est close. Quelle était la cause profonde\u00a0?",
+    "cause_recorded": "Alerte #{id}\u00a0: cause profonde {cause}.",
+    "cause_unknown": "Je ne connais pas la cause «\u00a0{cause}\u00a0». Choisissez parmi\u00a0: {causes}",
+    "cause_usage": "Utilisation\u00a0: /cause <numéro d'alerte> <cause>. Causes\u00a0: {causes}",
+    "action_usage": (
+        "Utilisation\u00a0: /action <numéros d'alerte, p. ex. 12,14> <ce qui va changer> "
+        "owner:@nom due:AAAA-MM-JJ"
+    ),
+    "action_bad_due": "Écrivez l'échéance sous la forme due:AAAA-MM-JJ, par exemple due:2026-12-15.",
+    "action_no_alert": "Il n'y a pas d'alerte #{id}.",
+    "action_created": "Action corrective enregistrée\u00a0: {line}",
+    "action_overdue_tag": "EN RETARD",
+    "actions_heading": "Actions correctives ouvertes ({count})\u00a0:",
+    "actions_none": "Aucune action corrective ouverte.",
+    "action_not_found": "Il n'y a pas d'action #{id}. /actions liste celles qui sont ouvertes.",
+    "action_already_done": "L'action #{id} était déjà close.",
+    "action_done": "Action #{id} terminée\u00a0: {title}",
+    "action_no_owner": "(sans responsable)",
+    "action_remind_due": (
+        "⏰ {owner}\u00a0: l'action #{id} arrive à échéance aujourd'hui "
+        "({due})\u00a0: {title} · alertes {alerts}. Envoyez /done {id} quand elle est terminée."
+    ),
+    "action_remind_overdue": (
+        "⚠\ufe0f {owner}\u00a0: l'action #{id} est en retard depuis le "
+        "{due}\u00a0: {title} · alertes {alerts}. Envoyez /done {id} quand elle est terminée."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

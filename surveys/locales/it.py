@@ -124,6 +124,36 @@ MESSAGES: dict[str, str] = {
     "forget_no": "Conserva",
     "forget_done": "Fatto. Tutti i dati che conservavamo su di te sono stati cancellati.",
     "forget_kept": "Ok, non è stato cancellato nulla.",
+    # Root causes and corrective actions (staff)
+    "cause_billing": "Errore di fatturazione",
+    "cause_late_delivery": "Consegna in ritardo",
+    "cause_product_defect": "Difetto del prodotto",
+    "cause_missing_docs": "Documentazione mancante",
+    "cause_staff_behaviour": "Comportamento del personale",
+    "cause_other": "Altro",
+    "cause_prompt": "L'avviso #{id} è chiuso. Qual era la causa principale?",
+    "cause_recorded": "Avviso #{id}: causa principale {cause}.",
+    "cause_unknown": "Non conosco la causa «{cause}». Scegline una tra: {causes}",
+    "cause_usage": "Uso: /cause <numero dell'avviso> <causa>. Cause: {causes}",
+    "action_usage": "Uso: /action <numeri degli avvisi, ad es. 12,14> <cosa cambierà> owner:@nome due:AAAA-MM-GG",
+    "action_bad_due": "Scrivi la scadenza come due:AAAA-MM-GG, ad esempio due:2026-12-15.",
+    "action_no_alert": "Non esiste l'avviso #{id}.",
+    "action_created": "Azione correttiva registrata: {line}",
+    "action_overdue_tag": "SCADUTA",
+    "actions_heading": "Azioni correttive aperte ({count}):",
+    "actions_none": "Nessuna azione correttiva aperta.",
+    "action_not_found": "Non esiste l'azione #{id}. /actions elenca quelle aperte.",
+    "action_already_done": "L'azione #{id} era già chiusa.",
+    "action_done": "Azione #{id} completata: {title}",
+    "action_no_owner": "(nessun responsabile)",
+    "action_remind_due": (
+        "⏰ {owner}: l'azione #{id} scade oggi ({due}): {title} · avvisi {alerts}. "
+        "Invia /done {id} quando è completata."
+    ),
+    "action_remind_overdue": (
+        "⚠\ufe0f {owner}: l'azione #{id} è scaduta dal {due}: {title} · avvisi "
+        "{alerts}. Invia /done {id} quando è completata."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

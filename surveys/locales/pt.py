@@ -127,6 +127,36 @@ MESSAGES: dict[str, str] = {
     "forget_no": "Manter",
     "forget_done": "Pronto. Todos os dados que guardávamos sobre você foram apagados.",
     "forget_kept": "Certo, nada foi apagado.",
+    # Root causes and corrective actions (staff)
+    "cause_billing": "Erro de faturação",
+    "cause_late_delivery": "Entrega atrasada",
+    "cause_product_defect": "Defeito do produto",
+    "cause_missing_docs": "Documentação em falta",
+    "cause_staff_behaviour": "Atendimento da equipa",
+    "cause_other": "Outra",
+    "cause_prompt": "O alerta #{id} está resolvido. Qual foi a causa raiz?",
+    "cause_recorded": "Alerta #{id}: causa raiz {cause}.",
+    "cause_unknown": "Não conheço a causa “{cause}”. Escolha uma destas: {causes}",
+    "cause_usage": "Uso: /cause <número do alerta> <causa>. Causas: {causes}",
+    "action_usage": "Uso: /action <números de alerta, p. ex. 12,14> <o que vai mudar> owner:@nome due:AAAA-MM-DD",
+    "action_bad_due": "Escreva o prazo como due:AAAA-MM-DD, por exemplo due:2026-12-15.",
+    "action_no_alert": "Não existe o alerta #{id}.",
+    "action_created": "Ação corretiva registada: {line}",
+    "action_overdue_tag": "EM ATRASO",
+    "actions_heading": "Ações corretivas em aberto ({count}):",
+    "actions_none": "Não há ações corretivas em aberto.",
+    "action_not_found": "Não existe a ação #{id}. /actions lista as que estão em aberto.",
+    "action_already_done": "A ação #{id} já estava fechada.",
+    "action_done": "Ação #{id} concluída: {title}",
+    "action_no_owner": "(sem responsável)",
+    "action_remind_due": (
+        "⏰ {owner}: a ação #{id} vence hoje ({due}): {title} · alertas {alerts}. "
+        "Envie /done {id} quando estiver concluída."
+    ),
+    "action_remind_overdue": (
+        "⚠\ufe0f {owner}: a ação #{id} está em atraso desde {due}: {title} · "
+        "alertas {alerts}. Envie /done {id} quando estiver concluída."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

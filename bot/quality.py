@@ -1,0 +1,225 @@
+"""Root causes at resolution and corrective actions (issue 19).
+
+When staff resolve an alert without naming a cause, the configured causes are offered in
+that chat (Telegram inline keyboard, Slack buttons, numbered choices in the terminal); a
+cause may also be typed: ``/resolve 12 cause:billing refunded the order`` or
+``/cause 12 billing``. ``/action 12,14 <what> owner:@maria due:2026-12-15`` opens a
+corrective action linked to alerts, ``/actions`` lists the open ones, ``/done 4`` closes
+one; the owner is reminded in the chat the action was created in on the due date and when
+overdue. Everything runs inside the event's (or the reminder job's) transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from storage import quality as sql
+from storage.sqlite import Tx
+from surveys import alerts, causes
+from surveys.causes import Cause
+from surveys.locales import normalise_language
+from surveys.model import Choice, Destination, HandleResult, Inbound, OutMessage
+from surveys.texts import text
+
+if TYPE_CHECKING:
+    from bot.escalations import EscalationDesk
+
+#: Staff commands this module answers (besides ``resolve``'s ``cause:``).
+COMMANDS = frozenset({"cause", "action", "actions", "done"})
+
+
+def today_in(now: float, timezone: str) -> datetime:
+    return datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(timezone))
+
+
+class QualityDesk:
+    def __init__(
+        self, desk: EscalationDesk, cause_list: Sequence[Cause], *, timezone: str = "UTC", default_language: str = "en"
+    ) -> None:
+        self.desk = desk
+        self.causes = tuple(cause_list)
+        self.timezone = timezone
+        self.default_language = default_language
+
+    def _lang(self, inbound: Inbound | None) -> str:
+        return normalise_language(inbound.language if inbound else None, self.default_language)
+
+    def name(self, cause_id: str | None, language: str | None = None) -> str:
+        if not cause_id:
+            return ""
+        lang = language or self.default_language
+        found = next((c for c in self.causes if c.id == cause_id), None)
+        return (found or Cause(cause_id)).name(lang)
+
+    def cause_names(self, language: str | None = None) -> dict[str, str]:
+        return {c.id: c.name(language or self.default_language) for c in self.causes}
+
+    def _choices_list(self, lang: str) -> str:
+        return ", ".join(f"{i}. {c.name(lang)} ({c.id})" for i, c in enumerate(self.causes, 1))
+
+    # -- causes --------------------------------------------------------------------------------
+
+    def find(self, token: str) -> Cause | None:
+        return causes.find_cause(token, self.causes)
+
+    def unknown(self, token: str, inbound: Inbound) -> HandleResult:
+        lang = self._lang(inbound)
+        return HandleResult(toast=text(lang, "cause_unknown", cause=token, causes=self._choices_list(lang)))
+
+    async def offer(self, tx: Tx, escalation_id: int, inbound: Inbound, now: float) -> None:
+        """The picker, in the chat where the alert was resolved (threaded under the alert)."""
+        if not self.causes:
+            return
+        lang = self._lang(inbound)
+        here = Destination(inbound.platform, inbound.chat_id)
+        rows = tuple(
+            (Choice(c.name(lang), causes.cause_value(escalation_id, c.id), f"/cause {escalation_id} {i}"),)
+            for i, c in enumerate(self.causes, 1)
+        )
+        await tx.enqueue(
+            [
+                OutMessage(
+                    here,
+                    text(lang, "cause_prompt", id=escalation_id),
+                    choices=rows,
+                    ref_key=_picker_ref(escalation_id, here),
+                    reply_to=alerts.alert_ref(escalation_id, here),
+                    audience="staff",
+                )
+            ],
+            now,
+        )
+
+    async def record(self, tx: Tx, escalation_id: int, cause: Cause, now: float) -> None:
+        await sql.set_cause(await tx.connection(), escalation_id, cause.id)
+
+    async def on_button(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+        lang = self._lang(inbound)
+        parsed = causes.parse_cause_value(inbound.button or "")
+        if parsed is None:
+            return HandleResult(toast=text(lang, "toast_stale"))
+        if not inbound.is_staff:
+            return HandleResult(toast="Sorry, only support staff can act on feedback alerts.")
+        cause = next((c for c in self.causes if c.id == parsed[1]), None)
+        if cause is None or await tx.escalation(parsed[0]) is None:
+            return HandleResult(toast=text(lang, "toast_stale"))
+        await self._set(tx, parsed[0], cause, inbound, now, edit_picker=True)
+        return HandleResult(toast=text(lang, "cause_recorded", id=parsed[0], cause=cause.name(lang)))
+
+    async def _set(
+        self, tx: Tx, escalation_id: int, cause: Cause, inbound: Inbound, now: float, *, edit_picker: bool
+    ) -> None:
+        await self.record(tx, escalation_id, cause, now)
+        if edit_picker:
+            lang = self._lang(inbound)
+            here = Destination(inbound.platform, inbound.chat_id)
+            done = text(lang, "cause_recorded", id=escalation_id, cause=cause.name(lang))
+            await tx.enqueue(
+                [
+                    OutMessage(
+                        here, f"{done} ({_who(inbound)})", edit_of=_picker_ref(escalation_id, here), audience="staff"
+                    )
+                ],
+                now,
+            )
+        await self.desk.refresh(tx, escalation_id, now)
+
+    # -- commands -------------------------------------------------------------------------------
+
+    async def command(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+        lang = self._lang(inbound)
+        if not inbound.is_staff:
+            return HandleResult(toast="Sorry, only support staff can act on feedback alerts.")
+        conn = await tx.connection()
+        if inbound.command == "cause":
+            number, _, token = inbound.args.strip().partition(" ")
+            escalation = await tx.escalation(int(number)) if number.isdigit() else None
+            if escalation is None or not token.strip():
+                return HandleResult(toast=text(lang, "cause_usage", causes=self._choices_list(lang)))
+            cause = self.find(token)
+            if cause is None:
+                return self.unknown(token.strip(), inbound)
+            await self._set(tx, escalation.id, cause, inbound, now, edit_picker=False)
+            return HandleResult(toast=text(lang, "cause_recorded", id=escalation.id, cause=cause.name(lang)))
+        today = today_in(now, self.timezone).date()
+        if inbound.command == "action":
+            draft = causes.parse_action(inbound.args)
+            if isinstance(draft, str):
+                return HandleResult(toast=text(lang, draft))
+            found = await sql.existing_alerts(conn, draft.alert_ids)
+            missing = [i for i in draft.alert_ids if i not in found]
+            if missing:
+                return HandleResult(toast=text(lang, "action_no_alert", id=missing[0]))
+            action_id = await sql.create_action(
+                conn,
+                title=draft.title,
+                owner=draft.owner,
+                due=draft.due,
+                platform=inbound.platform,
+                chat_id=inbound.chat_id,
+                created_by_name=_who(inbound),
+                alert_ids=draft.alert_ids,
+                now=now,
+            )
+            line = causes.action_line(
+                causes.OpenAction(action_id, draft.title, draft.owner, draft.due, draft.alert_ids),
+                today,
+                text(lang, "action_overdue_tag"),
+            )
+            for alert_id in draft.alert_ids:
+                await self.desk.refresh(tx, alert_id, now)
+            return HandleResult(toast=text(lang, "action_created", line=line))
+        if inbound.command == "actions":
+            open_ = await sql.open_actions(conn)
+            if not open_:
+                return HandleResult(toast=text(lang, "actions_none"))
+            overdue = text(lang, "action_overdue_tag")
+            lines = [text(lang, "actions_heading", count=len(open_))]
+            lines += ["• " + causes.action_line(a.as_open(), today, overdue) for a in open_]
+            return HandleResult(toast="\n".join(lines))
+        # done
+        number = inbound.args.strip().lstrip("#")
+        found_action = await sql.action(conn, int(number)) if number.isdigit() else None
+        if found_action is None:
+            return HandleResult(toast=text(lang, "action_not_found", id=number or "?"))
+        if found_action.done_at is not None:
+            return HandleResult(toast=text(lang, "action_already_done", id=found_action.id))
+        await sql.close_action(conn, found_action.id, _who(inbound), now)
+        for alert_id in found_action.alert_ids:
+            await self.desk.refresh(tx, alert_id, now)
+        return HandleResult(toast=text(lang, "action_done", id=found_action.id, title=found_action.title))
+
+    # -- reminders ------------------------------------------------------------------------------
+
+    async def remind(self, tx: Tx, now: float) -> int:
+        """The owner of each open action due today or overdue, at most once a day (see
+        :func:`surveys.causes.reminder_due`), in the chat the action was created in."""
+        today = today_in(now, self.timezone).date()
+        conn = await tx.connection()
+        sent = 0
+        lang = self.default_language
+        for row in await sql.actions_due_by(conn, today):
+            kind = causes.reminder_due(row.due, today, row.reminded_on)
+            if kind is None or row.due is None:
+                continue
+            owner = row.owner or text(lang, "action_no_owner")
+            alert_list = ", ".join(f"#{i}" for i in row.alert_ids) or "–"
+            key = "action_remind_due" if kind == "due" else "action_remind_overdue"
+            body = text(lang, key, owner=owner, id=row.id, title=row.title, alerts=alert_list, due=row.due.isoformat())
+            await tx.enqueue([OutMessage(Destination(row.platform, row.chat_id), body, audience="staff")], now)
+            await sql.mark_reminded(conn, row.id, today)
+            sent += 1
+        return sent
+
+
+def _picker_ref(escalation_id: int, dest: Destination) -> str:
+    return f"causes:{escalation_id}:{dest.platform}:{dest.chat_id}"
+
+
+def _who(inbound: Inbound) -> str:
+    if inbound.display_name:
+        return inbound.display_name
+    return f"@{inbound.handle}" if inbound.handle else inbound.user_id

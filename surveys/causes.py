@@ -1,0 +1,273 @@
+"""Root causes and corrective actions: the quality manager's side of closing the loop.
+
+Pure: parsing what staff type (``/resolve 12 cause:billing ...``, ``/action 12,14 ... owner:@maria
+due:2026-12-15``), naming causes in six languages, deciding when an action's owner is
+reminded, and the Pareto of causes with recovery rate and time to resolve per cause. The
+service reads and writes; nothing here touches a clock, a database or a platform.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from surveys.locales import MESSAGES
+from surveys.metrics import median
+
+#: Built-in causes, named in every catalog (``cause_<id>``). "other" sorts last in a Pareto.
+BUILTIN_CAUSES: tuple[str, ...] = (
+    "billing",
+    "late_delivery",
+    "product_defect",
+    "missing_docs",
+    "staff_behaviour",
+    "other",
+)
+CAUSE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+CAUSE_PREFIX = "k"  # button data: k:<alert>:<cause id>
+OVERDUE_EVERY_DAYS = 7  # an overdue action's owner is reminded on the first overdue day, then weekly
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A configured cause: its id (stored with the alert) and its names per language
+    (``all`` for every language without its own)."""
+
+    id: str
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def name(self, language: str) -> str:
+        if language in self.names:
+            return self.names[language]
+        if "all" in self.names:
+            return self.names["all"]
+        builtin = MESSAGES.get(language, MESSAGES["en"]).get(f"cause_{self.id}")
+        if builtin:
+            return builtin
+        return self.names.get("en") or self.id.replace("_", " ")
+
+
+DEFAULT_CAUSES: tuple[Cause, ...] = tuple(Cause(c) for c in BUILTIN_CAUSES)
+
+
+def cause_value(escalation_id: int, cause_id: str) -> str:
+    return f"{CAUSE_PREFIX}:{escalation_id}:{cause_id}"
+
+
+def parse_cause_value(data: str) -> tuple[int, str] | None:
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != CAUSE_PREFIX or not parts[1].isdigit() or not parts[2]:
+        return None
+    return int(parts[1]), parts[2]
+
+
+def find_cause(token: str, causes: Sequence[Cause]) -> Cause | None:
+    """A cause as typed: its id, its number in the list (1-based, as the terminal shows
+    them), its name in any language, or an unambiguous start of an id or name."""
+    wanted = token.strip().lower().replace(" ", "_")
+    if not wanted:
+        return None
+    if wanted.isdigit():
+        index = int(wanted) - 1
+        return causes[index] if 0 <= index < len(causes) else None
+    for cause in causes:
+        if cause.id == wanted:
+            return cause
+    names = {c.id: {c.name(lang).lower().replace(" ", "_") for lang in MESSAGES} for c in causes}
+    for cause in causes:
+        if wanted in names[cause.id]:
+            return cause
+    starts = [c for c in causes if c.id.startswith(wanted) or any(n.startswith(wanted) for n in names[c.id])]
+    return starts[0] if len(starts) == 1 else None
+
+
+def split_cause(note: str) -> tuple[str | None, str]:
+    """``cause:billing refunded the order`` -> ("billing", "refunded the order"). The
+    ``cause:`` word may stand anywhere in the note; without it the cause is None."""
+    words = note.split()
+    for i, word in enumerate(words):
+        if word.lower().startswith("cause:"):
+            rest = words[:i] + words[i + 1 :]
+            return word[len("cause:") :], " ".join(rest)
+    return None, note.strip()
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    alert_ids: tuple[int, ...]
+    title: str
+    owner: str
+    due: date | None
+
+
+def parse_action(args: str) -> ActionDraft | str:
+    """``12,14 fix the invoice template owner:@maria due:2026-12-15`` -> a draft, or the
+    problem as a catalog key (``action_usage``, ``action_bad_due``) for the usage answer."""
+    head, _, rest = args.strip().partition(" ")
+    ids = [p for p in head.replace(";", ",").split(",") if p]
+    if not ids or not all(p.lstrip("#").isdigit() for p in ids):
+        return "action_usage"
+    owner = ""
+    due: date | None = None
+    words = []
+    for word in rest.split():
+        lower = word.lower()
+        if lower.startswith("owner:") and len(word) > len("owner:"):
+            owner = word[len("owner:") :]
+        elif lower.startswith("due:"):
+            try:
+                due = date.fromisoformat(word[len("due:") :])
+            except ValueError:
+                return "action_bad_due"
+        else:
+            words.append(word)
+    title = " ".join(words).strip()
+    if not title:
+        return "action_usage"
+    alert_ids = tuple(dict.fromkeys(int(p.lstrip("#")) for p in ids))
+    return ActionDraft(alert_ids, title[:300], owner[:80], due)
+
+
+def reminder_due(due: date | None, today: date, reminded_on: date | None) -> str | None:
+    """Which reminder an open action's owner gets today, if any: "due" on the due date,
+    "overdue" on the first day after it and then every :data:`OVERDUE_EVERY_DAYS` days.
+    At most one a day, whatever the scheduler's rhythm."""
+    if due is None or today < due or reminded_on == today:
+        return None
+    if today == due:
+        return "due"
+    if reminded_on is None or reminded_on <= due or (today - reminded_on) >= timedelta(days=OVERDUE_EVERY_DAYS):
+        return "overdue"
+    return None
+
+
+# -- reports -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedAlert:
+    """One resolved alert as the cause report sees it."""
+
+    cause: str | None  # None: resolved without a cause
+    opened_at: float
+    resolved_at: float
+    recovered: bool | None  # the customer's answer to "was it solved?"
+    route: str = ""  # which department / destination had it
+
+
+@dataclass(frozen=True)
+class ParetoRow:
+    cause: str  # id; "" for alerts resolved without a cause
+    count: int
+    share: float  # of all resolved alerts in the period
+    cumulative: float
+    previous: int  # the same cause in the previous period
+    recovery_rate: float | None  # yes / (yes + no) among those who answered
+    recovery_answers: int
+    median_resolve_seconds: float | None
+
+
+UNSPECIFIED = ""
+
+
+def pareto(
+    current: Iterable[ResolvedAlert], previous: Iterable[ResolvedAlert] = (), order: Sequence[str] = ()
+) -> list[ParetoRow]:
+    """Causes from the most to the least frequent, with each one's share and the cumulative
+    share (the Pareto). "other" and alerts without a cause come last whatever their count:
+    they say nothing to fix. Ties keep the configured order (``order``)."""
+    groups: dict[str, list[ResolvedAlert]] = {}
+    for alert in current:
+        groups.setdefault(alert.cause or UNSPECIFIED, []).append(alert)
+    before: dict[str, int] = {}
+    for alert in previous:
+        before[alert.cause or UNSPECIFIED] = before.get(alert.cause or UNSPECIFIED, 0) + 1
+    total = sum(len(v) for v in groups.values())
+    rank = {c: i for i, c in enumerate(order)}
+
+    def ordering(cause: str) -> tuple[int, int, int, str]:
+        tail = 2 if cause == UNSPECIFIED else 1 if cause == "other" else 0
+        return (tail, -len(groups[cause]), rank.get(cause, len(rank)), cause)
+
+    rows = []
+    running = 0
+    for cause in sorted(groups, key=ordering):
+        alerts = groups[cause]
+        running += len(alerts)
+        answers = [a.recovered for a in alerts if a.recovered is not None]
+        rows.append(
+            ParetoRow(
+                cause=cause,
+                count=len(alerts),
+                share=len(alerts) / total,
+                cumulative=running / total,
+                previous=before.get(cause, 0),
+                recovery_rate=(sum(1 for a in answers if a) / len(answers)) if answers else None,
+                recovery_answers=len(answers),
+                median_resolve_seconds=median(a.resolved_at - a.opened_at for a in alerts),
+            )
+        )
+    # Causes seen only in the previous period: a zero this time is news too.
+    for cause in sorted(set(before) - set(groups), key=lambda c: (rank.get(c, len(rank)), c)):
+        rows.append(ParetoRow(cause, 0, 0.0, running / total if total else 0.0, before[cause], None, 0, None))
+    return rows
+
+
+def hours(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+def change(now: int, before: int) -> str:
+    if now == before:
+        return "="
+    return f"{now - before:+d}"
+
+
+def pareto_table(rows: Sequence[ParetoRow], name_of: Mapping[str, str]) -> list[str]:
+    """The Pareto as fixed-width lines (code block on chat platforms, plain in the terminal)."""
+    if not rows:
+        return []
+    names = [name_of.get(r.cause, r.cause) if r.cause else "(no cause given)" for r in rows]
+    width = max(12, *(len(n) for n in names))
+    lines = [f"{'Cause':<{width}}  {'n':>4} {'share':>6} {'cum.':>6} {'vs prev':>7} {'recovered':>9} {'resolve':>8}"]
+    for row, name in zip(rows, names, strict=True):
+        recovered = "–" if row.recovery_rate is None else f"{row.recovery_rate:.0%} of {row.recovery_answers}"
+        lines.append(
+            f"{name:<{width}}  {row.count:>4} {row.share:>6.0%} {row.cumulative:>6.0%} "
+            f"{change(row.count, row.previous):>7} {recovered:>9} {hours(row.median_resolve_seconds):>8}"
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class OpenAction:
+    id: int
+    title: str
+    owner: str
+    due: date | None
+    alert_ids: tuple[int, ...]
+
+    def overdue(self, today: date) -> bool:
+        return self.due is not None and self.due < today
+
+
+def action_line(action: OpenAction, today: date, overdue_word: str = "OVERDUE") -> str:
+    parts = [f"#{action.id} {action.title}"]
+    if action.owner:
+        parts.append(action.owner)
+    if action.due is not None:
+        due = f"due {action.due.isoformat()}"
+        if action.overdue(today):
+            due += f" {overdue_word}"
+        parts.append(due)
+    if action.alert_ids:
+        parts.append("alerts " + ", ".join(f"#{i}" for i in action.alert_ids))
+    return " · ".join(parts)

@@ -1,0 +1,81 @@
+"""Root causes and corrective actions in the terminal (issue 19): numbered cause choices
+after /resolve, the typed forms, /action /actions /done, and the configuration's checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import config as config_mod
+from tests.integration.test_console_staff import in_order
+from tests.integration.test_shell_cli import feedbackbot, write_config
+
+
+def test_numbered_causes_then_an_action_in_the_shell(tmp_path: Path) -> None:
+    cfg = str(write_config(tmp_path))
+    script = (
+        "/feedback\n2\nI was billed twice\n/resolve 1 refunded\n/cause 1 1\n"
+        "/action 1 fix the invoice template owner:@maria due:2026-12-15\n/actions\n/done 1\n/actions\n"
+        "/cause 1 weather\n/action 9 nothing\n/done 7\n"
+    )
+    result = feedbackbot("shell", "--config", cfg, "--user", "ann", "--name", "Ann", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    out = result.stdout
+    in_order(
+        out,
+        "Resolved by Ann",
+        "Alert #1 is resolved. What was the root cause?",
+        "[/cause 1 1] Billing error",
+        "[/cause 1 6] Other",
+        "cause: Billing error · refunded",
+        "Alert #1: root cause Billing error.",
+        "Corrective action recorded: #1 fix the invoice template · @maria · due 2026-12-15 · alerts #1",
+        "Open corrective actions (1):",
+        "Action #1 is done: fix the invoice template",
+        "No open corrective actions.",
+        "I don't know the cause “weather”. Choose one of: 1. Billing error (billing)",
+        "There is no alert #9.",
+        "There is no action #7.",
+    )
+
+
+def test_typed_cause_with_resolve_skips_the_picker(tmp_path: Path) -> None:
+    cfg = str(write_config(tmp_path))
+    script = "/feedback\n1\nParcel came a week late\n/resolve 1 cause:late resent it\n"
+    result = feedbackbot("shell", "--config", cfg, stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "cause: Late delivery · resent it" in result.stdout
+    assert "What was the root cause?" not in result.stdout
+
+
+def base(causes: Any) -> dict[str, Any]:
+    return {"escalation": {"causes": causes}, "surveys": [{"id": "nps", "kind": "nps", "product": "Acme"}]}
+
+
+def test_configured_causes() -> None:
+    cfg = config_mod.parse(base(["billing", {"id": "packaging", "name": "Damaged packaging", "de": "Verpackung"}]), {})
+    [billing, packaging] = cfg.escalation.causes
+    assert billing.name("it") == "Errore di fatturazione"
+    assert packaging.name("de") == "Verpackung" and packaging.name("pt") == "Damaged packaging"
+    assert config_mod.parse(base([]), {}).escalation.causes == ()
+    assert len(config_mod.parse({"surveys": base([])["surveys"]}, {}).escalation.causes) == 6
+
+
+@pytest.mark.parametrize(
+    ("causes", "key", "words"),
+    [
+        (["weather"], "escalation.causes[0]", "not a built-in cause"),
+        ([{"id": "Bad Id", "name": "x"}], "escalation.causes[0].id", "lowercase"),
+        ([{"id": "packaging"}], "escalation.causes[0].name", "is required"),
+        ([{"id": "packaging", "name": "x", "xx": "y"}], "escalation.causes[0].xx", "unknown key"),
+        (["billing", "billing"], "escalation.causes[1]", "duplicate"),
+        ("billing", "escalation.causes", "expected a list"),
+    ],
+)
+def test_bad_causes_name_the_key(causes: Any, key: str, words: str) -> None:
+    with pytest.raises(config_mod.ConfigError) as err:
+        config_mod.parse(base(causes), {})
+    assert key in str(err.value) and words in str(err.value)
