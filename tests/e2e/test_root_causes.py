@@ -46,8 +46,14 @@ async def test_telegram_staff_pick_a_cause_track_an_action_and_get_reminded(tmp_
 
         # Resolve, pressed by a German-speaking staff member: the causes come as an inline
         # keyboard under the alert, in German.
-        tg.press(TG_STAFF_MEMBER, tg_buttons(alert)["Resolve"], alert["message_id"], chat_id=TG_STAFF,
-                 first_name="Greta", language_code="de")
+        tg.press(
+            TG_STAFF_MEMBER,
+            tg_buttons(alert)["Resolve"],
+            alert["message_id"],
+            chat_id=TG_STAFF,
+            first_name="Greta",
+            language_code="de",
+        )
         await tg.wait_for(lambda f: any("Was war die Ursache" in t for t in texts(f, TG_STAFF)), timeout=WAIT)
         picker = next(m for m in tg.messages(TG_STAFF) if "Was war die Ursache" in m.get("text", ""))
         assert picker["reply_to_message"]["message_id"] == alert["message_id"]
@@ -60,8 +66,14 @@ async def test_telegram_staff_pick_a_cause_track_an_action_and_get_reminded(tmp_
             "Verhalten des Personals",
             "Sonstiges",
         ]
-        tg.press(TG_STAFF_MEMBER, choices["Abrechnungsfehler"], picker["message_id"], chat_id=TG_STAFF,
-                 first_name="Greta", language_code="de")
+        tg.press(
+            TG_STAFF_MEMBER,
+            choices["Abrechnungsfehler"],
+            picker["message_id"],
+            chat_id=TG_STAFF,
+            first_name="Greta",
+            language_code="de",
+        )
         await tg.wait_for(lambda f: "cause: Billing error" in f.messages(TG_STAFF)[0]["text"], timeout=WAIT)
         await both.settle()
         picked = next(m for m in tg.messages(TG_STAFF) if m["message_id"] == picker["message_id"])
@@ -70,10 +82,15 @@ async def test_telegram_staff_pick_a_cause_track_an_action_and_get_reminded(tmp_
 
         # A corrective action, due today, for that alert.
         today = datetime.fromtimestamp(both.clock(), UTC).date().isoformat()
-        tg.send_text(TG_STAFF_MEMBER, f"/action 1 fix the invoice template owner:@maria due:{today}",
-                     chat_id=TG_STAFF, first_name="Greta")
-        await tg.wait_for(lambda f: any("Corrective action recorded: #1" in t for t in texts(f, TG_STAFF)),
-                          timeout=WAIT)
+        tg.send_text(
+            TG_STAFF_MEMBER,
+            f"/action 1 fix the invoice template owner:@maria due:{today}",
+            chat_id=TG_STAFF,
+            first_name="Greta",
+        )
+        await tg.wait_for(
+            lambda f: any("Corrective action recorded: #1" in t for t in texts(f, TG_STAFF)), timeout=WAIT
+        )
         [row] = await actions(both.runtime)
         assert row["title"] == "fix the invoice template" and row["owner"] == "@maria" and row["due"] == today
         tg.send_text(TG_STAFF_MEMBER, "/actions", chat_id=TG_STAFF, first_name="Greta")
@@ -84,12 +101,14 @@ async def test_telegram_staff_pick_a_cause_track_an_action_and_get_reminded(tmp_
         # The owner is reminded on the due date, once that day; then when it is overdue.
         assert await both.runtime.service.remind_escalations() == 1
         assert await both.runtime.service.remind_escalations() == 0
-        await tg.wait_for(lambda f: any("@maria: action #1 is due today" in t for t in texts(f, TG_STAFF)),
-                          timeout=WAIT)
+        await tg.wait_for(
+            lambda f: any("@maria: action #1 is due today" in t for t in texts(f, TG_STAFF)), timeout=WAIT
+        )
         both.clock.offset += 24 * 3600
         assert await both.runtime.service.remind_escalations() == 1
-        await tg.wait_for(lambda f: any("@maria: action #1 is overdue since" in t for t in texts(f, TG_STAFF)),
-                          timeout=WAIT)
+        await tg.wait_for(
+            lambda f: any("@maria: action #1 is overdue since" in t for t in texts(f, TG_STAFF)), timeout=WAIT
+        )
         tg.send_text(TG_STAFF_MEMBER, "/actions", chat_id=TG_STAFF, first_name="Greta")
         await tg.wait_for(lambda f: any("OVERDUE" in t for t in texts(f, TG_STAFF)), timeout=WAIT)
 
@@ -105,8 +124,9 @@ async def test_slack_staff_pick_a_cause_in_the_thread_and_type_the_rest(tmp_path
         slack, sender = both.slack, both.sender
         await telegram_detractor(both)  # a Telegram detractor alerts the Slack staff channel
         [alert] = slack.messages(SLACK_STAFF)
-        await sender.action("USTAFF", "fb_2", slack_alert_buttons(alert)["Resolve"], channel=SLACK_STAFF,
-                            message_ts=alert["ts"])
+        await sender.action(
+            "USTAFF", "fb_2", slack_alert_buttons(alert)["Resolve"], channel=SLACK_STAFF, message_ts=alert["ts"]
+        )
         await slack.wait_for(
             lambda f: any("What was the root cause" in m.get("text", "") for m in f.thread(SLACK_STAFF, alert["ts"])),
             timeout=WAIT,
@@ -124,8 +144,10 @@ async def test_slack_staff_pick_a_cause_in_the_thread_and_type_the_rest(tmp_path
         await slack.wait_for(lambda f: "cause: Late delivery" in str(f.messages(SLACK_STAFF)[0]), timeout=WAIT)
         await sender.command("USTAFF", "/feedback", "action 1 reroute the courier owner:@lee", channel_id=SLACK_STAFF)
         await slack.wait_for(
-            lambda f: any("Corrective action recorded: #1 reroute the courier · @lee" in m.get("text", "")
-                          for m in f.messages(SLACK_STAFF)),
+            lambda f: any(
+                "Corrective action recorded: #1 reroute the courier · @lee" in m.get("text", "")
+                for m in f.messages(SLACK_STAFF)
+            ),
             timeout=WAIT,
         )
         await sender.command("USTAFF", "/feedback", "actions", channel_id=SLACK_STAFF)
@@ -139,8 +161,13 @@ async def test_slack_staff_pick_a_cause_in_the_thread_and_type_the_rest(tmp_path
         )
         # Someone outside the staff channel cannot.
         await sender.command("UOUT", "/feedback", "actions", channel_id=SLACK_STAFF)
-        await slack.wait_for(lambda f: any("only support staff" in str(m) for m in f.messages("DUOUT")) or any(
-            "only support staff" in str(m) for m in f.messages(SLACK_STAFF)), timeout=WAIT)
+        await slack.wait_for(
+            lambda f: (
+                any("only support staff" in str(m) for m in f.messages("DUOUT"))
+                or any("only support staff" in str(m) for m in f.messages(SLACK_STAFF))
+            ),
+            timeout=WAIT,
+        )
 
 
 async def test_slack_resolve_with_a_typed_cause_offers_no_picker(tmp_path: Any) -> None:
@@ -148,7 +175,9 @@ async def test_slack_resolve_with_a_typed_cause_offers_no_picker(tmp_path: Any) 
         slack, sender = both.slack, both.sender
         await telegram_detractor(both)
         [alert] = slack.messages(SLACK_STAFF)
-        await sender.command("USTAFF", "/feedback", "resolve 1 cause:billing refunded the order", channel_id=SLACK_STAFF)
+        await sender.command(
+            "USTAFF", "/feedback", "resolve 1 cause:billing refunded the order", channel_id=SLACK_STAFF
+        )
         await slack.wait_for(lambda f: "cause: Billing error" in str(f.messages(SLACK_STAFF)[0]), timeout=WAIT)
         await both.settle()
         assert "refunded the order" in str(slack.messages(SLACK_STAFF)[0])
