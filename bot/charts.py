@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from surveys.causes import CauseReport
 from surveys.digest import SeriesPoint, SurveySummary
 from surveys.kinds import SCALES, Kind
 from surveys.segments import SegmentTable
@@ -230,3 +231,51 @@ def prune_charts(directory: str | Path, now: float | None = None, keep_days: flo
         except OSError:
             continue
     return removed
+
+
+def render_pareto(report: CauseReport, path: str | Path) -> Path:
+    """The Pareto of root causes: a bar per cause (most frequent first, "other" and causes
+    not given last) with its count, and the cumulative share as a line on the right axis,
+    with a dashed line at 80%: the causes left of where the line crosses it are the few
+    that explain most complaints."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in report.rows if r.count > 0]
+    labels = [report.name(r.cause) for r in rows]
+    fig = Figure(figsize=(max(6.0, 1.2 * len(rows) + 2.5), 4.4), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    xs = list(range(len(rows)))
+    bars = ax.bar(xs, [r.count for r in rows], color=SCORE_COLOUR, width=0.65)
+    for bar, row in zip(bars, rows, strict=True):
+        change = row.count - row.previous
+        note = f"{row.count} ({row.share:.0%})\n{change:+d} vs prev" if row.previous or change else f"{row.count}"
+        ax.annotate(
+            note,
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_xticks(xs, [label if len(label) <= 16 else label.replace(" ", "\n", 1) for label in labels], fontsize=8)
+    ax.set_ylabel("alerts resolved")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    top = max((r.count for r in rows), default=1)
+    ax.set_ylim(0, top * 1.3)
+    ax.grid(axis="y", alpha=0.3)
+    right = ax.twinx()
+    right.plot(xs, [r.cumulative * 100 for r in rows], color="#c0392b", marker="o", linewidth=1.8)
+    right.axhline(80, color="#c0392b", linestyle="--", linewidth=0.9, alpha=0.7)
+    right.set_ylim(0, 105)
+    right.set_ylabel("cumulative share (%)", color="#c0392b")
+    ax.set_title(f"Root causes, {report.period_label} · {report.resolved} alerts resolved", loc="left", fontsize=10)
+    return _save(fig, path)

@@ -14,15 +14,16 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot import config as config_mod
 from bot import logs
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, staff_destinations
 from bot.runlock import AlreadyRunning
 from bot.runtime import Runtime
 from storage.sqlite import StorageError, StorageVersionError, storage_error
@@ -87,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--until", help="last day, inclusive (YYYY-MM-DD or ISO time)")
     export.add_argument("--survey", help="only this survey id")
     export.add_argument("--output", help="file to write instead of standard output")
+    export.add_argument(
+        "--escalations",
+        action="store_true",
+        help="the alerts instead: route, cause, opened/claimed/first reply/resolved times, recovery, linked actions",
+    )
     send = add("send", "invite people to a survey now (or after --delay); the running bot delivers it")
     send.add_argument("--survey", required=True, help="survey id")
     target = send.add_mutually_exclusive_group(required=True)
@@ -111,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     digest.add_argument("--chart", metavar="FILE", help="also write the chart PNG (FILE-<survey>.png for several)")
     digest.add_argument("--post", action="store_true", help="queue it for the configured digest destinations")
+    digest.add_argument(
+        "--causes",
+        action="store_true",
+        help="only the root causes of resolved alerts (Pareto, change, recovery, time to resolve) and open actions",
+    )
     by_help = "break each score down by a context key (agent, team, ...), platform, language or survey (repeatable)"
     digest.add_argument("--by", action="append", default=[], metavar="KEY", help=by_help)
     min_help = "segments with fewer responses are folded into 'other' (default 10)"
@@ -269,13 +280,24 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
             )
             return 0
         if args.command == "export":
-            from bot.export import export
+            from bot.export import export, export_escalations
 
             tz = cfg.bot.timezone
             since = parse_when(args.since, tz) if args.since else None
             until = parse_when(args.until, tz, end=True) if args.until else None
             if args.survey is not None and args.survey not in cfg.surveys:
                 raise UsageError(f"unknown survey {args.survey!r} for --survey (known: {', '.join(cfg.surveys)})")
+            what = "alerts" if args.escalations else "responses"
+
+            async def write(out: TextIO) -> int:
+                if args.escalations:
+                    return await export_escalations(
+                        runtime.store, out, args.format, since, until, args.survey, route_of=_route_of(cfg)
+                    )
+                return await export(
+                    runtime.store, out, args.format, since, until, args.survey, cfg.privacy.anonymous, cfg.privacy
+                )
+
             if args.output:
                 try:
                     out_file = Path(args.output).open("w", encoding="utf-8", newline="")
@@ -284,21 +306,10 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
                         f"cannot write {args.output}: {exc.strerror or exc}; choose another --output", EXIT_FAILURE
                     )
                 with out_file as out:
-                    count = await export(
-                        runtime.store, out, args.format, since, until, args.survey, cfg.privacy.anonymous, cfg.privacy
-                    )
-                print(f"exported {count} responses to {args.output}", file=sys.stderr)
+                    count = await write(out)
+                print(f"exported {count} {what} to {args.output}", file=sys.stderr)
             else:
-                await export(
-                    runtime.store,
-                    sys.stdout,
-                    args.format,
-                    since,
-                    until,
-                    args.survey,
-                    cfg.privacy.anonymous,
-                    cfg.privacy,
-                )
+                await write(sys.stdout)
             return 0
         if args.command == "send":
             return await _send(runtime, args)
@@ -432,3 +443,15 @@ def _link(cfg: Config, args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def _route_of(cfg: Config) -> Callable[[str], str]:
+    """Where a survey's alerts go (its destinations, else the staff chats): the route column
+    of ``export --escalations`` until routing rules exist."""
+    staff = ", ".join(staff_destinations(cfg))
+
+    def route(survey_id: str) -> str:
+        survey = cfg.surveys.get(survey_id)
+        return ", ".join(survey.alert_destinations) if survey and survey.alert_destinations else staff
+
+    return route

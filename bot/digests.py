@@ -30,9 +30,12 @@ from zoneinfo import ZoneInfo
 
 from bot import charts
 from bot.config import Config, DigestConfig, staff_destinations
+from bot.quality import cause_report
 from storage.reports import Reports, reading
 from storage.sqlite import Store, Tx
+from surveys.causes import CauseReport, cause_json, cause_text
 from surveys.digest import (
+    CAUSES_CHART,
     NEGATIVE_QUOTES,
     POSITIVE_QUOTES,
     SERIES_LENGTH,
@@ -135,7 +138,8 @@ class DigestService:
             all_facts = with_survey_segments(all_facts, keys, min_n)
             summaries = [await asyncio.to_thread(summarise, facts) for facts in all_facts]
             tz = timezone or self.config.bot.timezone
-            return Digest(title=title, timezone=tz, period=period, surveys=tuple(summaries))
+            report = await self.causes(reports, survey_ids, period)
+            return Digest(title=title, timezone=tz, period=period, surveys=tuple(summaries), causes=report)
         # Each survey's numbers are computed in a worker thread while the next survey is read:
         # SQLite runs in aiosqlite's thread, so reading and computing overlap.
         pending: list[asyncio.Future[SurveySummary]] = []
@@ -148,7 +152,27 @@ class DigestService:
             for task in pending:
                 task.cancel()
         tz = timezone or self.config.bot.timezone
-        return Digest(title=title, timezone=tz, period=period, surveys=tuple(summaries))
+        report = await self.causes(reports, survey_ids, period)
+        return Digest(title=title, timezone=tz, period=period, surveys=tuple(summaries), causes=report)
+
+    async def causes(self, reports: Reports | None, survey_ids: Sequence[str], period: Period) -> CauseReport | None:
+        """Root causes and open corrective actions (issue 19); None when causes are turned off
+        or there is nothing to say (no resolved alert in this period or the one before, no
+        open action), so a digest without them looks as it always did."""
+        cause_list = self.config.escalation.causes
+        if not cause_list:
+            return None
+        language, timezone, now = self.config.bot.default_language, self.config.bot.timezone, self.clock()
+        if reports is not None:
+            report = await cause_report(
+                reports.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
+            )
+        else:
+            async with reading(self.store) as fresh:
+                report = await cause_report(
+                    fresh.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
+                )
+        return None if report.empty else report
 
     async def _read(
         self, reports: Reports | None, sid: str, periods: Sequence[Period], keys: Sequence[str], min_n: int
@@ -265,6 +289,13 @@ class DigestService:
                     log.exception("could not render the %s chart of %s", table.key, summary.facts.survey_id)
                     continue
                 out[segment_chart_key(summary.facts.survey_id, table.key)] = str(path)
+        if digest.causes is not None and digest.causes.rows:
+            path = folder / f"{stem}-causes.png"
+            try:
+                await asyncio.to_thread(charts.render_pareto, digest.causes, path)
+                out[CAUSES_CHART] = str(path)
+            except Exception:
+                log.exception("could not render the root-cause chart")
         with contextlib.suppress(OSError):
             await asyncio.to_thread(charts.prune_charts, folder, self.clock())
         return out
@@ -496,6 +527,8 @@ async def cli_digest(
         return 2
     if trend is not None:
         return await _cli_trend(runtime, args, surveys, trend, until, out, err)
+    if getattr(args, "causes", False):
+        return await _cli_causes(runtime, args, surveys, period, out, err)
     digest = await service.gather(surveys, period, title="digest", segments=args.by, min_n=args.min_n)
     blocks = digest_blocks(digest)
     if args.format == "json":
@@ -603,5 +636,39 @@ async def _cli_trend(
         for summary in summaries:
             path = chart_path(Path(args.chart), summary.facts.survey_id, len(summaries))
             await asyncio.to_thread(charts.render_chart, summary, path)
+            print(f"chart written to {path}", file=err)
+    return 0
+
+
+async def _cli_causes(
+    runtime: Runtime, args: argparse.Namespace, surveys: Sequence[str], period: Period, out: TextIO, err: TextIO
+) -> int:
+    """``feedbackbot digest --causes``: only the root-cause Pareto and the open actions."""
+    service = runtime.digests
+    assert service is not None
+    cfg = runtime.config
+    async with reading(service.store) as fresh:
+        report = await cause_report(
+            fresh.conn,
+            period,
+            surveys,
+            cfg.escalation.causes,
+            language=cfg.bot.default_language,
+            timezone=cfg.bot.timezone,
+            now=service.clock(),
+        )
+    if args.format == "json":
+        out.write(json.dumps(cause_json(report), ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "markdown":
+        out.write("```\n" + cause_text(report) + "```\n")
+    else:
+        out.write(cause_text(report))
+    out.flush()
+    if args.chart:
+        if not report.rows:
+            print("no chart: no alert was resolved in this period", file=err)
+        else:
+            path = Path(args.chart)
+            await asyncio.to_thread(charts.render_pareto, report, path)
             print(f"chart written to {path}", file=err)
     return 0

@@ -16,10 +16,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from storage import quality as sql
 from storage.sqlite import Tx
 from surveys import alerts, causes
-from surveys.causes import Cause
+from surveys.causes import Cause, CauseReport
+from surveys.digest import Period, previous
 from surveys.locales import normalise_language
 from surveys.model import Choice, Destination, HandleResult, Inbound, OutMessage
 from surveys.texts import text
@@ -223,3 +226,32 @@ def _who(inbound: Inbound) -> str:
     if inbound.display_name:
         return inbound.display_name
     return f"@{inbound.handle}" if inbound.handle else inbound.user_id
+
+
+async def cause_report(
+    conn: aiosqlite.Connection,
+    period: Period,
+    surveys: Sequence[str],
+    cause_list: Sequence[Cause],
+    *,
+    language: str,
+    timezone: str,
+    now: float,
+) -> CauseReport:
+    """The Pareto of the causes of alerts resolved in ``period`` (against the period
+    before it) and the open corrective actions, read on ``conn``."""
+    before = previous(period)
+    current = await sql.resolved_alerts(conn, period.start_ts, period.end_ts, surveys)
+    earlier = await sql.resolved_alerts(conn, before.start_ts, before.end_ts, surveys)
+    open_actions = await sql.open_actions(conn)
+    names = {c.id: c.name(language) for c in cause_list}
+    for alert in (*current, *earlier):
+        if alert.cause and alert.cause not in names:  # a cause removed from the configuration since
+            names[alert.cause] = Cause(alert.cause).name(language)
+    return CauseReport(
+        period_label=period.label,
+        rows=tuple(causes.pareto(current, earlier, order=[c.id for c in cause_list])),
+        names=names,
+        actions=tuple(a.as_open() for a in open_actions),
+        today=today_in(now, timezone).date(),
+    )

@@ -271,3 +271,106 @@ def action_line(action: OpenAction, today: date, overdue_word: str = "OVERDUE") 
     if action.alert_ids:
         parts.append("alerts " + ", ".join(f"#{i}" for i in action.alert_ids))
     return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class CauseReport:
+    """The quality manager's part of a digest: the Pareto of root causes of the alerts
+    resolved in the period (with the previous period's counts) and the corrective actions
+    still open."""
+
+    period_label: str
+    rows: tuple[ParetoRow, ...]
+    names: Mapping[str, str]  # cause id -> name in the report's language
+    actions: tuple[OpenAction, ...]
+    today: date
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows and not self.actions
+
+    @property
+    def resolved(self) -> int:
+        return sum(r.count for r in self.rows)
+
+    def name(self, cause: str) -> str:
+        return self.names.get(cause, cause.replace("_", " ")) if cause else "(no cause given)"
+
+    @property
+    def overdue(self) -> tuple[OpenAction, ...]:
+        return tuple(a for a in self.actions if a.overdue(self.today))
+
+
+MAX_LISTED_ACTIONS = 10
+
+
+def cause_lines(report: CauseReport) -> list[str]:
+    """One line per cause, readable in any chat (no fixed-width table needed)."""
+    lines = []
+    for i, row in enumerate(report.rows, 1):
+        if row.count == 0:
+            lines.append(f"{report.name(row.cause)}: 0 (was {row.previous})")
+            continue
+        parts = [
+            f"{i}. {report.name(row.cause)}: {row.count} ({row.share:.0%}, cumulative {row.cumulative:.0%})",
+            f"{change(row.count, row.previous)} vs previous",
+        ]
+        if row.recovery_rate is not None:
+            parts.append(f"recovered {row.recovery_rate:.0%} of {row.recovery_answers}")
+        parts.append(f"median to resolve {hours(row.median_resolve_seconds)}")
+        lines.append(" · ".join(parts))
+    return lines
+
+
+def action_lines(report: CauseReport) -> list[str]:
+    shown = [action_line(a, report.today) for a in report.actions[:MAX_LISTED_ACTIONS]]
+    if len(report.actions) > MAX_LISTED_ACTIONS:
+        shown.append(f"… and {len(report.actions) - MAX_LISTED_ACTIONS} more (/actions)")
+    return shown
+
+
+def actions_summary(report: CauseReport) -> str:
+    return f"Open corrective actions: {len(report.actions)} ({len(report.overdue)} overdue)"
+
+
+def cause_text(report: CauseReport) -> str:
+    """The report as plain text with the fixed-width table (``feedbackbot digest --causes``)."""
+    out = [f"ROOT CAUSES · {report.period_label} · {report.resolved} alerts resolved"]
+    table = pareto_table(report.rows, report.names)
+    out += table or ["No alert was resolved in this period."]
+    out += ["", actions_summary(report)]
+    out += [f"  {line}" for line in action_lines(report)]
+    return "\n".join(out) + "\n"
+
+
+def cause_json(report: CauseReport) -> dict[str, object]:
+    return {
+        "period": report.period_label,
+        "resolved": report.resolved,
+        "causes": [
+            {
+                "cause": r.cause or None,
+                "name": report.name(r.cause),
+                "count": r.count,
+                "share": r.share,
+                "cumulative_share": r.cumulative,
+                "previous_count": r.previous,
+                "change": r.count - r.previous,
+                "recovery_rate": r.recovery_rate,
+                "recovery_answers": r.recovery_answers,
+                "median_seconds_to_resolve": r.median_resolve_seconds,
+            }
+            for r in report.rows
+        ],
+        "open_actions": [
+            {
+                "id": a.id,
+                "title": a.title,
+                "owner": a.owner,
+                "due": a.due.isoformat() if a.due else None,
+                "overdue": a.overdue(report.today),
+                "alerts": list(a.alert_ids),
+            }
+            for a in report.actions
+        ],
+    }

@@ -29,6 +29,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from surveys.causes import CauseReport, action_lines, cause_json, cause_lines
 from surveys.kinds import SCALES, Kind, classify
 from surveys.metrics import (
     LOW_SAMPLE,
@@ -508,6 +509,8 @@ class Digest:
     period: Period
     surveys: tuple[SurveySummary, ...]
     note: str = ""  # shown once, under the first heading (which period this is, what else to ask)
+    # Root causes of the alerts resolved in the period and open corrective actions (issue 19).
+    causes: CauseReport | None = None
 
 
 # --------------------------------------------------------------------------- formatting
@@ -904,7 +907,49 @@ def render_markdown(blocks: Iterable[Block]) -> str:
 
 
 def digest_blocks(digest: Digest) -> tuple[Block, ...]:
-    return tuple(b for summary in digest.surveys for b in survey_blocks(summary, digest.timezone))
+    blocks = tuple(b for summary in digest.surveys for b in survey_blocks(summary, digest.timezone))
+    if digest.causes is not None and not digest.causes.empty:
+        blocks += cause_blocks(digest.causes)
+    return blocks
+
+
+CAUSES_CHART = "\x1fcauses"  # the Pareto chart's key in the ``charts`` mapping of :func:`digest_messages`
+
+
+def cause_blocks(report: CauseReport) -> tuple[Block, ...]:
+    """Root causes as a Pareto (most frequent first, with shares and the change since the
+    previous period, recovery rate and median time to resolve), then the open actions."""
+    blocks = [Block("heading", f"Root causes · {report.period_label}")]
+    if report.rows:
+        blocks.append(Block("context", f"{report.resolved} alerts resolved; most frequent cause first"))
+        blocks += [Block("text", line) for line in cause_lines(report)]
+    else:
+        blocks.append(Block("context", "No alert was resolved in this period."))
+    blocks.append(Block("field", f"{len(report.actions)} open, {len(report.overdue)} overdue", "Corrective actions"))
+    blocks += [Block("text", f"• {line}") for line in action_lines(report)]
+    return tuple(blocks)
+
+
+def cause_chart_caption(report: CauseReport) -> str:
+    return (
+        f"Root causes, {report.period_label}: alerts per cause, most frequent first (bars), "
+        "and the cumulative share (line); the dashed line marks 80%"
+    )
+
+
+def _cause_messages(digest: Digest, dest: Destination, charts: Mapping[str, str]) -> list[OutMessage]:
+    if digest.causes is None or digest.causes.empty:
+        return []
+    blocks = cause_blocks(digest.causes)
+    out = [OutMessage(dest, plain_text(blocks), blocks=blocks, audience="staff")]
+    return out + _cause_chart(digest, dest, charts)
+
+
+def _cause_chart(digest: Digest, dest: Destination, charts: Mapping[str, str]) -> list[OutMessage]:
+    chart = charts.get(CAUSES_CHART)
+    if digest.causes is None or not chart:
+        return []
+    return [OutMessage(dest, cause_chart_caption(digest.causes), attachment=chart, audience="staff")]
 
 
 def plain_text(blocks: Sequence[Block]) -> str:
@@ -939,12 +984,14 @@ def digest_messages(
             ref = f"{ref_prefix}:{summary.facts.survey_id}:{dest}" if ref_prefix else None
             messages.append(OutMessage(dest, plain_text(blocks), blocks=blocks, ref_key=ref, audience="staff"))
             messages += _charts_of(summary, dest, charts)
+        messages += _cause_messages(digest, dest, charts)
     return messages
 
 
 def chart_messages(digest: Digest, destinations: Iterable[Destination], charts: Mapping[str, str]) -> list[OutMessage]:
     """Only the charts of a digest (posted after its text, e.g. once rendered)."""
-    return [m for dest in destinations for summary in digest.surveys for m in _charts_of(summary, dest, charts)]
+    out = [m for dest in destinations for summary in digest.surveys for m in _charts_of(summary, dest, charts)]
+    return out + [m for dest in destinations for m in _cause_chart(digest, dest, charts)]
 
 
 def _charts_of(summary: SurveySummary, dest: Destination, charts: Mapping[str, str]) -> list[OutMessage]:
@@ -1067,4 +1114,5 @@ def to_json(digest: Digest) -> dict[str, Any]:
         "timezone": digest.timezone,
         "period": _period_json(digest.period),
         "surveys": [survey_json(s) for s in digest.surveys],
+        **({"root_causes": cause_json(digest.causes)} if digest.causes is not None else {}),
     }

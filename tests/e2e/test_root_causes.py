@@ -159,6 +159,25 @@ async def test_slack_staff_pick_a_cause_in_the_thread_and_type_the_rest(tmp_path
         await slack.wait_for(
             lambda f: any("Action #1 is done" in m.get("text", "") for m in f.messages(SLACK_STAFF)), timeout=WAIT
         )
+        # A week later, the digest asked for in the staff channel ends with the root causes
+        # (a Pareto of last week's resolved alerts) and their chart.
+        both.clock.offset += 8 * 24 * 3600
+        await sender.command("USTAFF", "/feedback", "digest", channel_id=SLACK_STAFF)
+        await slack.wait_for(
+            lambda f: any("Root causes" in str(m.get("blocks")) for m in f.messages(SLACK_STAFF)), timeout=WAIT
+        )
+        report = next(m for m in slack.messages(SLACK_STAFF) if "Root causes" in str(m.get("blocks")))
+        assert "1. Late delivery: 1 (100%, cumulative 100%)" in str(report["blocks"])
+        assert "0 open, 0 overdue" in str(report["blocks"])
+        await slack.wait_for(lambda f: any(u["data"].startswith(b"\x89PNG") for u in f.uploads), timeout=WAIT)
+        await slack.wait_for(
+            lambda f: (
+                any("Root causes," in str(m) for m in f.messages(SLACK_STAFF))
+                or any("Root causes," in str(u) for u in f.uploads)
+            ),
+            timeout=WAIT,
+        )
+
         # Someone outside the staff channel cannot.
         await sender.command("UOUT", "/feedback", "actions", channel_id=SLACK_STAFF)
         await slack.wait_for(

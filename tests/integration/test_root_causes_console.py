@@ -3,6 +3,9 @@ after /resolve, the typed forms, /action /actions /done, and the configuration's
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +82,48 @@ def test_bad_causes_name_the_key(causes: Any, key: str, words: str) -> None:
     with pytest.raises(config_mod.ConfigError) as err:
         config_mod.parse(base(causes), {})
     assert key in str(err.value) and words in str(err.value)
+
+
+def test_cause_report_chart_and_escalation_export(tmp_path: Path) -> None:
+    """Four alerts resolved with three causes, one action: ``digest --causes`` (table, JSON,
+    chart) and ``export --escalations`` (CSV, JSON Lines) from the same database."""
+    cfg = str(write_config(tmp_path))
+    script = (
+        "/feedback\n2\nI was billed twice\n/resolve 1 refunded\n/cause 1 billing\n"
+        "/feedback csat\n1\nlate parcel\n/resolve 2 cause:late\nyes\n"
+        "/feedback\n0\nbilled wrong again\n/resolve 3 cause:billing\nno\n"
+        "/feedback\n3\nmanual is useless\n/resolve 4 cause:missing_docs\n"
+        "/action 1,3 fix the invoice template owner:@maria due:2026-01-20\n"
+    )
+    assert feedbackbot("shell", "--config", cfg, stdin=script).returncode == 0
+    today = "--since", "2020-01-01"
+    text = feedbackbot("digest", "--config", cfg, "--causes", *today, "--chart", str(tmp_path / "pareto.png"))
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert "4 alerts resolved" in lines[0]
+    assert lines[2].split()[:6] == ["Billing", "error", "2", "50%", "50%", "+2"]
+    assert "0% of 1" in lines[2]  # the one recovery answer for billing was no
+    assert lines[3].split()[:5] == ["Late", "delivery", "1", "25%", "75%"] and "100% of 1" in lines[3]
+    assert "Open corrective actions: 1 (1 overdue)" in text.stdout
+    assert "#1 fix the invoice template · @maria · due 2026-01-20 OVERDUE · alerts #1, #3" in text.stdout
+    assert (tmp_path / "pareto.png").read_bytes().startswith(b"\x89PNG")
+
+    data = json.loads(feedbackbot("digest", "--config", cfg, "--causes", *today, "--format", "json").stdout)
+    assert [(c["cause"], c["count"]) for c in data["causes"]] == [
+        ("billing", 2),
+        ("late_delivery", 1),
+        ("missing_docs", 1),
+    ]
+    assert data["causes"][1]["cumulative_share"] == 0.75 and data["open_actions"][0]["overdue"] is True
+
+    csv_out = feedbackbot("export", "--config", cfg, "--escalations")
+    assert csv_out.returncode == 0, csv_out.stderr
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    assert [r["cause"] for r in rows] == ["billing", "late_delivery", "billing", "missing_docs"]
+    assert rows[0]["route"] == "console:staff" and rows[0]["resolved_at"].endswith("Z")
+    assert rows[1]["recovered"] == "yes" and rows[2]["recovered"] == "no" and rows[3]["recovered"] == ""
+    assert rows[0]["actions"] == "#1 fix the invoice template (@maria, due 2026-01-20, open)" == rows[2]["actions"]
+    jsonl = feedbackbot("export", "--config", cfg, "--escalations", "--format", "jsonl", "--survey", "csat")
+    [alert] = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert alert["alert"] == 2 and alert["cause"] == "late_delivery" and alert["recovered"] is True
+    assert alert["first_reply_at"] is None and alert["actions"] == []
