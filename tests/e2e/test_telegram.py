@@ -354,7 +354,9 @@ async def test_command_menu_in_every_language(bot: BotUnderTest, fake: FakeTeleg
     assert len(set(descriptions.values())) == 6
     staff_scope = {"type": "chat", "chat_id": STAFF_CHAT}
     await fake.wait_for(lambda f: f.commands("", staff_scope), timeout=WAIT)
-    assert [c["command"] for c in fake.commands("", staff_scope)] == ["claim", "reply", "resolve", "digest"]
+    assert [c["command"] for c in fake.commands("", staff_scope)] == [
+        "claim", "reply", "resolve", "digest", "cause", "action", "actions", "done"
+    ]
 
 
 async def test_group_feedback_points_to_private_chat(bot: BotUnderTest, fake: FakeTelegramAPI) -> None:
