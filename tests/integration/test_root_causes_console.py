@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,30 @@ def test_cause_report_chart_and_escalation_export(tmp_path: Path) -> None:
     [alert] = [json.loads(line) for line in jsonl.stdout.splitlines()]
     assert alert["alert"] == 2 and alert["cause"] == "late_delivery" and alert["recovered"] is True
     assert alert["first_reply_at"] is None and alert["actions"] == []
+
+
+def test_the_readmes_worked_example(tmp_path: Path) -> None:
+    """The README's example configuration and commands give the Pareto it shows (counts,
+    shares and order; times differ)."""
+    from tests.integration.test_shell_cli import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("**Worked example**", 1)[1]
+    blocks = re.findall(r"```(?:toml)?\n(.*?)```", example, re.DOTALL)
+    causes_line = next(line for line in blocks[0].splitlines() if line.startswith("causes = "))
+    commands = [line.split("  ->")[0].strip() for line in blocks[1].splitlines() if line.startswith("/")]
+    table = blocks[2].splitlines()
+    cfg = write_config(tmp_path)
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(re.sub(r"^causes = .*$", lambda m: causes_line, text, count=1, flags=re.MULTILINE), "utf-8")
+    complaints = ["Billed twice", "Parcel a week late", "Charged twice again", "Box arrived crushed"]
+    script = "".join(f"/feedback\n2\n{c}\n" for c in complaints) + "\n".join(commands) + "\n/cause 4 3\n"
+    assert feedbackbot("shell", "--config", str(cfg), stdin=script).returncode == 0
+    result = feedbackbot("digest", "--config", str(cfg), "--causes", "--since", "2020-01-01")
+    assert result.returncode == 0, result.stderr
+    got = result.stdout.splitlines()
+    row = re.compile(r"^(.+?)\s+(\d+)\s+(\d+%)\s+(\d+%)\s+(\S+)")
+    for shown, actual in zip(table[2:5], got[2:5], strict=True):
+        expected, found = row.match(shown), row.match(actual)
+        assert expected and found and expected.groups() == found.groups(), (shown, actual)
+    assert table[-1].strip() in result.stdout
