@@ -157,8 +157,8 @@ class DigestService:
 
     async def causes(self, reports: Reports | None, survey_ids: Sequence[str], period: Period) -> CauseReport | None:
         """Root causes and open corrective actions (issue 19); None when causes are turned off
-        or there is nothing to say (no resolved alert in this period or the one before, no
-        open action), so a digest without them looks as it always did."""
+        or there is nothing to say (no alert resolved with a cause in this period or the one
+        before, no open action), so a team that does not name causes sees the digest as before."""
         cause_list = self.config.escalation.causes
         if not cause_list:
             return None
@@ -172,7 +172,8 @@ class DigestService:
                 report = await cause_report(
                     fresh.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
                 )
-        return None if report.empty else report
+        named = any(row.cause for row in report.rows)
+        return report if named or report.actions else None
 
     async def _read(
         self, reports: Reports | None, sid: str, periods: Sequence[Period], keys: Sequence[str], min_n: int
