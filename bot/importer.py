@@ -1,14 +1,20 @@
 """``feedbackbot import FILE.csv``: historical responses from another tool, so history is not lost.
 
 Columns (a header row is required; names are matched case-insensitively, spaces or hyphens
-count as ``_``): ``survey_id`` (or ``survey``), ``kind`` (nps, csat, ces), ``score``, ``comment``,
-``created_at`` (or ``date``; ISO 8601, a time without offset is in ``[bot] timezone``), and
-optionally ``respondent``, ``channel`` and ``language`` (default ``en``).
+count as ``_``): ``survey_id`` (or ``survey``), ``score``, ``created_at`` (or ``date``; ISO 8601,
+a time without offset is in ``[bot] timezone``), and optionally ``kind`` (nps, csat, ces; must
+match the survey), ``comment``, ``response_id`` (or ``id``), ``respondent``, ``channel`` and
+``language`` (default ``en``). Other columns are ignored and named in the report.
 
 All or nothing: every row is validated first and every problem is reported with its line
-number; only a file without problems is imported, in one transaction. Each row's import key is
-a hash of its normalised content, so importing a file again (or an overlapping export) skips
-the rows already there. Comments are scored like chat comments, each in its own language
+number; only a file without problems is imported, in one transaction.
+
+Every row is kept, identical ones included (an anonymous, date-only export has many): a row's
+identity is its source row, not its content. With a ``response_id`` column it is that id (per
+survey), so any later export of the same tool skips what is already in. Without one it is the
+file's identity (a hash of its header and first row, which an export that only grows keeps)
+plus the row's number and content: importing the same file again adds nothing, and a file with
+rows appended adds just those. Comments are scored like chat comments, each in its own language
 (en, de, es, fr, it, pt; others are stored unscored), in batches after the import commits.
 """
 
@@ -21,7 +27,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -54,8 +60,10 @@ ALIASES = {
     "channel": "channel",
     "language": "language",
     "lang": "language",
+    "response_id": "response_id",
+    "id": "response_id",
 }
-REQUIRED = ("survey_id", "kind", "score", "created_at")
+REQUIRED = ("survey_id", "score", "created_at")
 MAX_ERRORS_SHOWN = 50
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 
@@ -72,8 +80,9 @@ class ImportFailed(Exception):
 class ImportReport:
     rows: int = 0
     imported: int = 0
-    skipped: int = 0  # already imported (same content)
+    skipped: int = 0  # already imported (the same source row)
     by_survey: dict[str, int] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)  # columns we do not know, as named in the header
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,7 @@ class _Row:
     channel: str
     language: str
     key: str
+    legacy_key: str  # the content hash earlier versions used as the key
 
 
 def _column(name: str) -> str:
@@ -127,26 +137,30 @@ def _language(value: str) -> str:
 
 
 def import_key(fields: Sequence[str]) -> str:
-    """The identity of an imported row: a hash of its normalised content."""
+    """A hash of these fields, joined unambiguously."""
     return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
 
 
-def parse_csv(
-    text: str, surveys: dict[str, SurveyDefinition], timezone: str, now: float
-) -> tuple[list[_Row], list[tuple[int, str]]]:
-    """Validate every row; returns the good rows and the problems (line number, message)."""
+@dataclass
+class Parsed:
+    rows: list[_Row]
+    errors: list[tuple[int, str]]
+    ignored: list[str] = field(default_factory=list)
+
+
+def parse_csv(text: str, surveys: dict[str, SurveyDefinition], timezone: str, now: float) -> Parsed:
+    """Validate every row; returns the good rows, the problems (line number, message) and
+    the columns ignored."""
     reader = csv.reader(io.StringIO(text, newline=""))
     errors: list[tuple[int, str]] = []
     try:
         header = next(reader)
     except StopIteration:
-        return [], [(1, "the file is empty (expected a header row)")]
+        return Parsed([], [(1, "the file is empty (expected a header row)")])
     except csv.Error as exc:
-        return [], [(1, f"not valid CSV: {exc}")]
+        return Parsed([], [(1, f"not valid CSV: {exc}")])
     columns = [ALIASES.get(_column(name), "") for name in header]
-    unknown = [name for name, col in zip(header, columns, strict=True) if not col and name.strip()]
-    if unknown:
-        errors.append((1, f"unknown column(s) {', '.join(repr(u) for u in unknown)} (known: {', '.join(ALIASES)})"))
+    ignored = [n.strip().lstrip("\ufeff") for n, col in zip(header, columns, strict=True) if not col and n.strip()]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         errors.append((1, f"missing column(s): {', '.join(missing)}"))
@@ -154,9 +168,12 @@ def parse_csv(
     if duplicated:
         errors.append((1, f"column(s) given twice: {', '.join(duplicated)}"))
     if errors:
-        return [], errors
+        return Parsed([], errors, ignored)
 
     rows: list[_Row] = []
+    first_line_of: dict[tuple[str, str], int] = {}  # (survey, response id) -> line
+    file_identity = ""
+    number = 0
     line = reader.line_num
     while True:
         start = line + 1
@@ -173,12 +190,29 @@ def parse_csv(
         if len(raw) != len(columns):
             errors.append((start, f"expected {len(columns)} fields, got {len(raw)}"))
             continue
-        values = dict(zip(columns, raw, strict=True))
+        values = {c: v for c, v in zip(columns, raw, strict=True) if c}
+        number += 1
+        if number == 1:
+            file_identity = import_key(["file", *header, *raw])
         try:
-            rows.append(_row(start, values, surveys, timezone, now))
+            row = _row(start, values, surveys, timezone, now)
         except ValueError as exc:
             errors.append((start, str(exc)))
-    return rows, errors
+            continue
+        if "response_id" in columns:
+            rid = values["response_id"].strip()
+            if not rid:
+                errors.append((start, "response_id: empty (every row needs its id when the column is there)"))
+                continue
+            earlier = first_line_of.setdefault((row.survey.id, rid), start)
+            if earlier != start:
+                errors.append((start, f"response_id: {rid!r} is also on line {earlier}"))
+                continue
+            key = import_key(["id", row.survey.id, rid])
+        else:
+            key = import_key(["row", file_identity, str(number), row.legacy_key])
+        rows.append(replace(row, key=key))
+    return Parsed(rows, errors, ignored)
 
 
 def _row(line: int, values: dict[str, str], surveys: dict[str, SurveyDefinition], tz: str, now: float) -> _Row:
@@ -188,7 +222,7 @@ def _row(line: int, values: dict[str, str], surveys: dict[str, SurveyDefinition]
     survey = surveys.get(sid)
     if survey is None:
         raise ValueError(f"survey_id: no survey {sid!r} in the configuration (have: {', '.join(surveys)})")
-    kind_text = values["kind"].strip().lower()
+    kind_text = values.get("kind", "").strip().lower() or survey.kind.value
     if kind_text not in {k.value for k in Kind}:
         raise ValueError(f"kind: expected nps, csat or ces, got {values['kind']!r}")
     if kind_text != survey.kind.value:
@@ -207,8 +241,8 @@ def _row(line: int, values: dict[str, str], surveys: dict[str, SurveyDefinition]
     respondent = values.get("respondent", "").strip()[:200]
     channel = values.get("channel", "").strip().lower()[:32] or "import"
     language = _language(values.get("language", ""))
-    key = import_key([sid, kind_text, str(score), comment, repr(created_at), respondent, channel, language])
-    return _Row(line, survey, score, comment or None, truncated, created_at, respondent, channel, language, key)
+    legacy = import_key([sid, kind_text, str(score), comment, repr(created_at), respondent, channel, language])
+    return _Row(line, survey, score, comment or None, truncated, created_at, respondent, channel, language, "", legacy)
 
 
 def _scored(rows: Iterable[_Row], sentiment: SentimentScorer | None, source: str) -> list[ImportedResponse]:
@@ -268,18 +302,22 @@ async def import_csv(
     except UnicodeDecodeError as exc:
         raise ImportFailed([(raw[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text")]) from None
     now = clock()
-    rows, errors = parse_csv(text, surveys, timezone, now)
-    if errors:
-        raise ImportFailed(errors)
-    report = ImportReport(rows=len(rows))
+    parsed = parse_csv(text, surveys, timezone, now)
+    if parsed.errors:
+        raise ImportFailed(parsed.errors)
+    rows = parsed.rows
+    report = ImportReport(rows=len(rows), ignored=parsed.ignored)
     async with store.reading() as conn:
-        known = await existing_import_keys(conn, {r.key for r in rows})
-    seen: set[str] = set()
+        known = await existing_import_keys(conn, {r.key for r in rows} | {r.legacy_key for r in rows})
     fresh = []
     for row in rows:
-        if row.key in known or row.key in seen:
+        if row.key in known:
             continue
-        seen.add(row.key)
+        if row.legacy_key in known:
+            # Imported by a version that keyed rows by content, which kept one row of each
+            # content: this row stands for it (once), the identical ones it lost go in now.
+            known.discard(row.legacy_key)
+            continue
         fresh.append(row)
     prepared = await asyncio.to_thread(_scored, fresh, sentiment, path.name)
     async with store.transaction() as tx:
@@ -314,8 +352,9 @@ async def cli_import(runtime: Runtime, file: str, out: TextIO, err: TextIO) -> i
         return 1
     await runtime.settle_scoring()
     surveys = ", ".join(f"{sid} {n}" for sid, n in sorted(report.by_survey.items())) or "none"
+    ignored = f"; ignored column(s): {', '.join(report.ignored)}" if report.ignored else ""
     out.write(
         f"imported {report.imported} of {report.rows} rows from {file} "
-        f"({report.skipped} already imported); by survey: {surveys}\n"
+        f"({report.skipped} already imported); by survey: {surveys}{ignored}\n"
     )
     return 0

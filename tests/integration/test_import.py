@@ -120,8 +120,8 @@ async def test_bad_rows_are_reported_by_line_and_nothing_is_imported(runtime: Ru
 @pytest.mark.parametrize(
     ("header", "message"),
     [
-        ("survey_id,kind,score,created_at,colour", "unknown column(s) 'colour'"),
         ("survey_id,kind,comment", "missing column(s): score, created_at"),
+        ("kind,score,created_at", "missing column(s): survey_id"),
         ("survey,survey_id,kind,score,created_at", "column(s) given twice: survey_id"),
     ],
 )
@@ -182,10 +182,12 @@ def test_import_cli_reports_lines_and_exits_1_or_imports(tmp_path: Path) -> None
     assert "1 problem(s)" in failed.stderr and "nothing was imported" in failed.stderr
 
     good = tmp_path / "good.csv"
-    good.write_text(GOOD, encoding="utf-8")
+    good.write_text(GOOD.replace("language\n", "language,email\n", 1).replace("\n", ",x@example.com\n")
+                    .replace("language,email,x@example.com\n", "language,email\n"), encoding="utf-8")
     done = feedbackbot("import", "--config", str(cfg), str(good))
     assert done.returncode == 0, done.stderr
     assert "imported 4 of 4 rows" in done.stdout and "nps 2" in done.stdout
+    assert "ignored column(s): email" in done.stdout
     again = feedbackbot("import", "--config", str(cfg), str(good))
     assert "imported 0 of 4 rows" in again.stdout and "(4 already imported)" in again.stdout
     with sqlite3.connect(db) as conn:
@@ -193,3 +195,66 @@ def test_import_cli_reports_lines_and_exits_1_or_imports(tmp_path: Path) -> None
 
     missing = feedbackbot("import", "--config", str(cfg), str(tmp_path / "nope.csv"))
     assert missing.returncode == 1 and "cannot read" in missing.stderr
+
+
+IDENTICAL = "survey_id,kind,score,created_at\n" + "nps,nps,9,2025-12-05\n" * 3 + "nps,nps,3,2025-12-05\n" * 2
+
+
+async def test_identical_rows_are_all_kept_and_a_reimport_adds_nothing(runtime: Runtime, tmp_path: Path) -> None:
+    """Anonymous, date-only exports have identical rows: each is a real answer."""
+    path = tmp_path / "anonymous.csv"
+    path.write_text(IDENTICAL, encoding="utf-8")
+    first = await run_import(runtime, path)
+    assert (first.rows, first.imported, first.skipped) == (5, 5, 0)
+    assert sorted(r["score"] for r in await imported(runtime)) == [3, 3, 9, 9, 9]
+    again = await run_import(runtime, path)
+    assert (again.imported, again.skipped) == (0, 5)
+    # The same export later, with rows appended (one identical to an earlier one): just those.
+    path.write_text(IDENTICAL + "nps,nps,9,2025-12-05\nnps,nps,10,2025-12-06\n", encoding="utf-8")
+    appended = await run_import(runtime, path)
+    assert (appended.imported, appended.skipped) == (2, 5)
+    assert len(await imported(runtime)) == 7
+
+
+async def test_a_response_id_column_is_the_identity_of_a_row(runtime: Runtime, tmp_path: Path) -> None:
+    path = tmp_path / "with-ids.csv"
+    path.write_text("id,survey,score,date\nA1,nps,9,2025-12-05\nA2,nps,9,2025-12-05\n", encoding="utf-8")
+    report = await run_import(runtime, path)
+    assert report.imported == 2  # identical content, different ids: two answers
+    # Another export (other name, other order, one new row) of the same tool: only the new id.
+    other = tmp_path / "later-export.csv"
+    other.write_text("id,survey,score,date\nA3,nps,4,2025-12-06\nA2,nps,9,2025-12-05\n", encoding="utf-8")
+    later = await run_import(runtime, other)
+    assert (later.imported, later.skipped) == (1, 1)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("response_id,survey,score,date\nB1,nps,9,2025-12-05\nB1,nps,8,2025-12-05\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as info:
+        await run_import(runtime, twice)
+    assert info.value.errors == [(3, "response_id: 'B1' is also on line 2")]
+
+
+async def test_unknown_columns_are_ignored_and_named(runtime: Runtime, tmp_path: Path) -> None:
+    path = tmp_path / "crm.csv"
+    path.write_text("survey_id,score,created_at,email,Colour\nnps,9,2025-12-05,ann@example.com,red\n", encoding="utf-8")
+    report = await run_import(runtime, path)
+    assert report.imported == 1 and report.ignored == ["email", "Colour"]
+    (row,) = await imported(runtime)
+    assert "ann@example.com" not in json.dumps(row)
+
+
+async def test_rows_imported_before_row_identities_are_not_doubled(runtime: Runtime, tmp_path: Path) -> None:
+    """A database filled by an older version keyed rows by content: importing the same file
+    again must not add them twice (and adds the identical rows the old key lost)."""
+    async with runtime.store.transaction() as tx:
+        conn = await tx.connection()
+        legacy = import_key(["nps", "nps", "9", "", repr(1764892800.0), "", "import", "en"])
+        await conn.execute(
+            "INSERT INTO responses (survey_id, kind, status, score, source, import_key, created_at, updated_at) "
+            "VALUES ('nps', 'nps', 'answered', 9, 'import', ?, 1764892800.0, 1.0)",
+            (legacy,),
+        )
+    path = tmp_path / "anonymous.csv"
+    path.write_text("survey_id,kind,score,created_at\n" + "nps,nps,9,2025-12-05\n" * 3, encoding="utf-8")
+    report = await run_import(runtime, path)
+    assert (report.imported, report.skipped) == (2, 1)
+    assert len(await imported(runtime)) == 3
