@@ -683,9 +683,12 @@ def _digests(
                 raise ConfigError(f"{where}.surveys[{i}]", f"no survey with id {sid!r} (have: {', '.join(surveys)})")
         destinations = fields.get("destinations", ())
         for i, dest in enumerate(destinations):
-            platform = dest.split(":", 1)[0]
-            if platform not in enabled:
-                raise ConfigError(f"{where}.destinations[{i}]", f"{dest!r} is on {platform}, which is not enabled")
+            _check_served(f"{where}.destinations[{i}]", dest, enabled)
+        if not destinations and not fallback:
+            raise ConfigError(
+                f"{where}.destinations", "no staff chat is set to post it to: set telegram.staff_chat_id or "
+                "slack.staff_channel, or list destinations"
+            )
         found[did] = DigestConfig(
             id=did,
             cron=fields["cron"],
@@ -853,15 +856,6 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
         if isinstance(data_s, dict) and "recontact_days" in data_s
     }
 
-    enabled = {"console"} | {p for p, on in (("telegram", telegram.enabled), ("slack", slack.enabled)) if on}
-    for survey in surveys.values():
-        for dest in survey.alert_destinations:
-            platform = dest.split(":", 1)[0]
-            if platform not in enabled:
-                raise ConfigError(
-                    f"surveys.{survey.id}.escalation.destinations", f"{dest!r} is on {platform}, which is not enabled"
-                )
-
     def secret_of(name: str, because: str) -> str:
         return env.get(name, "").strip() if offline else _secret(env, name, because)
 
@@ -883,6 +877,20 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
     api_token = env.get("FEEDBACKBOT_API_TOKEN", "")
     if http.send_api and not api_token and not offline:
         raise ConfigError("http.send_api", "the send API needs the environment variable FEEDBACKBOT_API_TOKEN")
+    enabled = served_platforms(telegram.enabled, slack.enabled)
+    fallback = _staff_chats(telegram, slack)
+    for index, survey in enumerate(surveys.values()):
+        where = f"surveys[{index}].escalation.destinations"
+        for i, dest in enumerate(survey.alert_destinations):
+            _check_served(f"{where}[{i}]", dest, enabled)
+        if survey.escalation.enabled and not survey.alert_destinations and not fallback:
+            key = "telegram.staff_chat_id" if telegram.enabled else "slack.staff_channel"
+            raise ConfigError(
+                key,
+                f"alerts of survey {survey.id!r} go to the staff chat of every enabled platform, and none is set: "
+                f"set telegram.staff_chat_id or slack.staff_channel (or {where})",
+            )
+
     config = Config(
         bot,
         storage,
@@ -946,15 +954,45 @@ def console_staff_room(config: Config) -> str:
     return "staff"
 
 
+def served_platforms(telegram: bool, slack: bool) -> set[str]:
+    """The platforms ``feedbackbot run`` delivers to: every enabled chat platform, or the
+    terminal when none is enabled (``run`` starts the terminal only then)."""
+    chat = {p for p, on in (("telegram", telegram), ("slack", slack)) if on}
+    return chat or {"console"}
+
+
+def _check_served(key: str, dest: str, served: set[str]) -> None:
+    """An alert or digest destination must be one ``run`` delivers to: "OK" means it reaches
+    a person, so a destination that would be dropped is refused here, naming its key."""
+    platform = dest.split(":", 1)[0]
+    if platform in served:
+        return
+    if platform == "console":
+        chats = ", ".join(sorted(served))
+        raise ConfigError(
+            key,
+            f"{dest!r} is the terminal, which `feedbackbot run` serves only when no chat platform is enabled "
+            f"(enabled: {chats}); remove it (alerts then go to the staff chat of every enabled platform) "
+            f"or name a {' or '.join(f'{p}:' for p in sorted(served))} destination",
+        )
+    raise ConfigError(key, f"{dest!r} is on {platform}, which is not enabled")
+
+
+def _staff_chats(telegram: TelegramSettings, slack: SlackSettings) -> tuple[str, ...]:
+    if not telegram.enabled and not slack.enabled:
+        return ("console:staff",)
+    found = []
+    if telegram.enabled and telegram.staff_chat_id:
+        found.append(f"telegram:{telegram.staff_chat_id}")
+    if slack.enabled and slack.staff_channel:
+        found.append(f"slack:{slack.staff_channel}")
+    return tuple(found)
+
+
 def staff_destinations(config: Config) -> tuple[str, ...]:
     """Where alerts go when a survey names no destinations: the staff chat of every
-    enabled platform, else the terminal."""
-    found = []
-    if config.telegram.enabled and config.telegram.staff_chat_id:
-        found.append(f"telegram:{config.telegram.staff_chat_id}")
-    if config.slack.enabled and config.slack.staff_channel:
-        found.append(f"slack:{config.slack.staff_channel}")
-    return tuple(found) or ("console:staff",)
+    enabled platform, else (no chat platform enabled) the terminal."""
+    return _staff_chats(config.telegram, config.slack)
 
 
 def _secret(env: Mapping[str, str], name: str, because: str) -> str:

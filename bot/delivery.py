@@ -17,7 +17,7 @@ import math
 import random
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -136,8 +136,12 @@ class Delivery:
         concurrency: int = 64,
         per_platform: Mapping[str, int] | None = None,
         give_up_after: float = 24 * 3600,
+        on_dead: Callable[[OutboxRow, str], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
+        # Told of every row that can never be delivered, after it is marked so (the runtime
+        # reroutes alerts whose staff chat is gone).
+        self.on_dead = on_dead
         self.channels = dict(channels)
         self.clock = clock
         self.concurrency = concurrency
@@ -362,6 +366,7 @@ class Delivery:
             await self.store.mark_dead(row, f"channel {row.platform!r} is not enabled", unreachable=False)
             log.error("outbox row %s is for %s, which is not enabled; dropped", row.id, row.platform)
             queue.popleft()
+            await self._dead(row, f"{row.platform} is not enabled")
             return
         message = row.message
         try:
@@ -372,6 +377,7 @@ class Delivery:
             log.info("recipient %s:%s unreachable: %s", row.platform, _mask(row.chat_id), exc)
             await self.store.mark_dead(row, str(exc), unreachable=True)
             queue.clear()  # the store dropped everything else queued for them too
+            await self._dead(row, str(exc))
         except PermanentError as exc:
             # An edit whose message is unknown (never delivered, or its row past retention, e.g.
             # a tap on a months-old keyboard) is moot, not a fault an operator must look at.
@@ -380,6 +386,7 @@ class Delivery:
             )
             await self.store.mark_dead(row, str(exc), unreachable=False)
             queue.popleft()
+            await self._dead(row, str(exc))
         except (TimeoutError, TransientError, DeliveryError, OSError) as exc:
             await self._retry(row, exc)
         except Exception as exc:  # an adapter bug must not kill the loop or lose the row
@@ -431,6 +438,14 @@ class Delivery:
             reply_to = found[1] if found else None
         return await channel.send(message, reply_to)
 
+    async def _dead(self, row: OutboxRow, error: str) -> None:
+        if self.on_dead is None:
+            return
+        try:
+            await self.on_dead(row, error)
+        except Exception:  # the loop must go on; the row is already recorded as dead
+            log.exception("handling undeliverable outbox row %s failed", row.id)
+
     async def _reschedule(self, row: OutboxRow, next_at: float, error: str) -> None:
         await self.store.reschedule(row.id, next_at, error)
         queue = self._queues[(row.platform, row.chat_id)]
@@ -442,6 +457,7 @@ class Delivery:
             await self.store.mark_dead(row, f"gave up after {row.attempts + 1} attempts: {exc}", unreachable=False)
             log.error("outbox row %s dropped after %d attempts", row.id, row.attempts + 1)
             self._queues[(row.platform, row.chat_id)].popleft()
+            await self._dead(row, f"gave up after {row.attempts + 1} attempts")
             return
         delay = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)
         log.warning("sending outbox row %s failed (%s); retrying in %.1fs", row.id, type(exc).__name__, delay)

@@ -32,6 +32,7 @@ MAX_RELAY_CHARS = 3500
 # A result whose toast only repeats what the edited alert now shows ("Claimed by", "Resolved
 # by"): a button press still gets it as a toast, a typed command gets no extra message.
 SHOWN_ON_ALERT = "shown_on_alert"
+REROUTE_WINDOW = 7 * 86400  # alerts older than this are not rerouted (nor counted by /healthz)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,12 @@ class EscalationSettings:
     def destinations(self, survey_id: str) -> list[Destination]:
         specs = (self.per_survey or {}).get(survey_id) or self.default_destinations
         return [Destination.parse(s) for s in specs]
+
+    def staff_destinations(self) -> list[Destination]:
+        """Every staff destination of any survey: where an alert goes when its own cannot
+        take it any more."""
+        specs = [*self.default_destinations, *(d for ds in (self.per_survey or {}).values() for d in ds)]
+        return [Destination.parse(s) for s in dict.fromkeys(specs)]
 
 
 def with_agent_mention(message: OutMessage, context: dict[str, str], settings: EscalationSettings) -> OutMessage:
@@ -110,13 +117,25 @@ class EscalationDesk:
             await tx.update_escalation(existing.id, rules=",".join(rules))
         await self._post_alert(tx, existing.id, edit=True, now=now)
 
+    async def _alert_chats(self, tx: Tx, escalation_id: int, survey_id: str) -> list[Destination]:
+        """Where an alert lives: the chats holding a copy that was sent or is on its way
+        (its own destinations, or the staff chats it was rerouted to); its configured
+        destinations when the outbox no longer knows (rows past retention)."""
+        copies = await tx.alert_copies(escalation_id)
+        live = [Destination(p, c) for (p, c), status in copies.items() if status != "dead"]
+        return live or ([] if copies else self.settings.destinations(survey_id))
+
     async def _post_alert(self, tx: Tx, escalation_id: int, *, edit: bool, now: float) -> None:
         facts = await tx.alert_facts(escalation_id)
         if facts is None:
             return
         view = self._view(facts)
         messages = []
-        for dest in self.settings.destinations(facts["survey_id"]):
+        if edit:
+            targets = await self._alert_chats(tx, escalation_id, str(facts["survey_id"]))
+        else:
+            targets = self.settings.destinations(facts["survey_id"])
+        for dest in targets:
             message = with_agent_mention(alerts.render(view, dest), view.context, self.settings)
             if edit:
                 message = OutMessage(
@@ -129,6 +148,36 @@ class EscalationDesk:
                 )
             messages.append(message)
         await tx.enqueue(messages, now)
+
+    async def reroute(self, tx: Tx, platform: str, chat_id: str, error: str, now: float) -> int:
+        """Alerts that could not be posted to ``platform:chat_id`` for good (the bot was
+        removed from the group, the channel archived) go to the other staff destinations,
+        with a note saying where they could not go, so a person still sees them. Only chats
+        that hold no copy of the alert yet get one, so running this again adds nothing.
+        Returns how many copies were queued."""
+        queued = 0
+        for escalation_id in await tx.dead_alerts(platform, chat_id, now - REROUTE_WINDOW):
+            facts = await tx.alert_facts(escalation_id)
+            if facts is None:
+                continue
+            copies = await tx.alert_copies(escalation_id)
+            targets = [d for d in self.settings.staff_destinations() if (d.platform, d.chat_id) not in copies]
+            if not targets:
+                continue
+            failed = [f"{p}:{c}" for (p, c), status in copies.items() if status == "dead"]
+            note = (
+                f"⚠️ This alert could not be delivered to {', '.join(failed)} ({error[:200]}). "
+                "Check that the bot is still a member there."
+            )
+            view = self._view(facts)
+            messages = []
+            for dest in targets:
+                message = with_agent_mention(alerts.render(view, dest), view.context, self.settings)
+                messages.append(replace(message, text=f"{note}\n\n{message.text}",
+                                        blocks=(Block("text", note), *message.blocks)))
+            await tx.enqueue(messages, now)
+            queued += len(messages)
+        return queued
 
     def _view(self, f: dict[str, Any]) -> alerts.AlertView:
         def opt_float(key: str) -> float | None:
@@ -332,7 +381,7 @@ class EscalationDesk:
         name = "Customer" if self.settings.anonymous else (inbound.display_name or inbound.handle or "Customer")
         messages = [
             OutMessage(dest, f"💬 {name}: {body}", reply_to=alerts.alert_ref(relaying.id, dest), audience="staff")
-            for dest in self.settings.destinations(relaying.survey_id)
+            for dest in await self._alert_chats(tx, relaying.id, relaying.survey_id)
         ]
         await tx.enqueue(messages, now)
         return True
@@ -389,7 +438,7 @@ class EscalationDesk:
                 body += " This is the last reminder; it stays in the daily summary of open alerts."
             messages = [
                 OutMessage(dest, body, reply_to=alerts.alert_ref(escalation.id, dest), audience="staff")
-                for dest in settings.destinations(escalation.survey_id)
+                for dest in await self._alert_chats(tx, escalation.id, escalation.survey_id)
             ]
             await tx.enqueue(messages, now)
             await tx.update_escalation(escalation.id, reminded_at=now, reminders=escalation.reminders + 1)

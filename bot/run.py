@@ -57,6 +57,7 @@ def build_components(runtime: Runtime) -> list[Component]:
         if cfg.slack.enabled and cfg.slack.mode == "http" and cfg.slack.listen:
             addresses.append(cfg.slack.listen)
         runtime.http = HttpServer(addresses)
+        runtime.install_health(runtime.http)
         if cfg.http.send_api:
             from bot.api import SendApi
 

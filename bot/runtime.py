@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -17,7 +18,7 @@ from bot.agents import AgentReports
 from bot.config import Config, staff_destinations
 from bot.delivery import Delivery
 from bot.digests import DigestService
-from bot.escalations import EscalationDesk, EscalationSettings
+from bot.escalations import REROUTE_WINDOW, EscalationDesk, EscalationSettings
 from bot.http import HttpServer
 from bot.invitations import Inviter
 from bot.privacy import PrivacyDesk
@@ -27,9 +28,12 @@ from bot.sentiment_model import shared_scorer
 from bot.service import Service, ServiceSettings
 from bot.trends import TrendWatch
 from handlers.base import Channel
+from storage.records import OutboxRow
 from storage.sqlite import Store
 from surveys.invitations import Policy
 from surveys.sentiment import CommentScorer, SentimentScorer
+
+log = logging.getLogger(__name__)
 
 
 def time_of_day(text: str) -> dtime:
@@ -151,7 +155,35 @@ class Runtime:
             clock=clock,
             on_commit=delivery.wake,
         )
-        return cls(config, store, service, delivery, inviter, scoring=scoring)
+        runtime = cls(config, store, service, delivery, inviter, scoring=scoring)
+        delivery.on_dead = runtime.alert_undelivered
+        return runtime
+
+    async def alert_undelivered(self, row: OutboxRow, error: str) -> None:
+        """An alert that can never be posted where it was meant to go (the bot was removed
+        from the group, the channel archived) goes to the other staff destinations with a
+        note; when there is none, it is counted by /healthz and logged."""
+        ref = row.message.ref_key
+        if not ref or not ref.startswith("alert:") or row.message.edit_of is not None:
+            return
+        async with self.store.transaction() as tx:
+            queued = await self.service.desk.reroute(tx, row.platform, row.chat_id, error, self.service.clock())
+        if queued:
+            log.warning("an alert could not be posted to %s; sent to %d other staff chat(s)", row.platform, queued)
+            self.delivery.wake()
+        else:
+            log.error(
+                "an alert could not be posted to %s (%s) and there is no other staff destination: nobody has seen it",
+                row.platform,
+                error,
+            )
+
+    async def health_facts(self) -> dict[str, int]:
+        since = self.service.clock() - REROUTE_WINDOW
+        return {"undelivered_alerts": await self.store.undelivered_alerts(since)}
+
+    def install_health(self, http: HttpServer) -> None:
+        http.facts = self.health_facts
 
     def add_channel(self, channel: Channel) -> None:
         self.delivery.channels[channel.platform] = channel

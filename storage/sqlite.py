@@ -543,6 +543,19 @@ class Store:
                 ]
         return out
 
+    async def undelivered_alerts(self, since: float) -> int:
+        """Alerts opened since ``since`` and not resolved that reached nobody: a copy could
+        not be delivered and no copy was sent or is still on its way (``/healthz``)."""
+        rows = await self._statement(
+            "SELECT COUNT(*) FROM escalations e WHERE e.opened_at >= ? AND e.state != 'resolved' "
+            "AND EXISTS (SELECT 1 FROM outbox o WHERE o.ref_key >= 'alert:' || e.id || ':' "
+            "AND o.ref_key < 'alert:' || e.id || ';' AND o.status = 'dead') "
+            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ref_key >= 'alert:' || e.id || ':' "
+            "AND o.ref_key < 'alert:' || e.id || ';' AND o.status IN ('sent', 'pending'))",
+            (since,),
+        )
+        return int(rows[0][0]) if rows else 0
+
     async def compact(self) -> None:
         """Rewrite the file so erased bytes are really gone (VACUUM), then empty the WAL."""
         async with self._lock:
@@ -753,6 +766,11 @@ CLAIM_SQL = (
     "INSERT INTO processed_events (event_id, processed_at, subject) VALUES (?, ?, ?) "
     "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
 )
+
+
+def _alert_range(escalation_id: int) -> tuple[str, str]:
+    """Bounds of the ref keys of one alert's copies (``alert:<id>:...``), for the ref index."""
+    return f"alert:{escalation_id}:", f"alert:{escalation_id};"
 
 
 def subject_of(platform: str, user_id: str) -> str:
@@ -1337,6 +1355,33 @@ class Tx:
         )
         facts["history"] = [(str(r[0]), int(r[1])) for r in history]
         return facts
+
+    async def alert_copies(self, escalation_id: int) -> dict[tuple[str, str], str]:
+        """Every chat an alert was queued to, with the state of its copy there ('sent',
+        'pending' or 'dead'; a live copy wins over a dead one). Copies are the outbox rows
+        whose ref key is ``alert:<id>:<platform>:<chat>`` (a range on the ref index)."""
+        low, high = _alert_range(escalation_id)
+        rows = await self._all(
+            "SELECT platform, chat_id, status FROM outbox WHERE ref_key >= ? AND ref_key < ?", (low, high)
+        )
+        copies: dict[tuple[str, str], str] = {}
+        for platform, chat_id, status in rows:
+            key = (str(platform), str(chat_id))
+            if copies.get(key) in (None, "dead"):
+                copies[key] = str(status)
+        return copies
+
+    async def dead_alerts(self, platform: str, chat_id: str, since: float) -> list[int]:
+        """Alerts opened since ``since``, not resolved, whose copy for this chat could not be
+        delivered (the bot was removed, the channel archived)."""
+        rows = await self._all(
+            "SELECT DISTINCT e.id FROM outbox o JOIN escalations e "
+            "ON o.ref_key = 'alert:' || e.id || ':' || o.platform || ':' || o.chat_id "
+            "WHERE o.ref_key >= 'alert:' AND o.ref_key < 'alert;' AND o.status = 'dead' "
+            "AND o.platform = ? AND o.chat_id = ? AND e.opened_at >= ? AND e.state != 'resolved' ORDER BY e.id",
+            (platform, chat_id, since),
+        )
+        return [int(r[0]) for r in rows]
 
     async def escalations_to_remind(
         self, now: float, *, first: float, repeat: float, unresolved: float, limit: int

@@ -564,7 +564,7 @@ async def test_wrong_token_fails_start_without_logging_it(
     token = "999:WRONG-token-never-logged"
     cfg = config_mod.parse(
         {
-            "telegram": {"enabled": True, "api_base_url": fake.base_url},
+            "telegram": {"enabled": True, "api_base_url": fake.base_url, "staff_chat_id": -100123},
             "surveys": [{"id": "nps", "kind": "nps", "product": "Acme"}],
         },
         {"TELEGRAM_BOT_TOKEN": token},
