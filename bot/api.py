@@ -12,7 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.invitations import InviteError, Inviter, InviteRequest
+from bot.invitations import IdempotencyConflict, InviteError, Inviter, InviteRequest
+from bot.recipients import RecipientError
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,8 @@ MAX_CONTEXT_KEYS = 20
 MAX_CONTEXT_VALUE = 200
 
 
-def error(status: int, code: str, message: str, field: str | None = None) -> web.Response:
-    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+def error(status: int, code: str, message: str, field: str | None = None, **extra: Any) -> web.Response:
+    body: dict[str, Any] = {"error": {"code": code, "message": message, **extra}}
     if field:
         body["error"]["field"] = field
     return web.json_response(body, status=status)
@@ -57,6 +58,10 @@ class SendApi:
             return parsed
         try:
             result = await self.inviter.invite(parsed)
+        except IdempotencyConflict as exc:
+            return error(409, "idempotency_conflict", str(exc), "idempotency_key", invitation_id=exc.invitation_id)
+        except RecipientError as exc:
+            return error(422, "invalid_field", str(exc), exc.field)
         except InviteError as exc:
             return error(422, "invalid_request", str(exc))
         status = 200 if result.duplicate else 202
@@ -72,13 +77,12 @@ def parse_body(survey_id: str, body: Any, header_key: str | None) -> InviteReque
     recipient = body.get("recipient")
     if not isinstance(recipient, dict):
         return error(422, "invalid_field", "recipient must be an object {platform, id}", "recipient")
+    # Platform and id are checked (and made canonical) by the inviter, like every send path.
     platform, user = recipient.get("platform"), recipient.get("id")
-    if platform not in ("telegram", "slack"):
+    if not isinstance(platform, str):
         return error(422, "invalid_field", "recipient.platform must be 'telegram' or 'slack'", "recipient.platform")
-    if isinstance(user, int) and not isinstance(user, bool):
-        user = str(user)
-    if not isinstance(user, str) or not user or len(user) > 64 or not user.replace("-", "").isalnum():
-        return error(422, "invalid_field", "recipient.id must be a chat or user id", "recipient.id")
+    if not isinstance(user, int | str):
+        return error(422, "invalid_field", "recipient.id must be a user id (a string or a number)", "recipient.id")
     delay = body.get("delay_seconds", 0)
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 90 * 86400:
         return error(422, "invalid_field", "delay_seconds must be a number from 0 to 7776000", "delay_seconds")
@@ -101,9 +105,10 @@ def parse_body(survey_id: str, body: Any, header_key: str | None) -> InviteReque
     return InviteRequest(
         survey_id=survey_id,
         platform=platform,
-        user_id=user,
+        user_id=str(user),
         context=clean,
         delay=float(delay),
-        idempotency_key=f"api:{key}" if key else None,
+        # Scoped to its survey: the same key sent to another survey is another request.
+        idempotency_key=f"api:{survey_id}:{key}" if key else None,
         person_key=person,
     )

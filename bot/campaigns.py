@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
-from bot.invitations import Inviter, InviteRequest
+from bot.invitations import InviteError, Inviter, InviteRequest
+from bot.recipients import read_list
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +26,6 @@ class Campaign:
     audience: str  # "all" | "telegram" | "slack" | "file:<path>"
     cron: str = ""
     timezone: str = "UTC"
-
-
-def read_list(path: str) -> list[tuple[str, str]]:
-    """``platform:user_id`` per line; blank lines and ``#`` comments ignored."""
-    recipients = []
-    for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        platform, sep, user = line.partition(":")
-        if not sep or not user:
-            raise ValueError(f"{path}:{number}: expected 'platform:user_id', got {line!r}")
-        recipients.append((platform.strip(), user.strip()))
-    return recipients
 
 
 async def run_campaign(
@@ -71,13 +57,22 @@ async def run_campaign(
                     campaign_id=campaign.id,
                     lane="bulk",
                 )
+                try:
+                    request = inviter.validate(request)
+                except InviteError:
+                    # Someone stored before identities were checked (a platform since
+                    # disabled, an id no platform takes): never contacted, counted.
+                    counts["refused"] = counts.get("refused", 0) + 1
+                    continue
                 result = await inviter.invite_in(tx, request, now, facts.get((platform, user), (None, None)))
                 status = "already_invited" if result.duplicate else result.status
                 counts[status] = counts.get(status, 0) + 1
         inviter.on_commit()
 
     if campaign.audience.startswith("file:"):
-        recipients = read_list(campaign.audience[5:])
+        # The same checks as `feedbackbot send --to-file`: any bad line refuses the run
+        # (RecipientFileError lists them all) before anyone is invited.
+        recipients = read_list(campaign.audience[5:], inviter.platforms)
         for start in range(0, len(recipients), BATCH):
             await invite_batch(recipients[start : start + BATCH])
     else:

@@ -362,23 +362,31 @@ def _sentiment(args: argparse.Namespace) -> int:
 
 
 async def _send(runtime: Runtime, args: argparse.Namespace) -> int:
-    from bot.campaigns import read_list
     from bot.invitations import InviteError, InviteRequest
+    from bot.recipients import RecipientError, RecipientFileError, parse_spec, read_list
 
+    served = runtime.inviter.platforms
     if args.to_file:
         try:
-            recipients = read_list(args.to_file)
-        except (OSError, ValueError) as exc:
-            print(f"feedbackbot: {exc}", file=sys.stderr)
+            recipients = read_list(args.to_file, served)
+        except OSError as exc:
+            print(f"feedbackbot: cannot read {args.to_file}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        except RecipientFileError as exc:
+            _print_file_errors(exc)
             return EXIT_CONFIG
     else:
-        recipients = []
+        # Every recipient is checked before anyone is invited: nothing is half sent.
+        recipients, refused = [], []
         for spec in args.to:
-            platform, sep, user = spec.partition(":")
-            if not sep:
-                print(f"feedbackbot: --to expects telegram:<chat id> or slack:<user id>, got {spec!r}", file=sys.stderr)
-                return EXIT_CONFIG
-            recipients.append((platform, user))
+            try:
+                recipients.append(parse_spec(spec, served))
+            except RecipientError as exc:
+                refused.append(f"feedbackbot: {spec}: {exc}")
+        if refused:
+            print("\n".join(refused), file=sys.stderr)
+            print(f"feedbackbot: {len(refused)} recipient(s) refused; nobody was invited", file=sys.stderr)
+            return EXIT_CONFIG
     context = parse_context(args.context)
     failures = 0
     for platform, user in recipients:
@@ -393,6 +401,15 @@ async def _send(runtime: Runtime, args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _print_file_errors(exc: Exception) -> None:
+    from bot.recipients import RecipientFileError
+
+    assert isinstance(exc, RecipientFileError)
+    for line, message in exc.errors:
+        print(f"{exc.path}:{line}: {message}", file=sys.stderr)
+    print(f"feedbackbot: {len(exc.errors)} bad line(s) in {exc.path}; nobody was invited", file=sys.stderr)
+
+
 async def _campaign(runtime: Runtime, args: argparse.Namespace) -> int:
     from bot.scheduler import Scheduler
 
@@ -400,7 +417,16 @@ async def _campaign(runtime: Runtime, args: argparse.Namespace) -> int:
         known = ", ".join(c.id for c in runtime.config.campaigns) or "none configured"
         print(f"feedbackbot: unknown campaign {args.campaign_id!r} (known: {known})", file=sys.stderr)
         return EXIT_CONFIG
-    counts = await Scheduler(runtime).campaign_job(args.campaign_id, args.run_key)
+    from bot.recipients import RecipientFileError
+
+    try:
+        counts = await Scheduler(runtime).campaign_job(args.campaign_id, args.run_key)
+    except RecipientFileError as exc:
+        _print_file_errors(exc)
+        return EXIT_CONFIG
+    except OSError as exc:
+        print(f"feedbackbot: cannot read the campaign's audience file: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     print(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "nobody to invite")
     return 0
 

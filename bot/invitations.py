@@ -8,6 +8,7 @@ a campaign resumed after a crash can never invite anyone twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.recipients import PLATFORMS, RecipientError, canonical
 from storage.sqlite import Store, Tx
 from surveys import engine
 from surveys.invitations import PersonFacts, Policy, after_quiet_hours, refusal
@@ -24,7 +26,7 @@ from surveys.model import Destination, OutMessage
 from surveys.sentiment import SentimentScorer
 from surveys.texts import text
 
-PLATFORMS = ("telegram", "slack", "console")
+__all__ = ["PLATFORMS", "IdempotencyConflict", "InviteError", "InviteRequest", "Inviter"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,19 @@ ProfileLookup = Callable[[str], Awaitable[tuple[str | None, str | None]]]
 
 class InviteError(ValueError):
     """A request that cannot be an invitation at all (unknown survey, bad recipient)."""
+
+
+class IdempotencyConflict(InviteError):
+    """The idempotency key was first used for a different request (another person, survey,
+    context or delay): answering "duplicate" would tell the caller a person was invited who
+    never was."""
+
+    def __init__(self, invitation_id: int) -> None:
+        super().__init__(
+            f"this idempotency key was first used for invitation #{invitation_id} with a different request; "
+            "use a new key for a new request"
+        )
+        self.invitation_id = invitation_id
 
 
 @dataclass(frozen=True)
@@ -95,19 +110,25 @@ class Inviter:
         except Exception as exc:  # a lookup is a courtesy: never the reason an invitation fails
             log.info("profile lookup on %s failed (%s); using the defaults", platform, type(exc).__name__)
             return None, None
+    # The platforms this bot delivers to (bot.config.served_platforms); others are refused.
+    platforms: frozenset[str] = frozenset(PLATFORMS)
 
-    def validate(self, request: InviteRequest) -> None:
+    def validate(self, request: InviteRequest) -> InviteRequest:
+        """The request with its recipient in canonical form; InviteError (RecipientError for
+        the recipient, naming ``recipient.platform`` or ``recipient.id``) when it cannot be
+        an invitation. Every send path comes through here (bot.recipients)."""
         if request.survey_id not in self.surveys:
             raise InviteError(f"unknown survey {request.survey_id!r} (known: {', '.join(self.surveys)})")
-        if request.platform not in PLATFORMS:
-            raise InviteError(f"unknown platform {request.platform!r} (expected one of {', '.join(PLATFORMS)})")
-        if not request.user_id or len(request.user_id) > 64 or not request.user_id.replace("-", "").isalnum():
-            raise InviteError(f"invalid recipient id {request.user_id!r}")
+        try:
+            platform, user = canonical(request.platform, request.user_id, self.platforms)
+        except RecipientError as exc:
+            raise InviteRecipientError(exc.field, exc.problem) from None
         if not 0 <= request.delay <= 90 * 86400:
             raise InviteError("delay must be between 0 and 90 days (in seconds)")
+        return replace(request, platform=platform, user_id=user)
 
     async def invite(self, request: InviteRequest) -> InviteResult:
-        self.validate(request)
+        request = self.validate(request)
         seen = await self.platform_facts(request.platform, request.user_id)
         now = self.clock()
         async with self.store.transaction() as tx:
@@ -123,13 +144,15 @@ class Inviter:
         now: float,
         seen: tuple[str | None, str | None] = (None, None),
     ) -> InviteResult:
-        """``seen``: the person's (language, time zone) from :meth:`platform_facts`."""
+        """Record (and maybe send) one invitation in the caller's transaction. The request
+        must have passed :meth:`validate`. A key used before answers with the first
+        invitation when the request is the same, IdempotencyConflict when it is not.
+        ``seen``: the person's (language, time zone) from :meth:`platform_facts`."""
+        fingerprint = request_hash(request)
         if request.idempotency_key:
             existing = await tx.invitation_by_key(request.idempotency_key)
             if existing is not None:
-                return InviteResult(
-                    existing["id"], existing["status"], existing["reason"], existing["not_before"], duplicate=True
-                )
+                return _duplicate(existing, fingerprint)
         person = await tx.ensure_respondent(request.platform, request.user_id, request.user_id, now)
         language, zone = seen
         if language or zone:
@@ -153,11 +176,12 @@ class Inviter:
             request.lane,
             send_at,
             now,
+            fingerprint,
         )
         if new_id is None:  # the same key raced in
             existing = await tx.invitation_by_key(request.idempotency_key or "")
             assert existing is not None
-            return InviteResult(existing["id"], existing["status"], existing["reason"], existing["not_before"], True)
+            return _duplicate(existing, fingerprint)
         if status == "scheduled" and send_at <= now:
             status, reason = await self._dispatch(tx, new_id, now)
         return InviteResult(new_id, status, reason, send_at)
@@ -237,3 +261,27 @@ class Inviter:
         if sent:
             self.on_commit()
         return sent
+
+
+class InviteRecipientError(InviteError, RecipientError):
+    """A recipient no platform of this bot could deliver to (see bot.recipients)."""
+
+
+def request_hash(request: InviteRequest) -> str:
+    """What an idempotency key is bound to: everything that makes the invitation."""
+    facts = [
+        request.survey_id,
+        request.platform,
+        request.user_id,
+        sorted(request.context.items()),
+        float(request.delay),
+        request.person_key,
+        request.campaign_id,
+    ]
+    return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _duplicate(existing: dict[str, Any], fingerprint: str) -> InviteResult:
+    if existing.get("request_hash") not in (None, fingerprint):
+        raise IdempotencyConflict(int(existing["id"]))
+    return InviteResult(existing["id"], existing["status"], existing["reason"], existing["not_before"], duplicate=True)

@@ -15,7 +15,7 @@ from datetime import time as dtime
 from pathlib import Path
 
 from bot.agents import AgentReports
-from bot.config import Config, staff_destinations
+from bot.config import Config, served_platforms, staff_destinations
 from bot.delivery import Delivery
 from bot.digests import DigestService
 from bot.escalations import REROUTE_WINDOW, EscalationDesk, EscalationSettings
@@ -154,6 +154,7 @@ class Runtime:
             reminder_after=inv.reminder_hours * 3600 if inv.reminder_hours > 0 else None,
             clock=clock,
             on_commit=delivery.wake,
+            platforms=frozenset(served_platforms(config.telegram.enabled, config.slack.enabled)),
         )
         runtime = cls(config, store, service, delivery, inviter, scoring=scoring)
         delivery.on_dead = runtime.alert_undelivered

@@ -210,6 +210,22 @@ class Scheduler:
         campaign = Campaign(cfg.id, cfg.survey, cfg.audience, cfg.cron, cfg.timezone)
         return await run_campaign(self.runtime.inviter, campaign, run_key, as_of)
 
+    async def scheduled_campaign_job(
+        self, campaign_id: str, run_key: str | None = None, as_of: float | None = None
+    ) -> None:
+        """A scheduled run: an audience file with bad lines (checked like `send --to-file`)
+        invites nobody and says which lines, one ERROR line each, never a traceback."""
+        from bot.recipients import RecipientFileError
+
+        try:
+            await self.campaign_job(campaign_id, run_key, as_of)
+        except RecipientFileError as exc:
+            for line, message in exc.errors:
+                log.error("campaign %s: %s:%d: %s", campaign_id, exc.path, line, message)
+            log.error("campaign %s: nobody was invited; fix the audience file and run it again", campaign_id)
+        except OSError as exc:
+            log.error("campaign %s: cannot read its audience file: %s", campaign_id, exc)
+
     async def campaign_catch_up_job(self) -> None:
         """A campaign run cut short by a crash or restart in the last day is resumed."""
         now = datetime.fromtimestamp(self.runtime.service.clock(), UTC)
@@ -217,7 +233,7 @@ class Scheduler:
             fired = last_fire(crontab_trigger(cfg.cron, cfg.timezone), now, timedelta(days=1))
             if fired is not None:
                 run_key = fired.astimezone(ZoneInfo(cfg.timezone)).date().isoformat()
-                await self.campaign_job(cfg.id, run_key, as_of=fired.timestamp())
+                await self.scheduled_campaign_job(cfg.id, run_key, as_of=fired.timestamp())
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -276,7 +292,7 @@ class Scheduler:
         )
         for campaign in self.runtime.config.campaigns:
             repeat(
-                self.campaign_job,
+                self.scheduled_campaign_job,
                 crontab_trigger(campaign.cron, campaign.timezone),
                 f"campaign {campaign.id}",
                 6 * 3600,

@@ -1185,11 +1185,25 @@ class Tx:
         lane: str,
         not_before: float,
         now: float,
+        request_hash: str | None = None,
     ) -> int | None:
         cur = await self._exec(
             "INSERT OR IGNORE INTO invitations (respondent_id, survey_id, status, reason, idempotency_key, "
-            "campaign_id, context, lane, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (respondent_id, survey_id, status, reason, key, campaign_id, json.dumps(context), lane, not_before, now),
+            "campaign_id, context, lane, not_before, created_at, request_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                respondent_id,
+                survey_id,
+                status,
+                reason,
+                key,
+                campaign_id,
+                json.dumps(context),
+                lane,
+                not_before,
+                now,
+                request_hash,
+            ),
         )
         return cur.lastrowid if cur.rowcount == 1 else None
 

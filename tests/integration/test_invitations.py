@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot.api import SendApi
 from bot.campaigns import Campaign, run_campaign
+from bot.config import Config
 from bot.http import HttpServer
 from bot.invitations import InviteRequest
 from bot.runtime import Runtime
@@ -21,6 +23,16 @@ from tests.conftest import Clock
 
 TOKEN = "api-secret-token-123"
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture
+def config(config: Config) -> Config:
+    """Telegram and Slack enabled: surveys are only sent where the bot delivers."""
+    return replace(
+        config,
+        telegram=replace(config.telegram, enabled=True, staff_chat_id="-100"),
+        slack=replace(config.slack, enabled=True, staff_channel="C1"),
+    )
 
 
 @pytest.fixture
@@ -68,6 +80,7 @@ async def test_api_sends_once_per_idempotency_key_with_context(api: str, runtime
         ({}, 422, "recipient"),
         ({"recipient": {"platform": "email", "id": "x"}}, 422, "recipient.platform"),
         ({"recipient": {"platform": "slack", "id": ""}}, 422, "recipient.id"),
+        ({"recipient": {"platform": "slack", "id": "C0123"}}, 422, "recipient.id"),
         ({"recipient": {"platform": "slack", "id": "U1"}, "delay_seconds": -5}, 422, "delay_seconds"),
         ({"recipient": {"platform": "slack", "id": "U1"}, "context": {"a": [1]}}, 422, "context.a"),
         ({"recipient": {"platform": "slack", "id": "U1"}, "colour": 1}, 422, "colour"),

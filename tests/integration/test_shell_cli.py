@@ -23,6 +23,21 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
     return path
 
 
+def with_platforms(cfg: Path) -> Path:
+    """Telegram and Slack enabled (with staff chats): `send` and `campaign` invite only
+    where the bot delivers, and need no secrets (the running bot holds them)."""
+    text = cfg.read_text(encoding="utf-8")
+    text = text.replace("# Needs TELEGRAM_BOT_TOKEN from @BotFather.\nenabled = false",
+                        "enabled = true\nstaff_chat_id = -1001234567890")
+    text = text.replace(
+        "SLACK_SIGNING_SECRET (http mode).\nenabled = false", "SLACK_SIGNING_SECRET (http mode).\nenabled = true"
+    )
+    text = text.replace('staff_channel = ""', 'staff_channel = "C0STAFF"')
+    assert "staff_chat_id = -1001234567890" in text and "http mode).\nenabled = true" in text
+    cfg.write_text(text, encoding="utf-8")
+    return cfg
+
+
 def feedbackbot(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN") and k != "SLACK_SIGNING_SECRET"}
     return subprocess.run(
@@ -117,7 +132,7 @@ def test_check_config_and_version(tmp_path: Path) -> None:
 
 
 def test_cli_send_and_link(tmp_path: Path) -> None:
-    cfg = write_config(tmp_path, "")
+    cfg = with_platforms(write_config(tmp_path, ""))
     text = cfg.read_text(encoding="utf-8").replace(
         "concurrency = 16", 'concurrency = 16\nbot_username = "acme_feedback_bot"'
     )
@@ -148,7 +163,7 @@ def test_campaign_killed_mid_run_resumes_without_doubles(tmp_path: Path) -> None
     campaign = (
         f'\n[[campaigns]]\nid = "q"\nsurvey = "nps"\naudience = "file:{people.as_posix()}"\ncron = "0 10 1 * *"\n'
     )
-    cfg = str(write_config(tmp_path, campaign))
+    cfg = str(with_platforms(write_config(tmp_path, campaign)))
     db = tmp_path / "bot.db"
     args = [sys.executable, "-m", "bot", "campaign", "q", "--config", cfg, "--run-key", "2026-04-01"]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
