@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot import config as config_mod
-from bot.config import ConfigError
+from bot.config import Config, ConfigError
 from bot.invitations import InviteRequest
 from bot.runtime import Runtime
 from storage.reports import reading
@@ -31,6 +32,13 @@ from tests.integration.test_digests import (
     open_runtime,
     outbox,
 )
+
+
+@pytest.fixture
+def config(config: Config) -> Config:
+    """Telegram enabled: surveys are only sent where the bot delivers."""
+    return replace(config, telegram=replace(config.telegram, enabled=True, staff_chat_id="-100"))
+
 
 WEEK = datetime(2026, 1, 6, 10, 0, tzinfo=BERLIN).timestamp()  # inside 5-11 January (reported)
 WEEK_BEFORE = WEEK - 7 * 86400
