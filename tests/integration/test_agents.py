@@ -31,7 +31,7 @@ def agents_config(**reports: Any) -> Config:
     data["agents"] = {"ann": {"telegram": 111}, "bob": {"telegram": "222"}}
     data["agent_reports"] = {"enabled": True, **reports}
     for survey in data["surveys"]:
-        survey["escalation"]["destinations"] = ["telegram:-100123"]
+        survey.setdefault("escalation", {})["destinations"] = ["telegram:-100123"]
     return config_mod.parse(data, {"TELEGRAM_BOT_TOKEN": "123:abc"})
 
 
