@@ -16,7 +16,10 @@ from tests.conftest import ROOT, Clock
 async def _runtime(tmp_path: Path, clock: Clock, **invitations: object) -> Runtime:
     data = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))
     data["invitations"] = {**data["invitations"], **invitations}
-    return await Runtime.open(config_mod.parse(data, {}), clock=clock, db_path=str(tmp_path / "bot.db"))
+    # Telegram enabled: surveys are only sent where the bot delivers.
+    data["telegram"] = {**data["telegram"], "enabled": True, "staff_chat_id": -100123}
+    cfg = config_mod.parse(data, {"TELEGRAM_BOT_TOKEN": "1:test"})
+    return await Runtime.open(cfg, clock=clock, db_path=str(tmp_path / "bot.db"))
 
 
 def at(day: int, hour: int, minute: int = 0) -> float:
