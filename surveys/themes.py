@@ -31,11 +31,11 @@ Rules, in order:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
 import snowballstemmer
 
@@ -56,7 +56,6 @@ _ELISIONS: dict[str, frozenset[str]] = {
 MIN_TOKEN_CHARS = 3
 
 _SNOWBALL = {"en": "english", "de": "german", "es": "spanish", "fr": "french", "it": "italian", "pt": "portuguese"}
-_STEMMERS: dict[str, Any] = {}
 
 # Words that negate the next meaningful word. Elided or short words between them ("rien de
 # spécial", "nada de especial") do not end the negation.
@@ -78,10 +77,16 @@ def stem(word: str, language: str) -> str:
     name = _SNOWBALL.get(lang)
     if name is None:
         return word
-    stemmer = _STEMMERS.get(lang)
-    if stemmer is None:
-        stemmer = _STEMMERS[lang] = snowballstemmer.stemmer(name)
-    return " ".join(stemmer.stemWord(part) for part in word.split(" "))
+    return " ".join(_stem_word(part, name) for part in word.split(" "))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _stem_word(word: str, algorithm: str) -> str:
+    """One word's stem, remembered. A Snowball stemmer keeps the word it is working on in
+    the instance, so one shared between threads (digests are composed on worker threads,
+    several at once) corrupts its work and raises IndexError; a fresh one per new word is
+    cheap, and the cache makes repeats free."""
+    return str(snowballstemmer.stemmer(algorithm).stemWord(word))
 
 
 def _normalise(text: str) -> str:

@@ -217,3 +217,29 @@ def test_inflected_forms_are_one_theme_shown_in_the_commonest_form() -> None:
         ("Die Lieferungen kommen zu spät", "de"),
     ]
     assert themes(comments) == [("crashes", 3), ("lieferung", 2), ("spät", 2)]
+
+
+
+def test_stemming_is_safe_from_several_threads_at_once() -> None:
+    """Digests are composed on worker threads, several at once: a Snowball stemmer shared
+    between threads corrupted its work (IndexError in the digest benchmark)."""
+    import itertools
+    from concurrent.futures import ThreadPoolExecutor
+
+    import snowballstemmer
+
+    from surveys.themes import stem
+
+    letters = "abcdefghilmnoprstu"
+    words = ["".join(chars) + suffix for chars in itertools.product(letters, repeat=3) for suffix in ("ing", "ations")]
+    reference = snowballstemmer.stemmer("english")
+    expected = {word: reference.stemWord(word) for word in words}
+    chunks = [words[start::8] for start in range(8)]
+
+    def run(chunk: list[str]) -> list[tuple[str, str]]:
+        return [(word, stem(word, "en")) for word in chunk]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = [pair for chunk in pool.map(run, chunks) for pair in chunk]
+    assert len(results) == len(words)
+    assert all(stemmed == expected[word] for word, stemmed in results)
