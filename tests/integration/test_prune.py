@@ -76,6 +76,7 @@ async def test_prune_deletes_old_messages_but_keeps_what_edits_and_replies_need(
     await service.handle(customer(command="feedback"))
     await service.handle(customer("2"))  # typed: the question keeps its keyboard; an alert goes to staff
     await service.handle(customer("The parcel came a week late"))
+    await runtime.settle_scoring()  # the comment's sentiment refreshes the alert: done before counting
     await settle(runtime)
     question_id = next(mid for mid, chat, text, _ in channel.sent if chat == "cust" and "recommend" in text)
     alert_id = next(mid for mid, chat, _, _ in channel.sent if chat == "staff")
