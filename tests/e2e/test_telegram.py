@@ -43,18 +43,6 @@ NPS_QUESTION = "How likely are you to recommend Acme to a friend or colleague?"
 THANKS = "Thank you! Your feedback helps us make Acme better."
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    async with running_fake_telegram() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegramAPI, tmp_path: Path) -> AsyncIterator[BotUnderTest]:
-    async with running_bot(fake, tmp_path / "bot.db") as running:
-        yield running
-
-
 async def texts_after(fake: FakeTelegramAPI, chat: int, count: int) -> list[str]:
     await fake.wait_for_messages(chat, count, timeout=WAIT)
     return fake.texts(chat)

@@ -4,31 +4,15 @@ what was recorded (issue 14, item 12)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.telegram_helpers import BotUnderTest, running_bot
+from tests.e2e.telegram_helpers import BotUnderTest
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_fixtures import running_fake_telegram
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 WAIT = 30.0
 ANN = 1001
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    async with running_fake_telegram() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegramAPI, tmp_path: Path) -> AsyncIterator[BotUnderTest]:
-    async with running_bot(fake, tmp_path / "bot.db") as running:
-        yield running
 
 
 async def test_a_converted_score_is_confirmed_in_the_follow_up(bot: BotUnderTest, fake: FakeTelegramAPI) -> None:
