@@ -25,10 +25,13 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import ConfigError
 from bot.http import error_response
+from bot.run import PlatformUnavailable
 from bot.runtime import Runtime
 from handlers.slack import (
     BUTTON_ACTION_PATTERN,
@@ -57,6 +60,10 @@ EVENTS_PATH = "/slack/events"
 CONCURRENCY = 16  # service turns at once
 LOOKUP_CONCURRENCY = 64  # Web API lookups at once (users.info, conversations.open): waiting, not work
 CONNECT_TIMEOUT = 30.0
+#: ``apps.connections.open`` errors that mean the app-level token itself is wrong.
+REFUSED_TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "account_inactive", "missing_scope"}
+)
 STOP_TIMEOUT = 8.0  # run.py gives every component 10 s to stop
 # Listeners only ack and spawn a task, so running them inline before the HTTP response
 # (True) costs nothing. With False, Bolt wraps each listener in one more task and, for
@@ -147,14 +154,43 @@ class SlackComponent:
         if self.settings.mode == "socket":
             self._socket = AsyncSocketModeHandler(self.app, app_token=self.settings.app_token)
             try:
+                # Ask for the connection URL ourselves first: a network outage or a refused app
+                # token surfaces here as one error, where the SDK's connect loop would log a
+                # traceback and retry forever. ``connect_async`` then uses this URL.
+                self._socket.client.wss_uri = await asyncio.wait_for(
+                    self._socket.client.issue_new_wss_url(), CONNECT_TIMEOUT
+                )
                 await asyncio.wait_for(self._socket.connect_async(), CONNECT_TIMEOUT)
-            except Exception:
+            except Exception as exc:
                 await self._socket.close_async()
                 self._socket = None
-                raise
+                raise self._start_failure(exc) from None
             log.info("Slack connected (Socket Mode)")
         else:
             log.info("Slack listening on %s (HTTP mode)", EVENTS_PATH)
+
+    def _start_failure(self, exc: Exception) -> Exception:
+        """What a failed Socket Mode start means for ``run``: a refused token is a
+        configuration mistake (exit 2, naming the variable); anything on the way to Slack is
+        ``PlatformUnavailable``, so ``run`` keeps the other platforms going and tries again
+        with backoff."""
+        if isinstance(exc, SlackApiError):
+            code = str(exc.response.get("error", "")) if exc.response is not None else ""
+            if code in REFUSED_TOKEN_ERRORS:
+                return ConfigError(
+                    "SLACK_APP_TOKEN",
+                    f"Slack refused the app-level token ({code}); create one with the connections:write "
+                    "scope under Basic Information > App-Level Tokens and set SLACK_APP_TOKEN to it",
+                )
+            reason = f"Slack answered {code or 'an error'}"
+        elif isinstance(exc, TimeoutError):
+            reason = f"no answer within {CONNECT_TIMEOUT:.0f} s"
+        else:
+            reason = str(exc) or type(exc).__name__
+        for secret in (self.settings.app_token, self.settings.bot_token):
+            if secret:
+                reason = reason.replace(secret, "[REDACTED]")
+        return PlatformUnavailable(f"cannot reach Slack at {self.settings.api_base_url} ({reason})")
 
     async def stop_intake(self) -> None:
         """Stop taking events and let turns in flight commit; the Web API client stays open,

@@ -130,11 +130,14 @@ class FakeSlackAPI:
         app_token: str = "xapp-test",
         host: str = "127.0.0.1",
         latency: float = 0.0,
+        port: int = 0,
     ) -> None:
+        """``port``: 0 picks a free one; a fixed port lets a test start the "platform" late."""
         self.bot_token = bot_token
         self.app_token = app_token
         self.host = host
         self.port: int = 0
+        self._bind_port = port
         #: Seconds of simulated latency added to every Web API, upload and response_url request.
         self.latency = latency
         #: When true, chat.* to a channel that is neither added, opened nor a DM ("D...") fails channel_not_found.
@@ -185,7 +188,7 @@ class FakeSlackAPI:
         app.router.add_get("/socket", self.socket_mode._handle_ws)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
+        site = web.TCPSite(self._runner, self.host, self._bind_port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         return self
