@@ -176,6 +176,15 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{slack['ratio_to_floor']:.2f}",
             )
         )
+        if "fair_floor" in slack:
+            out.append(
+                (
+                    "Slack survey turns/s vs a plain Bolt app with the same calls and one SQLite commit",
+                    f"{slack['survey']['turns_per_s']:.0f}",
+                    f"{slack['fair_floor']['turns_per_s']:.0f} turns/s",
+                    f"{slack['ratio_to_fair_floor']:.2f}",
+                )
+            )
     campaign = (get("campaign") or {}).get("figures")
     if campaign:
         out.append(
