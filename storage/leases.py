@@ -1,0 +1,74 @@
+"""Leadership of named roles, behind the storage port.
+
+Several identical instances share one PostgreSQL database. Some work must be done by exactly
+one of them at a time: polling Telegram (``getUpdates`` allows one consumer per token), sending
+a shard's outbox (Telegram's 30 messages per second hold bot-wide, and per-chat order needs one
+sender), running the scheduler. Each such role is a *lease*: an instance tries to take it, and
+once it holds it, it is told the moment it is gone (``Lease.lost``), so it stops that work at
+once instead of racing the new holder.
+
+The database decides who holds what, because it is the one thing every instance already
+shares. SQLite has one instance by construction (``feedbackbot run`` holds a lock on the
+database file), so :class:`SoleLeases` grants every role and never takes one back. PostgreSQL
+uses session advisory locks (``storage.postgres.leases``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+
+class Lease(Protocol):
+    """One role held by this instance."""
+
+    role: str
+
+    @property
+    def lost(self) -> asyncio.Event:
+        """Set when the role is no longer ours (the connection that held it failed). Never
+        cleared: a role lost is taken again as a new lease."""
+        ...
+
+    async def release(self) -> None:
+        """Give the role up (at shutdown), so another instance takes it without waiting."""
+        ...
+
+
+class Leases(Protocol):
+    """Where an instance asks for roles."""
+
+    async def try_acquire(self, role: str) -> Lease | None:
+        """The role's lease if this instance got it now, None if another instance holds it.
+        Never waits for the holder; callers ask again later."""
+        ...
+
+    async def close(self) -> None:
+        """Release every role held and close what holds them."""
+        ...
+
+
+class SoleLease:
+    """A role of the only instance there can be: never lost."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self._lost = asyncio.Event()
+
+    @property
+    def lost(self) -> asyncio.Event:
+        return self._lost
+
+    async def release(self) -> None:
+        return None
+
+
+class SoleLeases:
+    """SQLite: one instance per database file (the run lock refuses a second ``run``), so
+    every role is granted at once and kept."""
+
+    async def try_acquire(self, role: str) -> Lease | None:
+        return SoleLease(role)
+
+    async def close(self) -> None:
+        return None
