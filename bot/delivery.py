@@ -161,6 +161,11 @@ class Delivery:
         self._ready: dict[str, list[tuple[int, int, Key]]] = {}  # (bulk?, row id, chat): heads due now
         self._waiting: list[tuple[float, int, Key]] = []  # (due time, row id, chat): heads due later
         self._released = False  # claims of an earlier run given back (once, at the first load)
+        # The platforms this instance sends for. None: all of them (the only instance there is).
+        # With several instances, each platform is one shard with one sender, chosen by a lease
+        # (``own`` when it is taken, ``disown`` the moment it is lost).
+        self.owned: set[str] | None = None
+        self._unreleased: set[str] = set()  # owned platforms whose earlier claims are not given back yet
         self._load_lock = asyncio.Lock()
         self._paced_until = 0.0
         # Bounded by count, not by customers: a message is edited or replied to within seconds
@@ -169,6 +174,38 @@ class Delivery:
         self._sent_refs: OrderedDict[str, tuple[str, str]] = OrderedDict()  # ref -> (chat, platform id)
         self._last_edits: OrderedDict[str, int] = OrderedDict()  # ref -> hash of what it shows now
         self._stopping = False
+
+    def own(self, platform: str) -> None:
+        """This instance became the sender of ``platform``: what a sender before it claimed
+        and did not finish is queued again at the next load, then its rows are claimed."""
+        if self.owned is None:
+            self.owned = set()
+        self.owned.add(platform)
+        self._unreleased.add(platform)
+        self.wake()
+
+    def disown(self, platform: str) -> None:
+        """Leadership of ``platform`` is lost: nothing more is started for it, at once. Sends
+        already in flight finish and record their outcome (the store only records a send of a
+        row still claimed); the rows still queued here are forgotten, and the new sender gives
+        them back and sends them."""
+        if self.owned is None:
+            self.owned = set()
+        self.owned.discard(platform)
+        self._unreleased.discard(platform)
+        for key in [key for key in self._queues if key[0] == platform]:
+            if key not in self._inflight:
+                del self._queues[key]
+            else:  # its send finishes; nothing after it starts (the queue is cut to the head)
+                queue = self._queues[key]
+                while len(queue) > 1:
+                    queue.pop()
+        self._ready.pop(platform, None)
+        self._waiting = [entry for entry in self._waiting if entry[2][0] != platform]
+        heapq.heapify(self._waiting)
+
+    def sends_for(self, platform: str) -> bool:
+        return self.owned is None or platform in self.owned
 
     def wake(self) -> None:
         """Rows were committed: look at the table on the next turn."""
@@ -214,12 +251,24 @@ class Delivery:
         async with self._load_lock:
             if self._stopping:
                 return 0  # what is claimed now would stay claimed after stop() gave the rest back
-            if not self._released:
+            owned = None if self.owned is None else sorted(self.owned)
+            if owned is None and not self._released:
                 released = await self.store.release_claims()
                 self._released = True
                 if released:
                     log.info("%d messages claimed by an earlier run are queued again", released)
-            fresh = [row for row in await self.store.claim_pending() if not self._holds(row)]
+            for platform in sorted(self._unreleased):
+                released = await self.store.release_claims(platforms=[platform])
+                self._unreleased.discard(platform)
+                self._released = True
+                if released:
+                    log.info("%d %s messages claimed by an earlier sender are queued again", released, platform)
+            if owned == []:
+                return 0  # another instance sends for every platform
+            claimed = await self.store.claim_pending(platforms=owned)
+            if self.owned is not None:  # lost meanwhile: the new sender gives these back
+                claimed = [row for row in claimed if row.platform in self.owned]
+            fresh = [row for row in claimed if not self._holds(row)]
             for row in fresh:
                 self._add(row)
         return len(fresh)
@@ -239,7 +288,7 @@ class Delivery:
 
     def _schedule_head(self, key: Key) -> None:
         queue = self._queues.get(key)
-        if not queue:
+        if not queue or not self.sends_for(key[0]):
             self._queues.pop(key, None)
             return
         head = queue[0]
@@ -268,6 +317,9 @@ class Delivery:
     def _start_due(self, platform: str, ready: list[tuple[int, int, Key]], now: float) -> int:
         """Start this platform's due heads in order until its concurrency or pacer says
         stop: the first head that must wait means every later one waits too."""
+        if not self.sends_for(platform):  # the platform's sender is another instance now
+            ready.clear()
+            return 0
         limit = self.per_platform.get(platform, self.concurrency)
         running = sum(1 for p, _ in self._inflight if p == platform)
         pacer = self.pacers.get(platform)
@@ -344,9 +396,9 @@ class Delivery:
         tasks = list(self._inflight.values())
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
-        if self._released:  # this run claimed rows
+        if self._released and self.owned != set():  # this run claimed rows
             try:
-                await self.store.release_claims()
+                await self.store.release_claims(platforms=None if self.owned is None else sorted(self.owned))
             except Exception as exc:  # a closed or damaged store: the next start gives them back
                 log.warning("could not give back unsent messages at stop (%s); the next start will", exc)
 

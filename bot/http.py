@@ -72,6 +72,9 @@ class HttpServer:
         # status "degraded". The answer stays 200 then: the process is fine and restarting it
         # would not help (503 is kept for a process that is not).
         self.facts: Callable[[], Awaitable[dict[str, int]]] | None = None
+        # The roles this instance leads (``"leading": ["scheduler", "sender:telegram"]``): with
+        # several instances, which one polls, sends and runs the scheduler.
+        self.leading: Callable[[], list[str]] | None = None
 
     async def _health(self, request: web.Request) -> web.Response:
         status = 200 if self.healthy else 503
@@ -81,6 +84,8 @@ class HttpServer:
             body.update(facts)
             if any(facts.values()):
                 body["status"] = "degraded"
+        if self.leading is not None:
+            body["leading"] = self.leading()
         return web.json_response(body, status=status)
 
     async def start(self) -> None:

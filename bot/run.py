@@ -12,7 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.config import served_platforms
+from bot.delivery import Delivery
 from bot.http import HttpServer
+from bot.leadership import Leadership, Role
 from bot.runtime import Runtime
 from storage.sqlite import StorageError
 
@@ -65,20 +68,44 @@ def build_components(runtime: Runtime) -> list[Component]:
         elif cfg.api_token:
             log.warning("FEEDBACKBOT_API_TOKEN is set but [http] send_api is off: the send API is not served")
     components: list[Component] = []
+    # One sender per platform, one poller, one scheduler across instances (bot.leadership);
+    # on SQLite this instance is the only one and holds them all from the start.
+    roles = [
+        _sender(runtime.delivery, platform)
+        for platform in sorted(served_platforms(cfg.telegram.enabled, cfg.slack.enabled))
+    ]
+    runtime.delivery.owned = set()  # until the sender roles are taken
     if cfg.telegram.enabled:
         from bot.telegram_wiring import telegram_component
 
-        components.append(telegram_component(runtime))
+        telegram = telegram_component(runtime, poll_by_role=True)
+        components.append(telegram)
+        if telegram.poll_by_role:
+            roles.append(Role("telegram-poller", telegram.start_polling, telegram.stop_polling, intake=True))
     if cfg.slack.enabled:
         from bot.slack_wiring import slack_component
 
         components.append(slack_component(runtime))
     from bot.scheduler import Scheduler
 
-    components.append(Scheduler(runtime))  # digests, expiry, reminders: one scheduler for all
+    scheduler = Scheduler(runtime)  # digests, expiry, reminders: one scheduler for all platforms
+    roles.append(Role("scheduler", scheduler.start, scheduler.stop, intake=True))
+    leadership = Leadership(runtime.leases, roles)
+    components.append(leadership)
     if runtime.http is not None:
+        runtime.http.leading = leadership.leading
         components.append(runtime.http)
     return components
+
+
+def _sender(delivery: Delivery, platform: str) -> Role:
+    async def take() -> None:
+        delivery.own(platform)
+
+    async def drop() -> None:
+        delivery.disown(platform)
+
+    return Role(f"sender:{platform}", take, drop)
 
 
 async def run_forever(runtime: Runtime) -> None:

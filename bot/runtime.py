@@ -28,6 +28,7 @@ from bot.sentiment_model import shared_scorer
 from bot.service import Service, ServiceSettings
 from bot.trends import TrendWatch
 from handlers.base import Channel
+from storage.leases import Leases, SoleLeases
 from storage.records import OutboxRow
 from storage.sqlite import Store
 from surveys.invitations import Policy
@@ -55,6 +56,8 @@ class Runtime:
     agent_reports: AgentReports | None = None
     # Scores comments after the commit (None when a scorer was handed in to score inline).
     scoring: ScoringWorker | None = None
+    # Who plays the roles only one instance may (bot.leadership): on SQLite always this one.
+    leases: Leases = field(default_factory=SoleLeases)
 
     def __post_init__(self) -> None:
         if self.digests is None:

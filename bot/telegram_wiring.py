@@ -232,6 +232,7 @@ class TelegramComponent:
         flush_timeout: float = 3.0,
         staff_ttl: float = 300.0,
         connection_pool_size: int | None = None,
+        poll_by_role: bool = False,
     ) -> None:
         cfg = runtime.config.telegram
         self.runtime = runtime
@@ -240,6 +241,10 @@ class TelegramComponent:
         self.stop_timeout = stop_timeout
         self.flush_timeout = flush_timeout
         self.webhook = cfg.mode == "webhook"
+        # Polling only while this instance holds the poller role (``feedbackbot run`` wires it
+        # through bot.leadership; several instances may share the database): start() then
+        # leaves it to start_polling().
+        self.poll_by_role = poll_by_role and not self.webhook
         # API calls come from the delivery loop (bounded by its concurrency) and from the handlers
         # (callback answers, staff lookups): the pool has room for both. Sent over aiohttp, not
         # PTB's default httpx, whose pool bookkeeping cost a third of the CPU of a turn (see
@@ -359,15 +364,8 @@ class TelegramComponent:
             register_commands(self.bot, self.settings.staff_chat_id), name="telegram-commands"
         )
         allowed = list(ALLOWED_UPDATES)
-        if not self.webhook:
-            assert self.app.updater is not None
-            await self._replay_inbox()
-            await self.app.updater.start_polling(
-                poll_interval=0,
-                timeout=dtm.timedelta(seconds=self.poll_timeout),
-                allowed_updates=allowed,
-                drop_pending_updates=False,
-            )
+        if not self.webhook and not self.poll_by_role:
+            await self._start_polling()
         await self.app.start()
         if self.webhook:
             self._accepting = True
@@ -377,6 +375,34 @@ class TelegramComponent:
                 allowed_updates=allowed,
                 drop_pending_updates=False,
             )
+
+    async def _start_polling(self) -> None:
+        assert self.app.updater is not None
+        await self._replay_inbox()
+        await self.app.updater.start_polling(
+            poll_interval=0,
+            timeout=dtm.timedelta(seconds=self.poll_timeout),
+            allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=False,
+        )
+
+    async def start_polling(self) -> None:
+        """This instance became the poller: handle again what the inbox holds (updates an
+        earlier poller fetched and perhaps never handled; handled ones stop at the event-id
+        claim), then poll."""
+        if not self.app.running or self.app.updater is None:
+            raise RuntimeError("Telegram is not started yet")
+        if not self.app.updater.running:
+            await self._start_polling()
+
+    async def stop_polling(self) -> None:
+        """The poller role is lost or given up: no more getUpdates from this instance (the
+        updates already fetched are handled)."""
+        if self.app.updater is not None and self.app.updater.running:
+            try:
+                await asyncio.wait_for(self.app.updater.stop(), self.stop_timeout)
+            except Exception:
+                log.exception("Telegram: error while stopping polling")
 
     async def stop_intake(self) -> None:
         """Stop taking updates and finish the ones taken; the connections stay open, so the
@@ -442,6 +468,8 @@ class TelegramComponent:
         return web.Response(status=200)
 
 
-def telegram_component(runtime: Runtime, *, poll_timeout: float = 30.0) -> TelegramComponent:
+def telegram_component(
+    runtime: Runtime, *, poll_timeout: float = 30.0, poll_by_role: bool = False
+) -> TelegramComponent:
     """Entry point used by ``bot.run.build_components``."""
-    return TelegramComponent(runtime, poll_timeout=poll_timeout)
+    return TelegramComponent(runtime, poll_timeout=poll_timeout, poll_by_role=poll_by_role)

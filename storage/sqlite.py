@@ -395,21 +395,28 @@ class Store:
 
     # -- reads and small writes that are their own transaction ------------------------
 
-    async def claim_pending(self, limit: int = 5000) -> list[OutboxRow]:
+    async def claim_pending(self, limit: int = 5000, platforms: Sequence[str] | None = None) -> list[OutboxRow]:
         """Take pending rows for sending, oldest first: they become ``sending``, so the next
         claim returns only rows committed since, whatever order their ids committed in (a
-        high-water mark of ids would miss a lower id committed after a higher one)."""
+        high-water mark of ids would miss a lower id committed after a higher one). With
+        ``platforms``, only theirs (the shards this instance sends for)."""
+        where, params = _platforms_clause(platforms)
         rows = await self._statement(
             "UPDATE outbox SET status = 'sending' WHERE id IN "
-            "(SELECT id FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?) RETURNING *",
-            (limit,),
+            f"(SELECT id FROM outbox WHERE status = 'pending'{where} ORDER BY id LIMIT ?) RETURNING *",
+            (*params, limit),
         )
         return sorted((OutboxRow.from_row(r) for r in rows), key=lambda row: row.id)
 
-    async def release_claims(self) -> int:
-        """Rows a previous run claimed but did not finish (it stopped or crashed) are pending
-        again; the delivery loop calls this when it starts."""
-        return len(await self._statement("UPDATE outbox SET status = 'pending' WHERE status = 'sending' RETURNING 1"))
+    async def release_claims(self, platforms: Sequence[str] | None = None) -> int:
+        """Rows a previous run (or sender) claimed but did not finish (it stopped or crashed)
+        are pending again; the delivery loop calls this when it starts sending for a platform."""
+        where, params = _platforms_clause(platforms)
+        return len(
+            await self._statement(
+                f"UPDATE outbox SET status = 'pending' WHERE status = 'sending'{where} RETURNING 1", params
+            )
+        )
 
     async def mark_sent(self, row_id: int, message_id: str | None, now: float) -> None:
         """Record a send. Sends that finish while another write holds the database join
@@ -599,6 +606,7 @@ class Store:
         after a crash happens before anything new is added."""
         if not items:
             return
+
         async def work(tx: Tx) -> None:
             tx._hold(
                 "INSERT OR IGNORE INTO inbox (platform, update_key, chat_id, payload, received_at) "
@@ -927,13 +935,16 @@ class Tx:
         if person is None:
             return []
         platform, user_id, chat_id = str(person["platform"]), str(person["user_id"]), person["chat_id"]
-        alert_ids = [int(r[0]) for r in await self._all(
-            "SELECT id FROM escalations WHERE respondent_id = ?", (respondent_id,)
-        )]
-        comments = [str(r[0]) for r in await self._all(
-            "SELECT comment FROM responses WHERE respondent_id = ? AND comment IS NOT NULL AND comment != ''",
-            (respondent_id,),
-        )]
+        alert_ids = [
+            int(r[0]) for r in await self._all("SELECT id FROM escalations WHERE respondent_id = ?", (respondent_id,))
+        ]
+        comments = [
+            str(r[0])
+            for r in await self._all(
+                "SELECT comment FROM responses WHERE respondent_id = ? AND comment IS NOT NULL AND comment != ''",
+                (respondent_id,),
+            )
+        ]
         posted: list[tuple[int, str, str, str]] = []
         quoted: set[tuple[str, str, str]] = set()  # (platform, chat id, message id) of alerts and relays
         for eid in alert_ids:
@@ -959,8 +970,9 @@ class Tx:
                 "OR json_extract(payload, '$.reply_to') LIKE ? OR json_extract(payload, '$.edit_of') LIKE ?",
                 (like, like, like),
             )
-        for key, sender, payload in await self._all("SELECT update_key, chat_id, payload FROM inbox WHERE platform = ?",
-                                                    (platform,)):
+        for key, sender, payload in await self._all(
+            "SELECT update_key, chat_id, payload FROM inbox WHERE platform = ?", (platform,)
+        ):
             own = sender is not None and str(sender) in (user_id, str(chat_id))
             messages = {(c, m) for p, c, m in quoted if p == platform}
             try:
@@ -1454,6 +1466,12 @@ class Tx:
         self._hold(
             "UPDATE respondents SET opted_out = ?, updated_at = ? WHERE id = ?", (int(opted_out), now, respondent_id)
         )
+
+
+def _platforms_clause(platforms: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
+    if platforms is None:
+        return "", ()
+    return f" AND platform IN ({', '.join('?' for _ in platforms) or 'NULL'})", tuple(platforms)
 
 
 def _mark_sent_sql(rows: Sequence[tuple[int, str | None, float]]) -> tuple[str, list[Any]]:

@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import config as config_mod
 from bot.config import ConfigError
+from bot.leadership import Leadership
 from bot.run import build_components
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler, crontab_trigger, last_fire
@@ -137,7 +138,13 @@ async def test_scheduler_registers_every_job_on_the_running_loop(tmp_path: Path,
         scheduler = component.build()
         jobs = {job.id: job for job in scheduler.get_jobs()}
         assert set(jobs) == {
-            "digest:weekly", "expire", "remind", "digest-catch-up", "invitations", "prune", "retention"
+            "digest:weekly",
+            "expire",
+            "remind",
+            "digest-catch-up",
+            "invitations",
+            "prune",
+            "retention",
         }
         digest = jobs["digest:weekly"]
         assert isinstance(digest.trigger, CronTrigger)
@@ -165,8 +172,9 @@ async def test_no_digests_no_catch_up_job(runtime: Runtime) -> None:
 
 def test_run_includes_the_scheduler_as_a_background_component(runtime: Runtime) -> None:
     components = build_components(runtime)
-    schedulers = [c for c in components if isinstance(c, Scheduler)]
-    assert len(schedulers) == 1 and schedulers[0].background is True
+    leaders = [c for c in components if isinstance(c, Leadership)]
+    assert len(leaders) == 1 and leaders[0].background is True
+    assert "scheduler" in leaders[0].roles  # on the instance that holds the scheduler role
 
 
 async def test_maintenance_jobs_use_the_runtime_clock(runtime: Runtime, clock: Clock) -> None:
