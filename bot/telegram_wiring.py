@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dtm
 import hmac
 import inspect
@@ -50,9 +51,17 @@ from handlers.telegram import (
 )
 from handlers.telegram_persistence import ForgetfulPersistence
 from handlers.telegram_request import AiohttpRequest, PollingRequest
+from surveys.model import HandleResult, Inbound
 
 log = logging.getLogger(__name__)
 PLATFORM_KEY = "telegram"
+
+# The failures of the turn a webhook request waits for. Set inside the task that runs the
+# update (the chat's worker), so the service call below it, and a callback query's turn task
+# (which copies the context), report to that request only.
+_webhook_failures: contextvars.ContextVar[list[BaseException] | None] = contextvars.ContextVar(
+    "telegram_webhook_failures", default=None
+)
 
 # Under load a poll waits until this long after the previous one started (see PollingRequest):
 # at most 10 polls a second while updates keep coming, each answering with all that arrived.
@@ -291,7 +300,7 @@ class TelegramComponent:
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.persistence.forget_through(self.app)
         self.staff = StaffDirectory(cfg.staff_chat_id, cfg.staff_user_ids, ttl=staff_ttl)
-        self.updates = TelegramUpdates(runtime.service.handle, self.staff)
+        self.updates = TelegramUpdates(self._handle, self.staff)
         self.app.add_handler(TypeHandler(Update, self.updates))
         self.app.add_error_handler(self._on_error)
         self.channel = TelegramChannel(self.bot, moves=self.staff.moves)
@@ -304,6 +313,17 @@ class TelegramComponent:
             if runtime.http is None:
                 raise RuntimeError("telegram.mode = 'webhook' needs the bot's HTTP server (runtime.http)")
             runtime.http.app.router.add_post(WEBHOOK_PATH, self._on_webhook)
+
+    async def _handle(self, inbound: Inbound) -> HandleResult:
+        """The service's turn; a failure is also told to the webhook request waiting for it
+        (if any), which then answers 500 so Telegram sends the update again."""
+        try:
+            return await self.runtime.service.handle(inbound)
+        except Exception as exc:
+            failures = _webhook_failures.get()
+            if failures is not None:
+                failures.append(exc)
+            raise
 
     async def _on_error(self, update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -463,8 +483,30 @@ class TelegramComponent:
         if not self._accepting:
             return web.Response(status=503)  # stopped while the body was read: let Telegram resend it
         update = self.bot.parse_update(data)
-        if update is not None:
-            await self.app.update_queue.put(update)
+        if update is None:
+            return web.Response(status=200)
+        # Answered only once the turn has committed (or failed): the Bot API sends a chat's next
+        # update only after a 2xx for the previous one, so with several instances behind a load
+        # balancer, a chat's updates are still handled one after another, in order. A failed
+        # turn gets 500 and Telegram sends the update again (its event id was not claimed).
+        outcome: asyncio.Future[list[BaseException]] = asyncio.get_running_loop().create_future()
+
+        async def turn() -> None:
+            failures: list[BaseException] = []
+            token = _webhook_failures.set(failures)
+            try:
+                await self.app.process_update(update)
+            except Exception as exc:
+                failures.append(exc)
+            finally:
+                _webhook_failures.reset(token)
+                if not outcome.done():
+                    outcome.set_result(failures)
+
+        await self.processor.process_update(update, turn())
+        failures = await asyncio.shield(outcome)
+        if failures or self.runtime.store.fault is not None:
+            return web.Response(status=500)
         return web.Response(status=200)
 
 
