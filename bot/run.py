@@ -90,6 +90,7 @@ def build_components(runtime: Runtime) -> list[Component]:
 
     scheduler = Scheduler(runtime)  # digests, expiry, reminders: one scheduler for all platforms
     roles.append(Role("scheduler", scheduler.start, scheduler.stop, intake=True))
+    runtime.leases.watch_outbox(runtime.delivery.wake)  # rows other instances commit
     leadership = Leadership(runtime.leases, roles)
     components.append(leadership)
     if runtime.http is not None:

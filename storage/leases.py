@@ -16,6 +16,7 @@ uses session advisory locks (``storage.postgres.leases``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -41,6 +42,12 @@ class Leases(Protocol):
     async def try_acquire(self, role: str) -> Lease | None:
         """The role's lease if this instance got it now, None if another instance holds it.
         Never waits for the holder; callers ask again later."""
+        ...
+
+    def watch_outbox(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` whenever another instance commits new outbox rows, so the sender
+        does not wait for its periodic look. Best effort: notices can be lost (while the
+        connection is down), which the sender's periodic scan covers."""
         ...
 
     async def close(self) -> None:
@@ -69,6 +76,11 @@ class SoleLeases:
 
     async def try_acquire(self, role: str) -> Lease | None:
         return SoleLease(role)
+
+    def watch_outbox(self, wake: Callable[[], None]) -> None:
+        """Rows of this process wake its sender directly; rows another command wrote
+        (``feedbackbot send``) are found by the sender's periodic look."""
+        return None
 
     async def close(self) -> None:
         return None

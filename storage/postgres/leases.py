@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 # way that matters: the two forms share one key space, and a collision needs this exact value.
 LEASE_CLASS = int.from_bytes(b"fbLE", "big")  # 1717718085, fits a signed int4
 
+OUTBOX_CHANNEL = "feedbackbot_outbox"  # NOTIFY'd by a trigger on outbox inserts (PostgreSQL schema)
 HEARTBEAT = 1.0  # seconds between checks that the lock connection is alive
 # Server side, for this session only: a host that vanished frees its locks within about
 # KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_COUNT seconds, or USER_TIMEOUT when
@@ -79,6 +81,7 @@ class PgLeases:
         self._held: dict[str, PgLease] = {}
         self._beat: asyncio.Task[None] | None = None
         self._closed = False
+        self._wakers: list[Callable[[], None]] = []
 
     @property
     def held(self) -> list[str]:
@@ -105,6 +108,15 @@ class PgLeases:
             return None
         lease = self._held[role] = PgLease(self, role, key)
         return lease
+
+    def watch_outbox(self, wake: Callable[[], None]) -> None:
+        """LISTEN on the lease connection (it is up whenever this instance can lead anything);
+        the outbox's statement-level trigger NOTIFYs at each commit that adds rows."""
+        self._wakers.append(wake)
+
+    def _notified(self, *args: Any) -> None:
+        for wake in self._wakers:
+            wake()
 
     async def release(self, lease: PgLease) -> None:
         if self._held.get(lease.role) is lease:
@@ -140,6 +152,12 @@ class PgLeases:
             },
         )
         conn.add_termination_listener(self._terminated)
+        if self._wakers:
+            try:
+                await conn.add_listener(OUTBOX_CHANNEL, self._notified)
+            except BaseException:
+                conn.terminate()
+                raise
         self._conn = conn
         self._beat = asyncio.create_task(self._heartbeat(conn), name="lease-heartbeat")
         return conn

@@ -150,3 +150,31 @@ async def test_closing_frees_every_role(pg_url: str, role: str) -> None:
         assert await b.try_acquire(role) is not None
     finally:
         await b.close()
+
+
+async def test_new_outbox_rows_wake_the_sender(pg_url: str) -> None:
+    """A commit that adds outbox rows NOTIFYs; the lease connection LISTENs and wakes the
+    sender at once (the schema's trigger is stood in for by the same trigger on a bare table
+    until the PostgreSQL schema is there)."""
+    admin = await asyncpg.connect(pg_url)
+    leases = PgLeases(pg_url)
+    woken = asyncio.Event()
+    try:
+        if await admin.fetchval("SELECT to_regclass('outbox')") is None:
+            await admin.execute(
+                "CREATE TABLE outbox (id bigserial PRIMARY KEY, platform text);"
+                "CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN PERFORM pg_notify('feedbackbot_outbox', ''); RETURN NULL; END $$;"
+                "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT "
+                "EXECUTE FUNCTION outbox_notify();"
+            )
+        leases.watch_outbox(woken.set)
+        assert await leases.try_acquire("sender:telegram") is not None
+        async with admin.transaction():
+            await admin.execute("INSERT INTO outbox (platform) VALUES ('telegram')")
+            await asyncio.sleep(0.2)
+            assert not woken.is_set()  # nothing is announced before the commit
+        await asyncio.wait_for(woken.wait(), 10)
+    finally:
+        await admin.close()
+        await leases.close()
