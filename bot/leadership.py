@@ -34,6 +34,11 @@ log = logging.getLogger(__name__)
 RETRY = 0.5  # seconds between attempts to take the roles this instance does not hold
 
 
+class NotReady(Exception):
+    """Raised by a role's ``take`` when what it needs is not up yet (Telegram still
+    unreachable at start): the lease is given back quietly and asked for again later."""
+
+
 @dataclass(frozen=True)
 class Role:
     """A named piece of work and how to start and stop it. ``intake``: it brings new work in
@@ -80,6 +85,10 @@ class Leadership:
                     continue
                 try:
                     await role.take()
+                except NotReady as exc:
+                    log.debug("the %s role is not ready to start (%s)", name, exc)
+                    await lease.release()
+                    continue
                 except Exception:
                     # Not ready yet (the platform still starting, say): let another instance
                     # have it, and try again in the next round.

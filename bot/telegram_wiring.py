@@ -39,6 +39,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CallbackContext, ExtBot, TypeHandler
 
 from bot.config import ConfigError
+from bot.leadership import NotReady
 from bot.run import PlatformUnavailable
 from bot.runtime import Runtime
 from handlers.telegram import (
@@ -411,7 +412,7 @@ class TelegramComponent:
         earlier poller fetched and perhaps never handled; handled ones stop at the event-id
         claim), then poll."""
         if not self.app.running or self.app.updater is None:
-            raise RuntimeError("Telegram is not started yet")
+            raise NotReady("Telegram is not started yet")
         if not self.app.updater.running:
             await self._start_polling()
 
