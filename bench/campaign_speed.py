@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import config as config_mod
-from bot.campaigns import Campaign, run_campaign
+from bot.services.campaigns import Campaign, run_campaign
 from tests.e2e.telegram_helpers import ROOT, start_bot, stub_sentiment
 from tests.fakes.telegram_api import FakeTelegramAPI
 

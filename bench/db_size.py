@@ -29,7 +29,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import config as config_mod
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from surveys.model import Inbound, OutMessage
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import config as config_mod
-from bot.digests import DigestService
+from bot.services.digests import DigestService
 from storage.sqlite import Store
 from surveys.digest import digest_messages
 from surveys.model import Destination

@@ -95,7 +95,7 @@ def package_mb(module: str) -> float:
 def measure_model(quick: bool) -> dict[str, Any]:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from bot.sentiment_model import FeedbackScorer
+    from bot.analysis.sentiment_model import FeedbackScorer
     from surveys.sentiment import label
 
     before = rss_mb()

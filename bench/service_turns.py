@@ -21,7 +21,7 @@ from typing import Any
 import aiosqlite
 
 from bot import config as config_mod
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from surveys.model import Inbound
 
 ROOT = Path(__file__).resolve().parent.parent

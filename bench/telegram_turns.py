@@ -62,7 +62,7 @@ async def measure_turns(
 ) -> dict[str, Any]:
     sentiment: Any = fixed_sentiment
     if vader:
-        from bot.sentiment_model import LexicalScorer
+        from bot.analysis.sentiment_model import LexicalScorer
 
         sentiment = LexicalScorer()
     with tempfile.TemporaryDirectory() as tmp:

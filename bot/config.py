@@ -387,7 +387,7 @@ _destination = _parsed_by(Destination.parse)
 
 def _crontab(expr: str) -> object:
     """Five crontab fields with day names (see bot.scheduler.crontab_trigger for why)."""
-    from bot.scheduler import crontab_trigger
+    from bot.scheduling.scheduler import crontab_trigger
 
     return crontab_trigger(expr, "UTC")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot import config as config_mod
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config
-from bot.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 

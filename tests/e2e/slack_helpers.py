@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import config as config_mod
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config
-from bot.http import HttpServer
-from bot.runtime import Runtime
-from bot.slack_wiring import SlackComponent, slack_component
+from bot.platforms.slack.wiring import SlackComponent, slack_component
+from bot.web.http import HttpServer
 from surveys.engine import parse_button
 from surveys.sentiment import SentimentScorer
 from tests.fakes.slack_api import FakeSlackAPI, SlackRequestSender

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from bot import config as config_mod
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config
-from bot.http import HttpServer
-from bot.runtime import Runtime
-from bot.telegram_wiring import TelegramComponent
+from bot.platforms.telegram.wiring import TelegramComponent
+from bot.web.http import HttpServer
 from surveys.sentiment import SentimentScorer
 from tests.fakes.telegram_api import FakeTelegramAPI
 

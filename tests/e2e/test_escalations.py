@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from bot import config as config_mod
-from bot.http import HttpServer
-from bot.runtime import Runtime
-from bot.slack_wiring import slack_component
-from bot.telegram_wiring import TelegramComponent
+from bot.bootstrap.runtime import Runtime
+from bot.platforms.slack.wiring import slack_component
+from bot.platforms.telegram.wiring import TelegramComponent
+from bot.web.http import HttpServer
 from tests.e2e.telegram_helpers import button_data, stub_sentiment
 from tests.fakes.slack_api import FakeSlackAPI, SlackRequestSender, dm_message
 from tests.fakes.telegram_api import FakeTelegramAPI

@@ -11,7 +11,7 @@ import re
 from datetime import time as dtime
 from pathlib import Path
 
-from bot.invitations import InviteRequest
+from bot.services.invitations import InviteRequest
 from tests.e2e.slack_helpers import STAFF_CHANNEL
 from tests.e2e.slack_helpers import running_bot as slack_bot
 from tests.e2e.telegram_helpers import STAFF_CHAT, button_data, running_bot

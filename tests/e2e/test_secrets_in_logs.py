@@ -13,9 +13,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import logs
-from bot.api import SendApi
-from bot.http import HttpServer
+from bot.cli import logs
+from bot.web.api import SendApi
+from bot.web.http import HttpServer
 from tests.e2e import slack_helpers
 from tests.e2e.telegram_helpers import bot_config, button_data, running_bot
 from tests.fakes.slack_api import FakeSlackAPI, dm_message

@@ -517,7 +517,7 @@ def test_error_translation() -> None:
 async def test_invitation_by_user_id_is_sent_to_the_dm_and_edited_there(bot: SlackBot) -> None:
     """The send API addresses people by user id; the question must land in (and be
     edited in) the DM channel, which chat.update requires."""
-    from bot.invitations import InviteRequest
+    from bot.services.invitations import InviteRequest
 
     fake = bot.fake
     fake.add_user("U77", name="inv", real_name="Invited Person")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.invitations import InviteRequest
+from bot.services.invitations import InviteRequest
 from tests.e2e.slack_helpers import running_bot
 from tests.fakes.slack_api import FakeSlackAPI, dm_message
 

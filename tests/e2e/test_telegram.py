@@ -254,7 +254,7 @@ async def test_ptb_keeps_no_per_customer_bookkeeping(bot: BotUnderTest, fake: Fa
 async def test_unparseable_update_does_not_stall_polling(
     bot: BotUnderTest, fake: FakeTelegramAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.telegram_wiring")
+    caplog.set_level(logging.WARNING, logger="bot.platforms.telegram.wiring")
     fake.queue_raw({"update_id": 10_000, "message": {"unparseable": True, "text": "secret words"}})
     fake.send_text(ANN, "/feedback")
     fake.send_text(BOB, "/help")

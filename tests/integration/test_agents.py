@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from bot import config as config_mod
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config, ConfigError
-from bot.escalations import EscalationSettings, with_agent_mention
-from bot.runtime import Runtime
+from bot.services.escalations import EscalationSettings, with_agent_mention
 from handlers import slack, telegram
 from surveys.model import Block, Destination, OutMessage
 from tests.conftest import Clock
@@ -63,7 +63,7 @@ def test_alert_naming_an_agent_mentions_them_on_each_platform() -> None:
 
 
 async def test_an_alert_from_a_sent_survey_mentions_the_agent(tmp_path: Path, clock: Clock) -> None:
-    from bot.invitations import InviteRequest
+    from bot.services.invitations import InviteRequest
     from surveys.model import Inbound
 
     rt = await Runtime.open(agents_config(), clock=clock, db_path=str(tmp_path / "bot.db"))

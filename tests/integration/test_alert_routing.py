@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 
 from bot import config as config_mod
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config, ConfigError
-from bot.http import HttpServer
-from bot.runtime import Runtime
+from bot.web.http import HttpServer
 from handlers.base import Unreachable
 from surveys.model import Destination, Inbound, OutMessage
 from tests.conftest import Clock

@@ -4,7 +4,7 @@ to wrong alert numbers, and no message that repeats what the alert already shows
 
 from __future__ import annotations
 
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from tests.conftest import Clock
 from tests.integration.test_escalations import customer, escalation, outbox, staff
 

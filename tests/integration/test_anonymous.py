@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot import config as config_mod
+from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
-from bot.export import export
-from bot.invitations import InviteRequest
-from bot.runtime import Runtime
+from bot.services.export import export
+from bot.services.invitations import InviteRequest
 from surveys.model import Inbound
 from tests.conftest import ROOT, Clock
 from tests.integration.test_escalations import outbox

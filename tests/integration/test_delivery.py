@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.delivery import SendWindow
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
+from bot.delivery.outbox import SendWindow
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
 from surveys.model import Destination, Inbound, OutMessage
 from tests.conftest import Clock
@@ -130,7 +130,7 @@ async def test_an_edit_of_an_unknown_message_is_dropped_quietly(
     here = Destination("console", "f")
     async with runtime.store.transaction() as tx:
         await tx.enqueue([OutMessage(here, "Your answer: 8/10", edit_of="question:gone"), OutMessage(here, "next")], 0)
-    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+    with caplog.at_level(logging.INFO, logger="bot.delivery.outbox"):
         await settle(runtime, clock)
     assert channel.edits == [] and channel.sent == [("f", "next")]
     assert await status_counts(runtime) == {"dead": 1, "sent": 1}

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import charts
 from bot import config as config_mod
+from bot.analysis import charts
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config
-from bot.runtime import Runtime
 from storage.reports import reading
 from surveys.digest import PeriodSpec, SurveyFacts, last_complete, series_periods, summarise
 from surveys.kinds import Kind

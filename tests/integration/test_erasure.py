@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from storage.sqlite import Tx
 from surveys.model import Destination, Inbound, OutMessage
 from tests.integration.test_shell_cli import write_config

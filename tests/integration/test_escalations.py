@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from surveys.alerts import action_value, recovery_value
 from surveys.model import Inbound
 from tests.conftest import Clock

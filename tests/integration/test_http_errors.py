@@ -14,10 +14,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import http as http_mod
-from bot.api import SendApi
-from bot.http import HttpServer
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
+from bot.web import http as http_mod
+from bot.web.api import SendApi
+from bot.web.http import HttpServer
 from tests.e2e.slack_helpers import SlackBot, running_bot
 from tests.fakes.slack_api import FakeSlackAPI
 

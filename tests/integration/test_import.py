@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.importer import ImportFailed, import_csv, import_key
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
+from bot.services.importer import ImportFailed, import_csv, import_key
 from surveys.digest import PeriodSpec, last_complete
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,12 +12,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.api import SendApi
-from bot.campaigns import Campaign, run_campaign
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config
-from bot.http import HttpServer
-from bot.invitations import InviteRequest
-from bot.runtime import Runtime
+from bot.services.campaigns import Campaign, run_campaign
+from bot.services.invitations import InviteRequest
+from bot.web.api import SendApi
+from bot.web.http import HttpServer
 from surveys.model import Inbound
 from tests.conftest import Clock
 

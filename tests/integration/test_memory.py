@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from bot.delivery import REMEMBERED
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
+from bot.delivery.outbox import REMEMBERED
 from surveys.model import Destination, Inbound, OutMessage
 from tests.integration.test_prune import Recorder
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import config as config_mod
-from bot.invitations import InviteRequest
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
+from bot.services.invitations import InviteRequest
 from tests.conftest import ROOT, Clock
 
 

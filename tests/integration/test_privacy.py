@@ -6,7 +6,7 @@ import itertools
 import json
 from pathlib import Path
 
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from surveys.alerts import action_value
 from surveys.model import Inbound, OutMessage
 from tests.conftest import Clock

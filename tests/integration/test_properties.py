@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from telegram import Update
 
 from bot import config as config_mod
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from handlers import slack as slack_handlers
 from handlers.telegram import StaffDirectory, TelegramUpdates
 from surveys.model import Inbound

@@ -9,8 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from bot.runtime import Runtime
-from bot.scheduler import Scheduler
+from bot.bootstrap.runtime import Runtime
+from bot.scheduling.scheduler import Scheduler
 from storage.records import OutboxRow
 from storage.sqlite import PRUNE_BATCH, SLIM_PAYLOAD, Store
 from surveys import engine

@@ -15,12 +15,12 @@ import aiohttp
 import pytest
 
 from bot import cli
-from bot.api import SendApi
-from bot.campaigns import Campaign, run_campaign
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config
-from bot.http import HttpServer
-from bot.recipients import RecipientFileError
-from bot.runtime import Runtime
+from bot.services.campaigns import Campaign, run_campaign
+from bot.services.recipients import RecipientFileError
+from bot.web.api import SendApi
+from bot.web.http import HttpServer
 from surveys.model import Inbound
 from tests.conftest import Clock
 from tests.integration.test_shell_cli import write_config
@@ -203,7 +203,7 @@ async def test_a_scheduled_campaign_with_a_bad_audience_file_logs_each_line(
     tmp_path: Path, config: Config, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     from bot.config import CampaignConfig
-    from bot.scheduler import Scheduler
+    from bot.scheduling.scheduler import Scheduler
 
     people = tmp_path / "people.txt"
     people.write_text(AUDIENCE, encoding="utf-8")

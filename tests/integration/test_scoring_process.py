@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 SCRIPT = textwrap.dedent(
     """
     import os, time
-    from bot.sentiment_model import ProcessScorer
+    from bot.analysis.sentiment_model import ProcessScorer
 
     if __name__ == "__main__":
         scorer = ProcessScorer()

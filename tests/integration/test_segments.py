@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from bot import config as config_mod
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config, ConfigError
-from bot.invitations import InviteRequest
-from bot.runtime import Runtime
+from bot.services.invitations import InviteRequest
 from storage.reports import reading
 from storage.sqlite import MIGRATIONS, Store
 from surveys.digest import survey_blocks

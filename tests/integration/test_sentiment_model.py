@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import Runtime
-from bot.sentiment_model import FeedbackScorer
+from bot.analysis.sentiment_model import FeedbackScorer
+from bot.bootstrap.runtime import Runtime
 from surveys.model import Inbound
 from surveys.sentiment import Scored
 
@@ -226,7 +226,7 @@ class Rescorer:
 async def test_rescore_recomputes_stored_comments_without_reopening_alerts(tmp_path: Path, config: object) -> None:
     import io
 
-    from bot.sentiment_cli import rescore
+    from bot.cli.sentiment import rescore
 
     runtime = await Runtime.open(config, comment_scorer=TableScorer(), db_path=str(tmp_path / "bot.db"))  # type: ignore[arg-type]
     try:

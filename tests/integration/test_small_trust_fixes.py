@@ -12,9 +12,9 @@ import pytest
 
 from bot import cli
 from bot import config as config_mod
+from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
-from bot.runtime import Runtime
-from bot.scheduler import Scheduler
+from bot.scheduling.scheduler import Scheduler
 from surveys.model import Inbound
 from tests.conftest import ROOT, Clock
 from tests.integration.test_shell_cli import write_config

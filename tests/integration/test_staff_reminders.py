@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 from bot import config as config_mod
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from surveys.alerts import action_value
 from tests.conftest import ROOT, Clock
 from tests.integration.test_escalations import customer, detractor, escalation, outbox, staff

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from storage.sqlite import MIGRATIONS, SCHEMA_VERSION, StorageVersionError, Store, Tx
 from surveys.model import Destination, Inbound, OutMessage
 
@@ -112,7 +112,7 @@ async def test_expiry_sweep_closes_stale_sessions(runtime: Runtime, clock: objec
 
 
 async def test_prune_forgets_old_event_ids_only(runtime: Runtime, clock: object) -> None:
-    from bot.scheduler import Scheduler
+    from bot.scheduling.scheduler import Scheduler
 
     service = runtime.service
     await service.handle(message("old", command="help"))

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from bot import config as config_mod
+from bot.bootstrap.runtime import Runtime
 from bot.config import Config, ConfigError
-from bot.runtime import Runtime
-from bot.scheduler import Scheduler
+from bot.scheduling.scheduler import Scheduler
 from tests.conftest import Clock
 from tests.integration.test_digests import ROOT
 from tests.integration.test_segments import insert

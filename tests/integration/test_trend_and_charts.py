@@ -12,8 +12,8 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 
-from bot import charts
-from bot.digests import chart_path
+from bot.analysis import charts
+from bot.services.digests import chart_path
 from storage.sqlite import MIGRATIONS
 from surveys.digest import PeriodSpec, SurveyFacts, last_complete, series_periods, summarise
 from surveys.kinds import Kind

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import aiohttp
 
-from bot.http import HttpServer
+from bot.bootstrap.runtime import Runtime
 from bot.leadership import Leadership, Role
-from bot.runtime import Runtime
+from bot.web.http import HttpServer
 from storage.leases import Lease, SoleLeases
 from surveys.model import Inbound, OutMessage
 from tests.conftest import Clock

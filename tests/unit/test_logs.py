@@ -6,7 +6,7 @@ import io
 import json
 import logging
 
-from bot import logs
+from bot.cli import logs
 
 
 def test_secrets_are_scrubbed_and_json_lines_parse() -> None:

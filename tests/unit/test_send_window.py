@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from bot.delivery import SendWindow, _bot_wide
+from bot.delivery.outbox import SendWindow, _bot_wide
 
 
 class Clock:

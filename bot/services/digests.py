@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
-from bot import charts
+from bot.analysis import charts
 from bot.config import Config, DigestConfig, staff_destinations
-from bot.quality import cause_report
+from bot.services.quality import cause_report
 from storage.reports import Reports, reading
 from storage.sqlite import Store, Tx
 from surveys.causes import CauseReport, cause_json, cause_text
@@ -64,7 +64,7 @@ from surveys.model import Destination, HandleResult, Inbound
 from surveys.segments import DEFAULT_MIN_N, SegmentCounts
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.bootstrap.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ class DigestService:
     def due_period(self, cfg: DigestConfig, now: float) -> Period | None:
         """The period the digest should have posted by ``now``: the one before its latest fire
         time, if that fire was at most ``grace_hours`` ago; None otherwise."""
-        from bot.scheduler import crontab_trigger, last_fire
+        from bot.scheduling.scheduler import crontab_trigger, last_fire
 
         tz = ZoneInfo(cfg.timezone)
         moment = datetime.fromtimestamp(now, tz)

@@ -14,8 +14,8 @@ import asyncio
 import uuid
 from typing import TextIO
 
+from bot.bootstrap.runtime import Runtime
 from bot.config import console_staff_room
-from bot.runtime import Runtime
 from handlers.console import ConsoleChannel, inbound_from_line, is_staff_command, split_command
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.invitations import InviteError, Inviter, InviteRequest
-from bot.recipients import read_list
+from bot.services.invitations import InviteError, Inviter, InviteRequest
+from bot.services.recipients import read_list
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from surveys.parsing import clean_comment, parse_yes_no
 from surveys.texts import text
 
 if TYPE_CHECKING:
-    from bot.quality import QualityDesk
+    from bot.services.quality import QualityDesk
     from surveys.causes import Cause
 
 MAX_RELAY_CHARS = 3500

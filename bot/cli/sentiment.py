@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import TextIO
 
-from bot.runtime import Runtime
+from bot.bootstrap.runtime import Runtime
 from storage import sentiment as sql
 from surveys.engine import judge_comment
 from surveys.sentiment import LANGUAGES, CommentScorer

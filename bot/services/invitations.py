@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.recipients import PLATFORMS, RecipientError, canonical
+from bot.services.recipients import PLATFORMS, RecipientError, canonical
 from storage.sqlite import Store, Tx
 from surveys import engine
 from surveys.invitations import PersonFacts, Policy, after_quiet_hours, refusal

@@ -27,7 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from bot.runtime import Runtime
+    from bot.bootstrap.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class Scheduler:
     ) -> dict[str, int]:
         """One run of a campaign. The run key is the scheduled date, so a run restarted the
         same day (after a crash) continues where it stopped instead of starting over."""
-        from bot.campaigns import Campaign, run_campaign
+        from bot.services.campaigns import Campaign, run_campaign
 
         cfg = next(c for c in self.runtime.config.campaigns if c.id == campaign_id)
         if run_key is None:
@@ -215,7 +215,7 @@ class Scheduler:
     ) -> None:
         """A scheduled run: an audience file with bad lines (checked like `send --to-file`)
         invites nobody and says which lines, one ERROR line each, never a traceback."""
-        from bot.recipients import RecipientFileError
+        from bot.services.recipients import RecipientFileError
 
         try:
             await self.campaign_job(campaign_id, run_key, as_of)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.escalations import EscalationDesk
+from bot.services.escalations import EscalationDesk
 from storage import sentiment as sql
 from storage.sqlite import Store
 from surveys.engine import Escalation, judge_comment

@@ -38,10 +38,10 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CallbackContext, ExtBot, TypeHandler
 
+from bot.bootstrap.run import PlatformUnavailable
+from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
 from bot.leadership import NotReady
-from bot.run import PlatformUnavailable
-from bot.runtime import Runtime
 from handlers.telegram import (
     ALLOWED_UPDATES,
     StaffDirectory,

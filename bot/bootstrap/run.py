@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.bootstrap.runtime import Runtime
 from bot.config import served_platforms
-from bot.delivery import Delivery
-from bot.http import HttpServer
+from bot.delivery.outbox import Delivery
 from bot.leadership import Leadership, Role
-from bot.runtime import Runtime
+from bot.web.http import HttpServer
 from storage.sqlite import StorageError
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def build_components(runtime: Runtime) -> list[Component]:
         runtime.http = HttpServer(addresses)
         runtime.install_health(runtime.http)
         if cfg.http.send_api:
-            from bot.api import SendApi
+            from bot.web.api import SendApi
 
             SendApi(runtime.inviter, cfg.api_token).install(runtime.http.app)
         elif cfg.api_token:
@@ -76,17 +76,17 @@ def build_components(runtime: Runtime) -> list[Component]:
     ]
     runtime.delivery.owned = set()  # until the sender roles are taken
     if cfg.telegram.enabled:
-        from bot.telegram_wiring import telegram_component
+        from bot.platforms.telegram.wiring import telegram_component
 
         telegram = telegram_component(runtime, poll_by_role=True)
         components.append(telegram)
         if telegram.poll_by_role:
             roles.append(Role("telegram-poller", telegram.start_polling, telegram.stop_polling, intake=True))
     if cfg.slack.enabled:
-        from bot.slack_wiring import slack_component
+        from bot.platforms.slack.wiring import slack_component
 
         components.append(slack_component(runtime))
-    from bot.scheduler import Scheduler
+    from bot.scheduling.scheduler import Scheduler
 
     scheduler = Scheduler(runtime)  # digests, expiry, reminders: one scheduler for all platforms
     roles.append(Role("scheduler", scheduler.start, scheduler.stop, intake=True))
@@ -113,7 +113,7 @@ async def run_forever(runtime: Runtime) -> None:
     components = build_components(runtime)
     if all(getattr(c, "background", False) for c in components):
         log.info("no chat platform enabled: running the terminal channel")
-        from bot.shell import run_shell
+        from bot.platforms.console import run_shell
 
         cfg = runtime.config.console
         for component in components:  # the scheduler runs beside the terminal too

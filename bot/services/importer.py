@@ -41,7 +41,7 @@ from surveys.parsing import clean_comment
 from surveys.sentiment import SentimentScorer, contradiction_flags, label
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.bootstrap.runtime import Runtime
 
 ALIASES = {
     "survey_id": "survey_id",

@@ -22,10 +22,10 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot import config as config_mod
-from bot import logs
+from bot.bootstrap.runlock import AlreadyRunning
+from bot.bootstrap.runtime import Runtime
+from bot.cli import logs
 from bot.config import Config, ConfigError, staff_destinations
-from bot.runlock import AlreadyRunning
-from bot.runtime import Runtime
 from storage.sqlite import StorageError, StorageVersionError, storage_error
 
 EXIT_OK = 0
@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _telegram_chats(args: argparse.Namespace) -> int:
-    from bot import telegram_setup
+    from bot.platforms.telegram import setup as telegram_setup
 
     token = telegram_setup.token_from_env()
     if not token:
@@ -254,7 +254,7 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
         return _link(cfg, args)  # a URL from the configuration: no database to open (or create)
     run_lock = None
     if args.command == "run":
-        from bot.runlock import RunLock
+        from bot.bootstrap.runlock import RunLock
 
         run_lock = RunLock.acquire(cfg.storage.path)  # a second bot on this file would send twice
     try:
@@ -268,7 +268,7 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
     runtime = await Runtime.open(cfg)
     try:
         if args.command == "shell":
-            from bot.shell import run_shell
+            from bot.platforms.console import run_shell
 
             await run_shell(
                 runtime,
@@ -280,7 +280,7 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
             )
             return 0
         if args.command == "export":
-            from bot.export import export, export_escalations
+            from bot.services.export import export, export_escalations
 
             tz = cfg.bot.timezone
             since = parse_when(args.since, tz) if args.since else None
@@ -318,25 +318,25 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
         if args.command == "forget":
             return await _forget(runtime, args)
         if args.command == "digest":
-            from bot.digests import cli_digest
+            from bot.services.digests import cli_digest
 
             tz = cfg.bot.timezone
             since = parse_when(args.since, tz) if args.since else None
             until = parse_when(args.until, tz, end=True) if args.until else None
             return await cli_digest(runtime, args, since, until, sys.stdout, sys.stderr)
         if args.command == "import":
-            from bot.importer import cli_import
+            from bot.services.importer import cli_import
 
             return await cli_import(runtime, args.file, sys.stdout, sys.stderr)
         if args.command == "rescore":
-            from bot.sentiment_cli import rescore
-            from bot.sentiment_model import FeedbackScorer
+            from bot.analysis.sentiment_model import FeedbackScorer
+            from bot.cli.sentiment import rescore
 
             since = parse_when(args.since, cfg.bot.timezone) if args.since else 0.0
             await rescore(runtime, FeedbackScorer(), since, sys.stdout)
             return 0
         if args.command == "run":
-            from bot.run import run_forever
+            from bot.bootstrap.run import run_forever
 
             await run_forever(runtime)
             return 0
@@ -346,8 +346,8 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def _sentiment(args: argparse.Namespace) -> int:
-    from bot.sentiment_cli import parse_language, score_stream
-    from bot.sentiment_model import FeedbackScorer
+    from bot.analysis.sentiment_model import FeedbackScorer
+    from bot.cli.sentiment import parse_language, score_stream
 
     try:
         language = parse_language(args.language)
@@ -362,8 +362,8 @@ def _sentiment(args: argparse.Namespace) -> int:
 
 
 async def _send(runtime: Runtime, args: argparse.Namespace) -> int:
-    from bot.invitations import InviteError, InviteRequest
-    from bot.recipients import RecipientError, RecipientFileError, parse_spec, read_list
+    from bot.services.invitations import InviteError, InviteRequest
+    from bot.services.recipients import RecipientError, RecipientFileError, parse_spec, read_list
 
     served = runtime.inviter.platforms
     if args.to_file:
@@ -402,7 +402,7 @@ async def _send(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 def _print_file_errors(exc: Exception) -> None:
-    from bot.recipients import RecipientFileError
+    from bot.services.recipients import RecipientFileError
 
     assert isinstance(exc, RecipientFileError)
     for line, message in exc.errors:
@@ -411,13 +411,13 @@ def _print_file_errors(exc: Exception) -> None:
 
 
 async def _campaign(runtime: Runtime, args: argparse.Namespace) -> int:
-    from bot.scheduler import Scheduler
+    from bot.scheduling.scheduler import Scheduler
 
     if args.campaign_id not in {c.id for c in runtime.config.campaigns}:
         known = ", ".join(c.id for c in runtime.config.campaigns) or "none configured"
         print(f"feedbackbot: unknown campaign {args.campaign_id!r} (known: {known})", file=sys.stderr)
         return EXIT_CONFIG
-    from bot.recipients import RecipientFileError
+    from bot.services.recipients import RecipientFileError
 
     try:
         counts = await Scheduler(runtime).campaign_job(args.campaign_id, args.run_key)

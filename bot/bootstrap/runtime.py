@@ -14,19 +14,19 @@ from dataclasses import dataclass, field
 from datetime import time as dtime
 from pathlib import Path
 
-from bot.agents import AgentReports
+from bot.analysis.sentiment_model import shared_scorer
 from bot.config import Config, served_platforms, staff_destinations
-from bot.delivery import Delivery
-from bot.digests import DigestService
-from bot.escalations import REROUTE_WINDOW, EscalationDesk, EscalationSettings
-from bot.http import HttpServer
-from bot.invitations import Inviter
-from bot.privacy import PrivacyDesk
-from bot.quality import QualityDesk
-from bot.scoring import ScoringWorker
-from bot.sentiment_model import shared_scorer
-from bot.service import Service, ServiceSettings
-from bot.trends import TrendWatch
+from bot.delivery.outbox import Delivery
+from bot.services.agents import AgentReports
+from bot.services.digests import DigestService
+from bot.services.escalations import REROUTE_WINDOW, EscalationDesk, EscalationSettings
+from bot.services.invitations import Inviter
+from bot.services.privacy import PrivacyDesk
+from bot.services.quality import QualityDesk
+from bot.services.scoring import ScoringWorker
+from bot.services.service import Service, ServiceSettings
+from bot.services.trends import TrendWatch
+from bot.web.http import HttpServer
 from handlers.base import Channel
 from storage.leases import Leases, SoleLeases
 from storage.records import OutboxRow

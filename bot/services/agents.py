@@ -39,7 +39,7 @@ class AgentReports:
 
     def due_period(self, now: float) -> Period | None:
         """The week to report: the one before the latest fire time, if that was within a day."""
-        from bot.scheduler import crontab_trigger, last_fire
+        from bot.scheduling.scheduler import crontab_trigger, last_fire
 
         tz = ZoneInfo(self.settings.timezone or self.config.bot.timezone)
         fire = last_fire(

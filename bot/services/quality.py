@@ -28,7 +28,7 @@ from surveys.model import Choice, Destination, HandleResult, Inbound, OutMessage
 from surveys.texts import text
 
 if TYPE_CHECKING:
-    from bot.escalations import EscalationDesk
+    from bot.services.escalations import EscalationDesk
 
 #: Staff commands this module answers (besides ``resolve``'s ``cause:``).
 COMMANDS = frozenset({"cause", "action", "actions", "done"})

@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.invitations import IdempotencyConflict, InviteError, Inviter, InviteRequest
-from bot.recipients import RecipientError
+from bot.services.invitations import IdempotencyConflict, InviteError, Inviter, InviteRequest
+from bot.services.recipients import RecipientError
 
 log = logging.getLogger(__name__)
 

@@ -29,10 +29,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bootstrap.run import PlatformUnavailable
+from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
-from bot.http import error_response
-from bot.run import PlatformUnavailable
-from bot.runtime import Runtime
+from bot.web.http import error_response
 from handlers.slack import (
     BUTTON_ACTION_PATTERN,
     HOME_ACTION_PATTERN,

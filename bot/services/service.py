@@ -18,11 +18,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot import staff_rooms
-from bot.escalations import SHOWN_ON_ALERT, EscalationDesk
-from bot.privacy import PrivacyDesk
-from bot.privacy import parse_button as privacy_button
-from bot.quality import COMMANDS as QUALITY_COMMANDS
+from bot.services import staff_rooms
+from bot.services.escalations import SHOWN_ON_ALERT, EscalationDesk
+from bot.services.privacy import PrivacyDesk
+from bot.services.privacy import parse_button as privacy_button
+from bot.services.quality import COMMANDS as QUALITY_COMMANDS
 from storage.records import PersonSeen
 from storage.sqlite import Store, Tx, subject_of
 from surveys import alerts, causes, engine
@@ -33,7 +33,7 @@ from surveys.sentiment import SentimentScorer
 from surveys.texts import text
 
 if TYPE_CHECKING:
-    from bot.digests import DigestService
+    from bot.services.digests import DigestService
     from storage.records import Respondent
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Sending what the services committed: the outbox loop, its per-chat queues, retries and pacing."""

@@ -1,0 +1,1 @@
+"""Slack: the slack-bolt app, ack-first listeners, Socket Mode or HTTP."""

@@ -1,0 +1,1 @@
+"""Telegram: the python-telegram-bot Application driven by hand, and ``feedbackbot telegram-chats``."""

@@ -1,0 +1,2 @@
+"""Everything timed: the one APScheduler and the cron expressions of digests, campaigns and agent
+reports."""
