@@ -28,7 +28,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handlers.telegram_request import AiohttpRequest
+from handlers.telegram.request import AiohttpRequest
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 FIRST_USER = 100_000

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
-from handlers.slack import (
+from handlers.slack.inbound import (
     escape,
     inbound_from_action,
     inbound_from_message,

@@ -15,8 +15,8 @@ from telegram import Update
 
 from bot import config as config_mod
 from bot.bootstrap.runtime import Runtime
-from handlers import slack as slack_handlers
-from handlers.telegram import StaffDirectory, TelegramUpdates
+from handlers.slack import inbound as slack_handlers
+from handlers.telegram.inbound import StaffDirectory, TelegramUpdates
 from surveys.model import Inbound
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ from telegram import Bot, InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 
-from handlers.telegram_request import AiohttpRequest
+from handlers.telegram.request import AiohttpRequest
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from bot.bootstrap.run import PlatformUnavailable
 from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
 from bot.web.http import error_response
-from handlers.slack import (
+from handlers.slack.inbound import (
     BUTTON_ACTION_PATTERN,
     HOME_ACTION_PATTERN,
     SlackChannel,

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from telegram import Bot, Chat, Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 
-from handlers.telegram import ALLOWED_UPDATES
+from handlers.telegram.inbound import ALLOWED_UPDATES
 
 DEFAULT_API = "https://api.telegram.org/bot"
 

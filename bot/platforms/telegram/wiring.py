@@ -42,7 +42,7 @@ from bot.bootstrap.run import PlatformUnavailable
 from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
 from bot.leadership import NotReady
-from handlers.telegram import (
+from handlers.telegram.inbound import (
     ALLOWED_UPDATES,
     StaffDirectory,
     TelegramChannel,
@@ -50,8 +50,8 @@ from handlers.telegram import (
     register_commands,
     update_chat_key,
 )
-from handlers.telegram_persistence import ForgetfulPersistence
-from handlers.telegram_request import AiohttpRequest, PollingRequest
+from handlers.telegram.persistence import ForgetfulPersistence
+from handlers.telegram.request import AiohttpRequest, PollingRequest
 from surveys.model import HandleResult, Inbound
 
 log = logging.getLogger(__name__)
