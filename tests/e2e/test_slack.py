@@ -13,14 +13,10 @@ from typing import Any
 import pytest
 
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
-from handlers.slack.inbound import (
-    escape,
-    inbound_from_action,
-    inbound_from_message,
-    parse_feedback_command,
-    render,
-    translate_error,
-)
+from handlers.slack.commands import parse_feedback_command
+from handlers.slack.errors import translate_error
+from handlers.slack.inbound import inbound_from_action, inbound_from_message
+from handlers.slack.render import escape, render
 from surveys.model import Block, Choice, Destination, OutMessage
 from surveys.texts import text as catalog_text
 from tests.e2e.slack_helpers import (

@@ -18,7 +18,9 @@ import telegram
 
 from bot import config as config_mod
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
-from handlers.telegram.inbound import CUSTOMER_MENU, TelegramChannel, render_chunks
+from handlers.telegram.channel import TelegramChannel
+from handlers.telegram.commands import CUSTOMER_MENU
+from handlers.telegram.render import render_chunks
 from surveys.model import Block, Choice, Destination, OutMessage
 from tests.e2e.telegram_helpers import (
     STAFF_CHAT,

@@ -16,8 +16,8 @@ from bot import config as config_mod
 from bot.bootstrap.runtime import Runtime
 from bot.config import Config, ConfigError
 from bot.services.escalations import EscalationSettings, with_agent_mention
-from handlers.slack import inbound as slack
-from handlers.telegram import inbound as telegram
+from handlers.slack import render as slack
+from handlers.telegram import render as telegram
 from surveys.model import Block, Destination, OutMessage
 from tests.conftest import Clock
 from tests.integration.test_digests import BERLIN, ROOT

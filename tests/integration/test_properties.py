@@ -16,7 +16,8 @@ from telegram import Update
 from bot import config as config_mod
 from bot.bootstrap.runtime import Runtime
 from handlers.slack import inbound as slack_handlers
-from handlers.telegram.inbound import StaffDirectory, TelegramUpdates
+from handlers.telegram.directory import StaffDirectory
+from handlers.telegram.inbound import TelegramUpdates
 from surveys.model import Inbound
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.slack.inbound import render
+from handlers.slack.render import render
 from surveys.model import Block, Destination, OutMessage
 
 WHOLE_ENTITIES = re.compile(r"([^&]|&amp;|&lt;|&gt;)*", flags=re.S)

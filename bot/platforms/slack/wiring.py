@@ -33,20 +33,17 @@ from bot.bootstrap.run import PlatformUnavailable
 from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
 from bot.web.http import error_response
+from handlers.slack.channel import SlackChannel
+from handlers.slack.commands import BUTTON_ACTION_PATTERN, HOME_ACTION_PATTERN, is_acknowledgement
+from handlers.slack.directory import SlackDirectory
+from handlers.slack.home import home_texts, home_view
 from handlers.slack.inbound import (
-    BUTTON_ACTION_PATTERN,
-    HOME_ACTION_PATTERN,
-    SlackChannel,
-    SlackDirectory,
-    escape,
-    home_texts,
-    home_view,
     inbound_from_action,
     inbound_from_command,
     inbound_from_home_action,
     inbound_from_message,
-    is_acknowledgement,
 )
+from handlers.slack.render import escape
 from surveys.locales import normalise_language
 from surveys.model import Inbound
 from surveys.texts import text

@@ -42,14 +42,10 @@ from bot.bootstrap.run import PlatformUnavailable
 from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
 from bot.leadership import NotReady
-from handlers.telegram.inbound import (
-    ALLOWED_UPDATES,
-    StaffDirectory,
-    TelegramChannel,
-    TelegramUpdates,
-    register_commands,
-    update_chat_key,
-)
+from handlers.telegram.channel import TelegramChannel
+from handlers.telegram.commands import register_commands
+from handlers.telegram.directory import StaffDirectory
+from handlers.telegram.inbound import ALLOWED_UPDATES, TelegramUpdates, update_chat_key
 from handlers.telegram.persistence import ForgetfulPersistence
 from handlers.telegram.request import AiohttpRequest, PollingRequest
 from surveys.model import HandleResult, Inbound
