@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.cron import crontab_trigger
 from surveys.causes import BUILTIN_CAUSES, CAUSE_ID, DEFAULT_CAUSES, Cause
 from surveys.kinds import EscalationRules, Kind, SurveyDefinition
 from surveys.locales import SUPPORTED
@@ -386,9 +387,7 @@ _destination = _parsed_by(Destination.parse)
 
 
 def _crontab(expr: str) -> object:
-    """Five crontab fields with day names (see bot.scheduler.crontab_trigger for why)."""
-    from bot.scheduling.scheduler import crontab_trigger
-
+    """Five crontab fields with day names (see bot.cron.crontab_trigger for why)."""
     return crontab_trigger(expr, "UTC")
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.cron import crontab_trigger, last_fire
 from storage.reports import Reports, reading
 from storage.sqlite import Store
 from surveys.digest import Period, PeriodSpec, last_complete, plain_text, previous, segment_row_text, trim
@@ -39,8 +40,6 @@ class AgentReports:
 
     def due_period(self, now: float) -> Period | None:
         """The week to report: the one before the latest fire time, if that was within a day."""
-        from bot.scheduling.scheduler import crontab_trigger, last_fire
-
         tz = ZoneInfo(self.settings.timezone or self.config.bot.timezone)
         fire = last_fire(
             crontab_trigger(self.settings.cron, str(tz)), datetime.fromtimestamp(now, tz), timedelta(hours=24)

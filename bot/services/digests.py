@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from bot.analysis import charts
 from bot.config import Config, DigestConfig, staff_destinations
+from bot.cron import crontab_trigger, last_fire
 from bot.services.quality import cause_report
 from storage.reports import Reports, reading
 from storage.sqlite import Store, Tx
@@ -306,8 +307,6 @@ class DigestService:
     def due_period(self, cfg: DigestConfig, now: float) -> Period | None:
         """The period the digest should have posted by ``now``: the one before its latest fire
         time, if that fire was at most ``grace_hours`` ago; None otherwise."""
-        from bot.scheduling.scheduler import crontab_trigger, last_fire
-
         tz = ZoneInfo(cfg.timezone)
         moment = datetime.fromtimestamp(now, tz)
         fire = last_fire(crontab_trigger(cfg.cron, cfg.timezone), moment, timedelta(hours=cfg.grace_hours))

@@ -18,8 +18,9 @@ from bot import config as config_mod
 from bot.bootstrap.run import build_components
 from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
+from bot.cron import crontab_trigger, last_fire
 from bot.leadership import Leadership
-from bot.scheduling.scheduler import Scheduler, crontab_trigger, last_fire
+from bot.scheduling.scheduler import Scheduler
 from surveys.model import Inbound
 from tests.conftest import Clock
 from tests.integration.test_digests import MONDAY_9, digest_config, open_runtime
