@@ -10,35 +10,23 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Protocol
 
 from bot.bootstrap.runtime import Runtime
 from bot.config import served_platforms
 from bot.delivery.outbox import Delivery
 from bot.leadership import Leadership, Role
+from bot.lifecycle import Component, PlatformUnavailable
+from bot.platforms.console import run_shell
+from bot.scheduling.scheduler import Scheduler
+from bot.web.api import SendApi
 from bot.web.http import HttpServer
 from storage.sqlite import StorageError
 
 log = logging.getLogger(__name__)
 
 
-class PlatformUnavailable(Exception):
-    """A platform could not be reached at start (network down, DNS, a timeout): ``run``
-    says so in one line and tries again with backoff instead of exiting."""
-
-
 RETRY_FIRST = 2.0  # seconds before the first retry of an unreachable platform
 RETRY_MAX = 60.0
-
-
-class Component(Protocol):
-    """Something with a lifecycle that shares the loop: a platform, the HTTP server, the scheduler.
-    One that receives events may also have ``async stop_intake()``: stop receiving and finish
-    the events already taken, keeping its connections open for the replies (see ``shut_down``)."""
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
 
 
 def needs_http(runtime: Runtime) -> bool:
@@ -62,8 +50,6 @@ def build_components(runtime: Runtime) -> list[Component]:
         runtime.http = HttpServer(addresses)
         runtime.install_health(runtime.http)
         if cfg.http.send_api:
-            from bot.web.api import SendApi
-
             SendApi(runtime.inviter, cfg.api_token).install(runtime.http.app)
         elif cfg.api_token:
             log.warning("FEEDBACKBOT_API_TOKEN is set but [http] send_api is off: the send API is not served")
@@ -75,6 +61,8 @@ def build_components(runtime: Runtime) -> list[Component]:
         for platform in sorted(served_platforms(cfg.telegram.enabled, cfg.slack.enabled))
     ]
     runtime.delivery.owned = set()  # until the sender roles are taken
+    # A platform's SDK is imported only when the platform is enabled (a Telegram-only bot never
+    # loads slack_bolt): the one reason for imports inside a function here.
     if cfg.telegram.enabled:
         from bot.platforms.telegram.wiring import telegram_component
 
@@ -86,8 +74,6 @@ def build_components(runtime: Runtime) -> list[Component]:
         from bot.platforms.slack.wiring import slack_component
 
         components.append(slack_component(runtime))
-    from bot.scheduling.scheduler import Scheduler
-
     scheduler = Scheduler(runtime)  # digests, expiry, reminders: one scheduler for all platforms
     roles.append(Role("scheduler", scheduler.start, scheduler.stop, intake=True))
     runtime.leases.watch_outbox(runtime.delivery.wake)  # rows other instances commit
@@ -113,8 +99,6 @@ async def run_forever(runtime: Runtime) -> None:
     components = build_components(runtime)
     if all(getattr(c, "background", False) for c in components):
         log.info("no chat platform enabled: running the terminal channel")
-        from bot.platforms.console import run_shell
-
         cfg = runtime.config.console
         for component in components:  # the scheduler runs beside the terminal too
             await component.start()

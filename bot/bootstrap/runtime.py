@@ -198,6 +198,11 @@ class Runtime:
         if self.scoring is not None:
             self.tasks.append(asyncio.create_task(self.scoring.run(), name="scoring"))
 
+    @property
+    def delivering(self) -> bool:
+        """Whether this process runs the delivery loop (``run`` and the shell; a CLI command does not)."""
+        return any(t.get_name() == "delivery" and not t.done() for t in self.tasks)
+
     async def settle_scoring(self) -> int:
         """Score every pending comment now (the shell, the CLI, tests)."""
         return await self.scoring.drain() if self.scoring is not None else 0

@@ -207,6 +207,11 @@ class Delivery:
     def sends_for(self, platform: str) -> bool:
         return self.owned is None or platform in self.owned
 
+    def concurrency_for(self, platform: str) -> int:
+        """How many sends to ``platform`` may be in flight at once: what a channel sizes its
+        connection pool by, so no send waits for a connection the loop allowed it."""
+        return min(self.concurrency, self.per_platform.get(platform, self.concurrency))
+
     def wake(self) -> None:
         """Rows were committed: look at the table on the next turn."""
         self._fresh = True

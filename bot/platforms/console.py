@@ -14,12 +14,12 @@ import asyncio
 import uuid
 from typing import TextIO
 
-from bot.bootstrap.runtime import Runtime
+from bot.app import App
 from bot.config import console_staff_room
 from handlers.console import ConsoleChannel, inbound_from_line, is_staff_command, split_command
 
 
-async def run_shell(runtime: Runtime, *, user: str, name: str, language: str, stdin: TextIO, stdout: TextIO) -> None:
+async def run_shell(runtime: App, *, user: str, name: str, language: str, stdin: TextIO, stdout: TextIO) -> None:
     runtime.add_channel(ConsoleChannel(stdout))
     runtime.start_delivery()
     interactive = stdin.isatty()
@@ -74,7 +74,7 @@ async def run_shell(runtime: Runtime, *, user: str, name: str, language: str, st
     await runtime.delivery.drain()
 
 
-async def _reply_pending(runtime: Runtime, user: str) -> bool:
+async def _reply_pending(runtime: App, user: str) -> bool:
     """Did this staff member press Reply on an alert and not answer yet? Asked of the store,
     the same state a Telegram or Slack staff chat uses, so a /reply to an alert that does not
     exist (or is resolved) does not capture the next line."""

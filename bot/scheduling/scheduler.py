@@ -19,15 +19,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
-if TYPE_CHECKING:
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-    from bot.bootstrap.runtime import Runtime
+from bot.app import App
+from bot.cron import crontab_trigger, last_fire
+from bot.services.campaigns import Campaign, run_campaign
+from bot.services.recipients import RecipientFileError
 
 log = logging.getLogger(__name__)
 
@@ -35,59 +36,6 @@ MAINTENANCE_SECONDS = 60
 INVITATION_SECONDS = 10
 PRUNE_SECONDS = 300
 DIGEST_RETRY_SECONDS = 300
-CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
-_MAX_FIRES_SCANNED = 20_000
-
-
-def crontab_trigger(expr: str, timezone: str) -> CronTrigger:
-    """A ``CronTrigger`` from a 5-field crontab ``"m h dom mon dow"`` in ``timezone``.
-
-    Day-of-week must use names (``mon``, ``mon-fri``, ``sat,sun``): APScheduler 3 counts 0 as
-    Monday while cron counts 0 as Sunday, so a number would silently fire a day late. Raises
-    ValueError with a message fit for an operator.
-    """
-    fields = expr.split()
-    if len(fields) != len(CRON_FIELDS):
-        raise ValueError(
-            f"expected 5 fields 'minute hour day-of-month month day-of-week' such as '0 9 * * mon', got {expr!r}"
-        )
-    values = dict(zip(CRON_FIELDS, fields, strict=True))
-    dow = values["day_of_week"]
-    if any(ch.isdigit() for ch in dow):
-        raise ValueError(
-            f"day of week {dow!r}: use day names such as 'mon', 'mon-fri' or 'sat,sun', not numbers "
-            "(APScheduler 3 counts 0 as Monday while cron counts 0 as Sunday, so '1' would fire on Tuesday)"
-        )
-    if values["day"] != "*" and dow != "*":
-        raise ValueError(
-            f"restrict either the day of month ({values['day']!r}) or the day of week ({dow!r}), not both "
-            "(cron fires when either matches, APScheduler only when both do)"
-        )
-    try:
-        return CronTrigger(timezone=ZoneInfo(timezone), **values)
-    except (ValueError, KeyError) as exc:
-        raise ValueError(f"invalid crontab {expr!r}: {exc}") from None
-
-
-def last_fire(trigger: CronTrigger, now: datetime, lookback: timedelta) -> datetime | None:
-    """The latest fire time of ``trigger`` in ``[now - lookback, now]``, None if there is none.
-
-    APScheduler only steps forward, so this scans forward from ``now - window`` for growing
-    windows (an hour, a day, a week, the whole lookback): the latest fire in a short window is
-    the latest overall, which keeps a minutely crontab with a long grace time cheap."""
-    for window in (timedelta(hours=1), timedelta(days=1), timedelta(days=8), lookback):
-        window = min(window, lookback)
-        cursor = now - window
-        found: datetime | None = None
-        for _ in range(_MAX_FIRES_SCANNED):
-            fire = trigger.get_next_fire_time(None, cursor)
-            if fire is None or fire > now:
-                break
-            found = fire
-            cursor = fire + timedelta(seconds=1)
-        if found is not None or window >= lookback:
-            return found
-    return None
 
 
 class Scheduler:
@@ -95,7 +43,7 @@ class Scheduler:
 
     background = True  # not a chat platform: ``run`` still opens the terminal when alone
 
-    def __init__(self, runtime: Runtime, *, maintenance_seconds: float = MAINTENANCE_SECONDS) -> None:
+    def __init__(self, runtime: App, *, maintenance_seconds: float = MAINTENANCE_SECONDS) -> None:
         self.runtime = runtime
         self.maintenance_seconds = maintenance_seconds
         self.scheduler: AsyncIOScheduler | None = None
@@ -201,8 +149,6 @@ class Scheduler:
     ) -> dict[str, int]:
         """One run of a campaign. The run key is the scheduled date, so a run restarted the
         same day (after a crash) continues where it stopped instead of starting over."""
-        from bot.services.campaigns import Campaign, run_campaign
-
         cfg = next(c for c in self.runtime.config.campaigns if c.id == campaign_id)
         if run_key is None:
             now = datetime.fromtimestamp(self.runtime.service.clock(), UTC).astimezone(ZoneInfo(cfg.timezone))
@@ -215,8 +161,6 @@ class Scheduler:
     ) -> None:
         """A scheduled run: an audience file with bad lines (checked like `send --to-file`)
         invites nobody and says which lines, one ERROR line each, never a traceback."""
-        from bot.services.recipients import RecipientFileError
-
         try:
             await self.campaign_job(campaign_id, run_key, as_of)
         except RecipientFileError as exc:
@@ -239,9 +183,6 @@ class Scheduler:
 
     def build(self) -> AsyncIOScheduler:
         """The scheduler with every job added (not started)."""
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-        from apscheduler.triggers.interval import IntervalTrigger
-
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
 
         def repeat(job: Any, trigger: Any, name: str, grace: int, *, job_id: str | None = None, **kw: Any) -> None:

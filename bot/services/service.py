@@ -8,7 +8,6 @@ message to send. Only after the commit does the delivery loop get woken to send 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import logging
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.services import staff_rooms
 from bot.services.escalations import SHOWN_ON_ALERT, EscalationDesk
+from bot.services.locks import KeyedLocks
 from bot.services.privacy import PrivacyDesk
 from bot.services.privacy import parse_button as privacy_button
 from bot.services.quality import COMMANDS as QUALITY_COMMANDS
@@ -58,25 +58,15 @@ class Service:
     on_commit: Callable[[], None] = field(default=lambda: None)
     # One lock per conversation with an event being handled or waiting, and no more: the
     # entry goes when its last user leaves, so the table never grows with the customers.
-    _locks: dict[tuple[str, str], _ChatLock] = field(default_factory=dict)
+    _locks: KeyedLocks[tuple[str, str]] = field(default_factory=KeyedLocks)
     # Set by the runtime: answers ``/digest [survey]`` from a staff chat.
     digests: DigestService | None = None
 
     @contextlib.asynccontextmanager
     async def chat_turn(self, platform: str, chat_id: str) -> AsyncIterator[None]:
         """Events of one conversation are handled in arrival order; others run freely."""
-        key = (platform, chat_id)
-        entry = self._locks.get(key)
-        if entry is None:
-            entry = self._locks[key] = _ChatLock()
-        entry.users += 1
-        try:
-            async with entry.lock:
-                yield
-        finally:
-            entry.users -= 1
-            if entry.users == 0:
-                del self._locks[key]
+        async with self._locks.hold((platform, chat_id)):
+            yield
 
     @property
     def conversations_in_progress(self) -> int:
@@ -331,12 +321,6 @@ class Service:
             sentiment=self.sentiment,
             **facts,
         )
-
-
-@dataclass
-class _ChatLock:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    users: int = 0  # events holding or waiting for it
 
 
 class _Redelivered(Exception):

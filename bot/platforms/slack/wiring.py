@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -29,9 +29,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.bootstrap.run import PlatformUnavailable
-from bot.bootstrap.runtime import Runtime
+from bot.app import App
 from bot.config import ConfigError
+from bot.lifecycle import PlatformUnavailable
+from bot.services.locks import KeyedLocks
 from bot.web.http import error_response
 from handlers.slack.channel import SlackChannel
 from handlers.slack.commands import BUTTON_ACTION_PATTERN, HOME_ACTION_PATTERN, is_acknowledgement
@@ -69,31 +70,6 @@ STOP_TIMEOUT = 8.0  # run.py gives every component 10 s to stop
 PROCESS_BEFORE_RESPONSE = True
 
 
-class KeyedLocks:
-    """One FIFO lock per key, forgotten when nobody holds or awaits it, so a bot that
-    meets a million people does not keep a million locks."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
 class SlackComponent:
     """Lifecycle for Slack: ``start()``/``stop()`` as ``bot.run`` expects.
 
@@ -102,7 +78,7 @@ class SlackComponent:
     their channel, or they would be dropped as "not enabled".
     """
 
-    def __init__(self, runtime: Runtime, *, concurrency: int = CONCURRENCY) -> None:
+    def __init__(self, runtime: App, *, concurrency: int = CONCURRENCY) -> None:
         settings = runtime.config.slack
         self.runtime = runtime
         self.settings = settings
@@ -134,7 +110,7 @@ class SlackComponent:
         self._tasks: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(concurrency)
         self._lookups = asyncio.Semaphore(LOOKUP_CONCURRENCY)
-        self._order = KeyedLocks()
+        self._order: KeyedLocks[str] = KeyedLocks()
         self._stopping = False
         self._socket: AsyncSocketModeHandler | None = None
         runtime.add_channel(self.channel)
@@ -446,6 +422,6 @@ def _order_key(user_id: str, chat_id: str) -> str:
     return f"c:{chat_id}"
 
 
-def slack_component(runtime: Runtime) -> SlackComponent:
+def slack_component(runtime: App) -> SlackComponent:
     """Entry point used by ``bot.run.build_components`` (call it inside the running loop)."""
     return SlackComponent(runtime)

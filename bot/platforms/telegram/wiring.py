@@ -38,10 +38,10 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CallbackContext, ExtBot, TypeHandler
 
-from bot.bootstrap.run import PlatformUnavailable
-from bot.bootstrap.runtime import Runtime
+from bot.app import App
 from bot.config import ConfigError
 from bot.leadership import NotReady
+from bot.lifecycle import PlatformUnavailable
 from handlers.telegram.channel import TelegramChannel
 from handlers.telegram.commands import register_commands
 from handlers.telegram.directory import StaffDirectory
@@ -213,13 +213,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def _delivery_concurrency(runtime: Runtime) -> int:
-    """Parallel Telegram sends the delivery loop may make (its per-platform cap, if it has one)."""
-    delivery = runtime.delivery
-    per_platform = getattr(delivery, "per_platform", None) or {}
-    return int(min(delivery.concurrency, per_platform.get("telegram", delivery.concurrency)))
-
-
 def _file_url(api_base_url: str) -> str:
     base = api_base_url.rstrip("/")
     return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else "https://api.telegram.org/file/bot"
@@ -230,7 +223,7 @@ class TelegramComponent:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: App,
         *,
         poll_timeout: float = 30.0,
         poll_gather: float = POLL_GATHER,
@@ -255,7 +248,7 @@ class TelegramComponent:
         # (callback answers, staff lookups): the pool has room for both. Sent over aiohttp, not
         # PTB's default httpx, whose pool bookkeeping cost a third of the CPU of a turn (see
         # handlers/telegram_request.py).
-        pool = connection_pool_size or max(cfg.concurrency, _delivery_concurrency(runtime)) + 4
+        pool = connection_pool_size or max(cfg.concurrency, runtime.delivery.concurrency_for(PLATFORM_KEY)) + 4
         request = AiohttpRequest(
             pool,
             connect_timeout=10.0,
@@ -456,8 +449,7 @@ class TelegramComponent:
     async def _flush_outbox(self) -> None:
         """Replies to the updates just handled are usually a few milliseconds from being sent;
         let them go now rather than at the next start (they would not be lost either way)."""
-        delivering = any(t.get_name() == "delivery" and not t.done() for t in self.runtime.tasks)
-        if not delivering:
+        if not self.runtime.delivering:
             return
         with contextlib.suppress(TimeoutError):
             await self.runtime.delivery.drain(timeout=self.flush_timeout)
@@ -508,7 +500,7 @@ class TelegramComponent:
 
 
 def telegram_component(
-    runtime: Runtime, *, poll_timeout: float = 30.0, poll_by_role: bool = False
+    runtime: App, *, poll_timeout: float = 30.0, poll_by_role: bool = False
 ) -> TelegramComponent:
     """Entry point used by ``bot.run.build_components``."""
     return TelegramComponent(runtime, poll_timeout=poll_timeout, poll_by_role=poll_by_role)
