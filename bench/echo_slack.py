@@ -36,7 +36,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _settled_logger(name: str) -> logging.Logger:
-    """The same logger setting the bot uses (``bot.slack_wiring``): slack_sdk and Bolt build
+    """The same logger setting the bot uses (``bot.platforms.slack.wiring``): slack_sdk and Bolt build
     their debug strings whenever a logger's own level is NOTSET, about 35 us per Web API
     call. The floor gets every advantage the bot has, so the ratio stays honest."""
     logger = logging.getLogger(name)

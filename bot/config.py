@@ -174,7 +174,7 @@ class DigestConfig:
 
 @dataclass(frozen=True)
 class TrendAlertConfig:
-    """[trend_alerts]: tell managers at once when a score falls significantly (bot/trends.py)."""
+    """[trend_alerts]: tell managers at once when a score falls significantly (bot/services/trends.py)."""
 
     enabled: bool = False
     period: str = "week"

@@ -6,7 +6,7 @@ Two interfaces:
   the engine calls when a scorer is handed to it (tests, benchmarks with a fixed table);
 * :class:`CommentScorer`, a batch of comments at once, each with the language detected from
   its own text: what the bot uses, after the commit, on a worker thread
-  (``bot/sentiment_model.py`` holds the model, ``bot/scoring.py`` the worker).
+  (``bot/analysis/sentiment_model.py`` holds the model, ``bot/services/scoring.py`` the worker).
 
 Everything here is pure: the combination of the lexical and the semantic score, the
 choice of a comment's language from a language identifier's ranking, the labels, and the

@@ -1,7 +1,7 @@
 """Per-agent results: the weekly direct message to each agent in ``[agents]`` with their own
 score, its interval and change, and their own customers' comments (never another agent's),
 posted once per agent and week (recorded in ``digest_runs`` as ``agent:<name>`` in the same
-transaction that queues it). The alert mention lives in ``bot/escalations.py``."""
+transaction that queues it). The alert mention lives in ``bot/services/escalations.py``."""
 
 from __future__ import annotations
 

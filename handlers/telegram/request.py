@@ -142,7 +142,7 @@ class PollingRequest(AiohttpRequest):
     * Every batch of updates is handed to ``on_batch`` (the inbox) before ``do_request``
       returns, so before PTB sees it and before the next poll confirms it to Telegram: a crash
       between fetching and handling loses nothing. The decoded batch stays in ``last_batch``
-      for a bot that must parse it update by update (see ``bot.telegram_wiring.SafeExtBot``).
+      for a bot that must parse it update by update (see ``bot.platforms.telegram.wiring.SafeExtBot``).
     * Under load, polls gather: after a batch that was not full, the next poll starts no sooner
       than ``gather`` seconds after the last one started, so updates arriving meanwhile come in
       one answer instead of one poll each (a long poll answers as soon as anything is waiting).

@@ -71,7 +71,7 @@ PROCESS_BEFORE_RESPONSE = True
 
 
 class SlackComponent:
-    """Lifecycle for Slack: ``start()``/``stop()`` as ``bot.run`` expects.
+    """Lifecycle for Slack: ``start()``/``stop()`` as ``bot.bootstrap.run`` expects.
 
     Built synchronously (inside the running loop) so the channel is registered with the
     delivery loop before it starts: rows left in the outbox by a previous run must find
@@ -423,5 +423,5 @@ def _order_key(user_id: str, chat_id: str) -> str:
 
 
 def slack_component(runtime: App) -> SlackComponent:
-    """Entry point used by ``bot.run.build_components`` (call it inside the running loop)."""
+    """Entry point used by ``bot.bootstrap.run.build_components`` (call it inside the running loop)."""
     return SlackComponent(runtime)

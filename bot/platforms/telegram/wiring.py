@@ -13,9 +13,9 @@ it. Three things differ from a stock PTB bot, each for a reason measured or seen
   whole batch at once, so a single update it cannot parse raises every time, the offset never
   advances and the bot is stuck behind it for good. Here the bad one is logged (without its
   contents) and skipped. Every batch reaches the inbox first, in the polling request
-  (:class:`handlers.telegram_request.PollingRequest`).
+  (:class:`handlers.telegram.request.PollingRequest`).
 * Outgoing messages never leave from a handler: the service writes them to the outbox and the
-  delivery loop sends them through :class:`handlers.telegram.TelegramChannel`.
+  delivery loop sends them through :class:`handlers.telegram.channel.TelegramChannel`.
 """
 
 from __future__ import annotations
@@ -247,7 +247,7 @@ class TelegramComponent:
         # API calls come from the delivery loop (bounded by its concurrency) and from the handlers
         # (callback answers, staff lookups): the pool has room for both. Sent over aiohttp, not
         # PTB's default httpx, whose pool bookkeeping cost a third of the CPU of a turn (see
-        # handlers/telegram_request.py).
+        # handlers/telegram/request.py).
         pool = connection_pool_size or max(cfg.concurrency, runtime.delivery.concurrency_for(PLATFORM_KEY)) + 4
         request = AiohttpRequest(
             pool,
@@ -276,7 +276,7 @@ class TelegramComponent:
         )
         self.processor = ChatOrderedProcessor(cfg.concurrency)
         # A persistence that keeps nothing: without one, PTB's per-user/per-chat bookkeeping grows
-        # with every new customer for good (see handlers/telegram_persistence.py).
+        # with every new customer for good (see handlers/telegram/persistence.py).
         self.persistence = ForgetfulPersistence()
         builder = (
             ApplicationBuilder()
@@ -502,5 +502,5 @@ class TelegramComponent:
 def telegram_component(
     runtime: App, *, poll_timeout: float = 30.0, poll_by_role: bool = False
 ) -> TelegramComponent:
-    """Entry point used by ``bot.run.build_components``."""
+    """Entry point used by ``bot.bootstrap.run.build_components``."""
     return TelegramComponent(runtime, poll_timeout=poll_timeout, poll_by_role=poll_by_role)
