@@ -19,17 +19,15 @@ from bot.config import Config, served_platforms, staff_destinations
 from bot.delivery.outbox import Delivery
 from bot.services.agents import AgentReports
 from bot.services.digests import DigestService
-from bot.services.escalations import REROUTE_WINDOW, EscalationDesk, EscalationSettings
+from bot.services.escalations import REROUTE_WINDOW, EscalationDesk, EscalationSettings, UndeliveredAlerts
 from bot.services.invitations import Inviter
 from bot.services.privacy import PrivacyDesk
-from bot.services.quality import QualityDesk
 from bot.services.scoring import ScoringWorker
 from bot.services.service import Service, ServiceSettings
 from bot.services.trends import TrendWatch
 from bot.web.http import HttpServer
 from handlers.base import Channel
 from storage.leases import Leases, SoleLeases
-from storage.records import OutboxRow
 from storage.sqlite import Store
 from surveys.invitations import Policy
 from surveys.sentiment import CommentScorer, SentimentScorer
@@ -44,33 +42,24 @@ def time_of_day(text: str) -> dtime:
 
 @dataclass
 class Runtime:
+    """Every part of the bot, built once by :meth:`open` and handed its dependencies there: nothing
+    is plugged in afterwards (only ``run`` adds the HTTP server and the platforms their channels)."""
+
     config: Config
     store: Store
     service: Service
     delivery: Delivery
     inviter: Inviter
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    http: HttpServer | None = None
-    digests: DigestService | None = None
-    trends: TrendWatch | None = None
-    agent_reports: AgentReports | None = None
+    digests: DigestService | None
+    trends: TrendWatch | None  # None unless [trend_alerts] is enabled
+    agent_reports: AgentReports | None  # None unless [agent_reports] is enabled
     # Scores comments after the commit (None when a scorer was handed in to score inline).
-    scoring: ScoringWorker | None = None
+    scoring: ScoringWorker | None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # The shared HTTP server, created by ``run`` when something needs it (bootstrap.run.build_components).
+    http: HttpServer | None = None
     # Who plays the roles only one instance may (bot.leadership): on SQLite always this one.
     leases: Leases = field(default_factory=SoleLeases)
-
-    def __post_init__(self) -> None:
-        if self.digests is None:
-            self.digests = DigestService(
-                self.store, self.config, clock=self.service.clock, on_commit=self.delivery.wake
-            )
-        self.service.digests = self.digests
-        if self.agent_reports is None and self.config.agent_reports.enabled:
-            self.agent_reports = AgentReports(
-                self.store, self.config, clock=self.service.clock, on_commit=self.delivery.wake
-            )
-        if self.trends is None and self.config.trend_alerts.enabled:
-            self.trends = TrendWatch(self.store, self.config, clock=self.service.clock, on_commit=self.delivery.wake)
 
     @classmethod
     async def open(
@@ -87,7 +76,6 @@ class Runtime:
         with a fixed table). Otherwise comments are scored after the commit by a
         :class:`ScoringWorker` with ``comment_scorer`` (default: the packaged model)."""
         store = await Store.open(db_path or config.storage.path, config.storage.durability)
-        delivery = Delivery(store, channels or {}, clock=clock)
         esc = config.escalation
         desk = EscalationDesk(
             EscalationSettings(
@@ -111,18 +99,11 @@ class Runtime:
                 agent_key=config.agent_reports.key,
                 surveys=dict(config.surveys),
                 identifying_context=config.privacy.identifying_context,
+                causes=esc.causes,
             )
         )
-        desk.quality = QualityDesk(
-            desk, esc.causes, timezone=config.bot.timezone, default_language=config.bot.default_language
-        )
-        service = Service(
-            store=store,
-            settings=ServiceSettings(config.surveys, config.bot.default_survey, config.bot.default_language),
-            sentiment=sentiment,
-            desk=desk,
-            clock=clock,
-            on_commit=delivery.wake,
+        delivery = Delivery(
+            store, channels or {}, clock=clock, on_dead=UndeliveredAlerts(store, desk, clock).reroute
         )
         scoring = None
         if sentiment is None:
@@ -134,11 +115,20 @@ class Runtime:
                 clock=clock,
                 on_commit=delivery.wake,
             )
-            service.on_commit = _both(delivery.wake, scoring.wake)
-        service.privacy = PrivacyDesk(
-            store,
-            export_dir=Path(os.path.abspath(db_path or config.storage.path)).parent / "exports",
-            default_language=config.bot.default_language,
+        digests = DigestService(store, config, clock=clock, on_commit=delivery.wake)
+        service = Service(
+            store=store,
+            settings=ServiceSettings(config.surveys, config.bot.default_survey, config.bot.default_language),
+            sentiment=sentiment,
+            desk=desk,
+            privacy=PrivacyDesk(
+                store,
+                export_dir=Path(os.path.abspath(db_path or config.storage.path)).parent / "exports",
+                default_language=config.bot.default_language,
+            ),
+            digests=digests,
+            clock=clock,
+            on_commit=delivery.wake if scoring is None else _both(delivery.wake, scoring.wake),
         )
         inv = config.invitations
         quiet_start, quiet_end = (time_of_day(part) for part in inv.quiet_hours.split("-"))
@@ -159,28 +149,22 @@ class Runtime:
             on_commit=delivery.wake,
             platforms=frozenset(served_platforms(config.telegram.enabled, config.slack.enabled)),
         )
-        runtime = cls(config, store, service, delivery, inviter, scoring=scoring)
-        delivery.on_dead = runtime.alert_undelivered
-        return runtime
-
-    async def alert_undelivered(self, row: OutboxRow, error: str) -> None:
-        """An alert that can never be posted where it was meant to go (the bot was removed
-        from the group, the channel archived) goes to the other staff destinations with a
-        note; when there is none, it is counted by /healthz and logged."""
-        ref = row.message.ref_key
-        if not ref or not ref.startswith("alert:") or row.message.edit_of is not None:
-            return
-        async with self.store.transaction() as tx:
-            queued = await self.service.desk.reroute(tx, row.platform, row.chat_id, error, self.service.clock())
-        if queued:
-            log.warning("an alert could not be posted to %s; sent to %d other staff chat(s)", row.platform, queued)
-            self.delivery.wake()
-        else:
-            log.error(
-                "an alert could not be posted to %s (%s) and there is no other staff destination: nobody has seen it",
-                row.platform,
-                error,
-            )
+        agent_reports = trends = None
+        if config.agent_reports.enabled:
+            agent_reports = AgentReports(store, config, clock=clock, on_commit=delivery.wake)
+        if config.trend_alerts.enabled:
+            trends = TrendWatch(store, config, clock=clock, on_commit=delivery.wake)
+        return cls(
+            config,
+            store,
+            service,
+            delivery,
+            inviter,
+            digests=digests,
+            trends=trends,
+            agent_reports=agent_reports,
+            scoring=scoring,
+        )
 
     async def health_facts(self) -> dict[str, int]:
         since = self.service.clock() - REROUTE_WINDOW

@@ -139,8 +139,8 @@ class Delivery:
         on_dead: Callable[[OutboxRow, str], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
-        # Told of every row that can never be delivered, after it is marked so (the runtime
-        # reroutes alerts whose staff chat is gone).
+        # Told of every row that can never be delivered, after it is marked so (alerts whose
+        # staff chat is gone are rerouted: services.escalations.UndeliveredAlerts).
         self.on_dead = on_dead
         self.channels = dict(channels)
         self.clock = clock
@@ -502,6 +502,7 @@ class Delivery:
             await self.on_dead(row, error)
         except Exception:  # the loop must go on; the row is already recorded as dead
             log.exception("handling undeliverable outbox row %s failed", row.id)
+        self.wake()  # what it queued instead (an alert rerouted) goes out now
 
     async def _reschedule(self, row: OutboxRow, next_at: float, error: str) -> None:
         await self.store.reschedule(row.id, next_at, error)

@@ -9,14 +9,18 @@ triggered it: it is delivered once, even across a crash or a staff-platform outa
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from storage.records import Escalation
-from storage.sqlite import Tx
+from bot.services.quality import QualityDesk
+from storage.records import Escalation, OutboxRow
+from storage.sqlite import Store, Tx
 from surveys import alerts
+from surveys.causes import Cause
 from surveys.engine import Escalation as EscalationDecision
 from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
@@ -24,9 +28,8 @@ from surveys.model import Block, Choice, Destination, HandleResult, Inbound, Out
 from surveys.parsing import clean_comment, parse_yes_no
 from surveys.texts import text
 
-if TYPE_CHECKING:
-    from bot.services.quality import QualityDesk
-    from surveys.causes import Cause
+log = logging.getLogger(__name__)
+
 
 MAX_RELAY_CHARS = 3500
 # A result whose toast only repeats what the edited alert now shows ("Claimed by", "Resolved
@@ -61,6 +64,8 @@ class EscalationSettings:
     agents: dict[str, dict[str, str]] | None = None
     agent_key: str = "agent"
     identifying_context: tuple[str, ...] | None = None  # None: every context key
+    # Root causes offered at resolution ([escalation] causes); None: no cause picker, no actions.
+    causes: tuple[Cause, ...] | None = None
 
     def destinations(self, survey_id: str) -> list[Destination]:
         specs = (self.per_survey or {}).get(survey_id) or self.default_destinations
@@ -89,9 +94,16 @@ def with_agent_mention(message: OutMessage, context: dict[str, str], settings: E
 class EscalationDesk:
     def __init__(self, settings: EscalationSettings) -> None:
         self.settings = settings
-        # Root causes and corrective actions (set by the runtime): the cause picker after a
-        # resolution and the cause's name on the alert.
+        # Root causes and corrective actions: the cause picker after a resolution and the
+        # cause's name on the alert.
         self.quality: QualityDesk | None = None
+        if settings.causes is not None:
+            self.quality = QualityDesk(
+                self.refresh,
+                settings.causes,
+                timezone=settings.timezone,
+                default_language=settings.default_language,
+            )
 
     async def refresh(self, tx: Tx, escalation_id: int, now: float) -> None:
         """Edit the alert in place after something it shows changed (its cause, say)."""
@@ -494,3 +506,30 @@ def staff_name(inbound: Inbound) -> str:
     if inbound.display_name:
         return inbound.display_name
     return f"@{inbound.handle}" if inbound.handle else inbound.user_id
+
+
+class UndeliveredAlerts:
+    """The delivery loop's ``on_dead``: an alert that can never be posted where it was meant to go
+    (the bot was removed from the group, the channel archived) goes to the other staff
+    destinations with a note; when there is none, it is counted by /healthz and logged. The loop
+    wakes itself after this, so what it queued goes out at once."""
+
+    def __init__(self, store: Store, desk: EscalationDesk, clock: Callable[[], float]) -> None:
+        self.store = store
+        self.desk = desk
+        self.clock = clock
+
+    async def reroute(self, row: OutboxRow, error: str) -> None:
+        ref = row.message.ref_key
+        if not ref or not ref.startswith("alert:") or row.message.edit_of is not None:
+            return
+        async with self.store.transaction() as tx:
+            queued = await self.desk.reroute(tx, row.platform, row.chat_id, error, self.clock())
+        if queued:
+            log.warning("an alert could not be posted to %s; sent to %d other staff chat(s)", row.platform, queued)
+        else:
+            log.error(
+                "an alert could not be posted to %s (%s) and there is no other staff destination: nobody has seen it",
+                row.platform,
+                error,
+            )

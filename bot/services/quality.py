@@ -11,9 +11,8 @@ overdue. Everything runs inside the event's (or the reminder job's) transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -27,8 +26,8 @@ from surveys.locales import normalise_language
 from surveys.model import Choice, Destination, HandleResult, Inbound, OutMessage
 from surveys.texts import text
 
-if TYPE_CHECKING:
-    from bot.services.escalations import EscalationDesk
+#: Edits an alert in place after something it shows changed (``EscalationDesk.refresh``).
+Refresh = Callable[[Tx, int, float], Awaitable[None]]
 
 #: Staff commands this module answers (besides ``resolve``'s ``cause:``).
 COMMANDS = frozenset({"cause", "action", "actions", "done"})
@@ -40,9 +39,11 @@ def today_in(now: float, timezone: str) -> datetime:
 
 class QualityDesk:
     def __init__(
-        self, desk: EscalationDesk, cause_list: Sequence[Cause], *, timezone: str = "UTC", default_language: str = "en"
+        self, refresh: Refresh, cause_list: Sequence[Cause], *, timezone: str = "UTC", default_language: str = "en"
     ) -> None:
-        self.desk = desk
+        # The escalation desk that owns this one hands in its ``refresh``: a picked cause or a
+        # linked action shows on the alert.
+        self.refresh = refresh
         self.causes = tuple(cause_list)
         self.timezone = timezone
         self.default_language = default_language
@@ -128,7 +129,7 @@ class QualityDesk:
                 ],
                 now,
             )
-        await self.desk.refresh(tx, escalation_id, now)
+        await self.refresh(tx, escalation_id, now)
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -173,7 +174,7 @@ class QualityDesk:
                 text(lang, "action_overdue_tag"),
             )
             for alert_id in draft.alert_ids:
-                await self.desk.refresh(tx, alert_id, now)
+                await self.refresh(tx, alert_id, now)
             return HandleResult(toast=text(lang, "action_created", line=line))
         if inbound.command == "actions":
             open_ = await sql.open_actions(conn)
@@ -192,7 +193,7 @@ class QualityDesk:
             return HandleResult(toast=text(lang, "action_already_done", id=found_action.id))
         await sql.close_action(conn, found_action.id, _who(inbound), now)
         for alert_id in found_action.alert_ids:
-            await self.desk.refresh(tx, alert_id, now)
+            await self.refresh(tx, alert_id, now)
         return HandleResult(toast=text(lang, "action_done", id=found_action.id, title=found_action.title))
 
     # -- reminders ------------------------------------------------------------------------------

@@ -15,15 +15,16 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.services import staff_rooms
+from bot.services.digests import DigestService
 from bot.services.escalations import SHOWN_ON_ALERT, EscalationDesk
 from bot.services.locks import KeyedLocks
 from bot.services.privacy import PrivacyDesk
 from bot.services.privacy import parse_button as privacy_button
 from bot.services.quality import COMMANDS as QUALITY_COMMANDS
-from storage.records import PersonSeen
+from storage.records import PersonSeen, Respondent
 from storage.sqlite import Store, Tx, subject_of
 from surveys import alerts, causes, engine
 from surveys.kinds import SurveyDefinition
@@ -31,10 +32,6 @@ from surveys.locales import normalise_language
 from surveys.model import Destination, HandleResult, Inbound, OutMessage
 from surveys.sentiment import SentimentScorer
 from surveys.texts import text
-
-if TYPE_CHECKING:
-    from bot.services.digests import DigestService
-    from storage.records import Respondent
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +56,7 @@ class Service:
     # One lock per conversation with an event being handled or waiting, and no more: the
     # entry goes when its last user leaves, so the table never grows with the customers.
     _locks: KeyedLocks[tuple[str, str]] = field(default_factory=KeyedLocks)
-    # Set by the runtime: answers ``/digest [survey]`` from a staff chat.
+    # Answers ``/digest [survey]`` from a staff chat.
     digests: DigestService | None = None
 
     @contextlib.asynccontextmanager
