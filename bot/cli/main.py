@@ -318,14 +318,14 @@ async def _with_runtime(args: argparse.Namespace, cfg: Config) -> int:
         if args.command == "forget":
             return await _forget(runtime, args)
         if args.command == "digest":
-            from bot.services.digests import cli_digest
+            from bot.cli.digest import cli_digest
 
             tz = cfg.bot.timezone
             since = parse_when(args.since, tz) if args.since else None
             until = parse_when(args.until, tz, end=True) if args.until else None
             return await cli_digest(runtime, args, since, until, sys.stdout, sys.stderr)
         if args.command == "import":
-            from bot.services.importer import cli_import
+            from bot.cli.importer import cli_import
 
             return await cli_import(runtime, args.file, sys.stdout, sys.stderr)
         if args.command == "rescore":

@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from storage.imports import ImportedResponse, existing_import_keys, insert_imported
@@ -39,9 +38,6 @@ from surveys.engine import PENDING
 from surveys.kinds import SCALES, Kind, SurveyDefinition, classify, mood
 from surveys.parsing import clean_comment
 from surveys.sentiment import SentimentScorer, contradiction_flags, label
-
-if TYPE_CHECKING:
-    from bot.bootstrap.runtime import Runtime
 
 ALIASES = {
     "survey_id": "survey_id",
@@ -64,7 +60,6 @@ ALIASES = {
     "id": "response_id",
 }
 REQUIRED = ("survey_id", "score", "created_at")
-MAX_ERRORS_SHOWN = 50
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 
 
@@ -326,35 +321,3 @@ async def import_csv(
     for item in prepared:
         report.by_survey[item.survey_id] = report.by_survey.get(item.survey_id, 0) + 1
     return report
-
-
-async def cli_import(runtime: Runtime, file: str, out: TextIO, err: TextIO) -> int:
-    """``feedbackbot import FILE.csv``: exit 0 when imported, 1 with every problem listed."""
-    try:
-        report = await import_csv(
-            runtime.store,
-            file,
-            runtime.config.surveys,
-            timezone=runtime.config.bot.timezone,
-            sentiment=runtime.service.sentiment,
-            clock=runtime.service.clock,
-        )
-    except OSError as exc:
-        print(f"feedbackbot: cannot read {file}: {exc.strerror or exc}", file=err)
-        return 1
-    except ImportFailed as exc:
-        for line, message in exc.errors[:MAX_ERRORS_SHOWN]:
-            print(f"{file}:{line}: {message}", file=err)
-        more = len(exc.errors) - MAX_ERRORS_SHOWN
-        if more > 0:
-            print(f"... and {more} more", file=err)
-        print(f"feedbackbot: {len(exc.errors)} problem(s) in {file}; nothing was imported", file=err)
-        return 1
-    await runtime.settle_scoring()
-    surveys = ", ".join(f"{sid} {n}" for sid, n in sorted(report.by_survey.items())) or "none"
-    ignored = f"; ignored column(s): {', '.join(report.ignored)}" if report.ignored else ""
-    out.write(
-        f"imported {report.imported} of {report.rows} rows from {file} "
-        f"({report.skipped} already imported); by survey: {surveys}{ignored}\n"
-    )
-    return 0

@@ -13,7 +13,7 @@ import matplotlib.image
 import numpy as np
 
 from bot.analysis import charts
-from bot.services.digests import chart_path
+from bot.cli.digest import chart_path
 from storage.sqlite import MIGRATIONS
 from surveys.digest import PeriodSpec, SurveyFacts, last_complete, series_periods, summarise
 from surveys.kinds import Kind
