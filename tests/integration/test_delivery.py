@@ -15,32 +15,11 @@ from bot.delivery.outbox import SendWindow
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
 from surveys.model import Destination, Inbound, OutMessage
 from tests.conftest import Clock
+from tests.fakes.channel import RecordingChannel
 
 _ids = itertools.count()
 
 
-class Scripted:
-    """Fails the next calls as told, then records what it sends."""
-
-    platform = "console"
-
-    def __init__(self) -> None:
-        self.failures: list[Exception] = []
-        self.sent: list[tuple[str, str]] = []
-        self.edits: list[tuple[str, str]] = []
-        self.n = 0
-
-    async def send(self, message: OutMessage, reply_to: str | None) -> str:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.n += 1
-        self.sent.append((message.to.chat_id, message.text))
-        return str(self.n)
-
-    async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.edits.append((message_id, message.text))
 
 
 def say(user: str, text: str | None = None, command: str | None = None) -> Inbound:
@@ -61,7 +40,7 @@ async def status_counts(runtime: Runtime) -> dict[str, int]:
 
 
 async def test_outage_then_recovery_delivers_everything_once_in_order(runtime: Runtime, clock: Clock) -> None:
-    channel = Scripted()
+    channel = RecordingChannel()
     runtime.add_channel(channel)
     runtime.start_delivery()
     channel.failures = [TransientError("502")] * 3
@@ -71,16 +50,16 @@ async def test_outage_then_recovery_delivers_everything_once_in_order(runtime: R
     await runtime.settle_scoring()  # the comment's sentiment, written back after its commit
     for _ in range(6):  # backoff 0.5, 1, 2 s ... on the test's clock
         await settle(runtime, clock, 5)
-    texts = [t for chat, t in channel.sent if chat == "a"]
+    texts = [s.text for s in channel.sent if s.chat_id == "a"]
     assert len(texts) == 3 and "recommend" in texts[0] and "went wrong" in texts[1] and "Thank you" in texts[2]
-    assert len([t for chat, t in channel.sent if chat == "staff"]) == 1  # the alert, once
+    assert len([s.text for s in channel.sent if s.chat_id == "staff"]) == 1  # the alert, once
     # The alert updated with the comment, then with its sentiment (a typed score leaves the question).
     assert len(channel.edits) == 2
     assert await status_counts(runtime) == {"sent": 6}
 
 
 async def test_rate_limit_holds_the_platform_for_retry_after(runtime: Runtime, clock: Clock) -> None:
-    channel = Scripted()
+    channel = RecordingChannel()
     runtime.add_channel(channel)
     runtime.start_delivery()
     channel.failures = [RetryLater(30)]
@@ -94,7 +73,7 @@ async def test_rate_limit_holds_the_platform_for_retry_after(runtime: Runtime, c
 
 
 async def test_blocked_user_is_marked_unreachable_and_not_retried(runtime: Runtime, clock: Clock) -> None:
-    channel = Scripted()
+    channel = RecordingChannel()
     runtime.add_channel(channel)
     runtime.start_delivery()
     channel.failures = [Unreachable("bot was blocked by the user")]
@@ -109,14 +88,14 @@ async def test_blocked_user_is_marked_unreachable_and_not_retried(runtime: Runti
 
 
 async def test_permanent_error_drops_only_that_message(runtime: Runtime, clock: Clock) -> None:
-    channel = Scripted()
+    channel = RecordingChannel()
     runtime.add_channel(channel)
     runtime.start_delivery()
     channel.failures = [PermanentError("message too long")]
     await runtime.service.handle(say("d", command="help"))
     await runtime.service.handle(say("d", command="feedback"))
     await settle(runtime, clock, 1)
-    assert len(channel.sent) == 1 and "recommend" in channel.sent[0][1]
+    assert len(channel.sent) == 1 and "recommend" in channel.sent[0].text
 
 
 async def test_an_edit_of_an_unknown_message_is_dropped_quietly(
@@ -124,7 +103,7 @@ async def test_an_edit_of_an_unknown_message_is_dropped_quietly(
 ) -> None:
     """E.g. a tap on a keyboard so old that retention removed its question's row: the edit is
     moot. It is recorded as failed, logged at INFO, and the chat's next message still goes."""
-    channel = Scripted()
+    channel = RecordingChannel()
     runtime.add_channel(channel)
     runtime.start_delivery()
     here = Destination("console", "f")
@@ -132,7 +111,7 @@ async def test_an_edit_of_an_unknown_message_is_dropped_quietly(
         await tx.enqueue([OutMessage(here, "Your answer: 8/10", edit_of="question:gone"), OutMessage(here, "next")], 0)
     with caplog.at_level(logging.INFO, logger="bot.delivery.outbox"):
         await settle(runtime, clock)
-    assert channel.edits == [] and channel.sent == [("f", "next")]
+    assert channel.edits == [] and [(s.chat_id, s.text) for s in channel.sent] == [("f", "next")]
     assert await status_counts(runtime) == {"dead": 1, "sent": 1}
     assert [r.levelname for r in caplog.records if "was never sent or is gone" in r.getMessage()] == ["INFO"]
 
@@ -142,7 +121,7 @@ async def test_pending_messages_survive_a_restart(runtime: Runtime, clock: Clock
     path = runtime.store.path
     await runtime.close()
     again = await Runtime.open(runtime.config, clock=clock, db_path=path)
-    channel = Scripted()
+    channel = RecordingChannel()
     again.add_channel(channel)
     again.start_delivery()
     await again.delivery.drain()
@@ -168,7 +147,7 @@ def paced(runtime: Runtime, clock: Clock) -> None:
 
 
 async def test_a_429_for_a_chat_sent_nothing_recently_pauses_every_chat(runtime: Runtime, clock: Clock) -> None:
-    channel = Scripted()
+    channel = RecordingChannel()
     runtime.add_channel(channel)
     paced(runtime, clock)
     runtime.start_delivery()
@@ -179,11 +158,11 @@ async def test_a_429_for_a_chat_sent_nothing_recently_pauses_every_chat(runtime:
     assert not await until(runtime, lambda: bool(channel.sent), turns=20)  # the platform said wait
     clock.advance(31)
     assert await until(runtime, lambda: len(channel.sent) == 2)
-    assert sorted(chat for chat, _ in channel.sent) == ["p", "q"]
+    assert sorted(s.chat_id for s in channel.sent) == ["p", "q"]
 
 
 async def test_a_429_for_a_chat_just_sent_to_holds_only_that_chat(runtime: Runtime, clock: Clock) -> None:
-    channel = Scripted()
+    channel = RecordingChannel()
     runtime.add_channel(channel)
     paced(runtime, clock)
     runtime.start_delivery()
@@ -194,8 +173,8 @@ async def test_a_429_for_a_chat_just_sent_to_holds_only_that_chat(runtime: Runti
     assert await until(runtime, lambda: not channel.failures)
     clock.advance(0.1)  # the pacer's even spacing, on the test's clock
     await runtime.service.handle(say("s", command="feedback"))
-    assert await until(runtime, lambda: any(chat == "s" for chat, _ in channel.sent))
-    assert [chat for chat, _ in channel.sent] == ["r", "s"] and channel.edits == []
+    assert await until(runtime, lambda: any(s.chat_id == "s" for s in channel.sent))
+    assert [s.chat_id for s in channel.sent] == ["r", "s"] and channel.edits == []
     clock.advance(31)  # r's held message goes after its retry_after
     assert await until(runtime, lambda: len(channel.sent) + len(channel.edits) > 2)
 
@@ -206,7 +185,7 @@ async def test_a_lower_id_committed_after_a_higher_one_is_still_delivered(runtim
     so the late one is still sent."""
     import json
 
-    channel = Scripted()
+    channel = RecordingChannel()
     runtime.add_channel(channel)
     runtime.start_delivery()
 
@@ -221,10 +200,13 @@ async def test_a_lower_id_committed_after_a_higher_one_is_still_delivered(runtim
 
     await commit_row(20, "b", "higher id, committed first")
     await settle(runtime, clock)
-    assert channel.sent == [("b", "higher id, committed first")]
+    assert [(s.chat_id, s.text) for s in channel.sent] == [("b", "higher id, committed first")]
     await commit_row(10, "a", "lower id, committed later")
     await settle(runtime, clock)
-    assert channel.sent == [("b", "higher id, committed first"), ("a", "lower id, committed later")]
+    assert [(s.chat_id, s.text) for s in channel.sent] == [
+        ("b", "higher id, committed first"),
+        ("a", "lower id, committed later"),
+    ]
 
 
 async def test_messages_claimed_by_a_run_that_stopped_are_sent_by_the_next(runtime: Runtime, clock: Clock) -> None:
@@ -232,8 +214,8 @@ async def test_messages_claimed_by_a_run_that_stopped_are_sent_by_the_next(runti
     await runtime.service.handle(say("a", command="feedback"))
     assert [row.chat_id for row in await runtime.store.claim_pending()] == ["a"]  # as a run that then died
     assert await runtime.store.claim_pending() == []
-    channel = Scripted()
+    channel = RecordingChannel()
     runtime.add_channel(channel)
     runtime.start_delivery()
     await settle(runtime, clock)
-    assert [chat for chat, _ in channel.sent] == ["a"]
+    assert [s.chat_id for s in channel.sent] == ["a"]

@@ -12,7 +12,8 @@ import pytest
 from bot import cli
 from bot.bootstrap.runtime import Runtime
 from storage.sqlite import Tx
-from surveys.model import Destination, Inbound, OutMessage
+from surveys.model import Destination, Inbound
+from tests.fakes.channel import RecordingChannel
 from tests.integration.test_shell_cli import write_config
 
 COMMENT = "Xylophone-unique complaint about the parcel"
@@ -61,23 +62,6 @@ async def test_forgetting_user_7_leaves_users_70_and_7001_untouched(runtime: Run
         assert (await cur.fetchone())[0] == 3  # nobody's answer doubled, the erased score kept
 
 
-class Capture:
-    """A Telegram stand-in that numbers what it sends, so alerts get message ids."""
-
-    platform = "telegram"
-
-    def __init__(self) -> None:
-        self.sent: list[OutMessage] = []
-        self.ids: dict[str, OutMessage] = {}
-
-    async def send(self, message: OutMessage, reply_to: str | None) -> str:
-        self.sent.append(message)
-        message_id = str(100 + len(self.sent))
-        self.ids[message_id] = message
-        return message_id
-
-    async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
-        self.sent.append(message)
 
 
 async def test_forget_removes_staff_inbox_rows_that_carry_the_alert_and_leaves_no_byte(
@@ -92,7 +76,7 @@ async def test_forget_removes_staff_inbox_rows_that_carry_the_alert_and_leaves_n
     cfg = replace(cfg, surveys={sid: replace(s, alert_destinations=()) for sid, s in cfg.surveys.items()})
     runtime = await Runtime.open(cfg, clock=clock, db_path=str(tmp_path / "bot.db"))  # type: ignore[arg-type]
     try:
-        capture = Capture()
+        capture = RecordingChannel("telegram", first_id=101)
         runtime.add_channel(capture)
         runtime.start_delivery()
         service = runtime.service
@@ -100,8 +84,8 @@ async def test_forget_removes_staff_inbox_rows_that_carry_the_alert_and_leaves_n
         await service.handle(tg(7, 2, text="1"))
         await service.handle(tg(7, 3, text=COMMENT))
         await runtime.delivery.drain()
-        alert_message_id, first = next((i, m) for i, m in capture.ids.items() if m.to.chat_id == STAFF_CHAT)
-        alert = [m for m in capture.sent if m.to.chat_id == STAFF_CHAT and COMMENT in m.text]
+        alert_message_id, first = next((i, m) for i, m in capture.by_id().items() if m.to.chat_id == STAFF_CHAT)
+        alert = [m for m in capture.history if m.to.chat_id == STAFF_CHAT and COMMENT in m.text]
         assert alert and first.ref_key, "the alert with the comment reached the staff chat"
         staff_press = {  # a staff member pressing Claim: Telegram sends the whole alert back
             "update_id": 1,
@@ -136,7 +120,7 @@ async def test_forget_removes_staff_inbox_rows_that_carry_the_alert_and_leaves_n
         assert files == ["bot.db", "bot.db-shm", "bot.db-wal"]
         raw = b"".join((tmp_path / name).read_bytes() for name in files)
         assert COMMENT.encode() not in raw
-        assert any("erased at the customer's request" in m.text for m in capture.sent)
+        assert any("erased at the customer's request" in m.text for m in capture.history)
     finally:
         await runtime.close()
 

@@ -10,6 +10,7 @@ from bot.bootstrap.runtime import Runtime
 from surveys.alerts import action_value, recovery_value
 from surveys.model import Inbound
 from tests.conftest import Clock
+from tests.fakes.channel import RecordingChannel
 
 _ids = itertools.count()
 
@@ -115,7 +116,7 @@ async def test_claim_reply_relay_both_ways_resolve_and_recovery(runtime: Runtime
 async def test_typed_recovery_answer_and_reply_to_alert_message(runtime: Runtime) -> None:
     await detractor(runtime)
     eid = (await escalation(runtime))["id"]
-    runtime.add_channel(_Recorder())
+    runtime.add_channel(RecordingChannel())
     runtime.start_delivery()
     await runtime.delivery.drain()
     async with runtime.store.reading() as conn, conn.execute(
@@ -167,17 +168,3 @@ async def test_reminders_for_unclaimed_then_unresolved(runtime: Runtime, clock: 
     assert "Bob, alert" in str((await outbox(runtime, "staff"))[-1]["text"])
 
 
-class _Recorder:
-    """A console stand-in that just numbers messages, so staff replies can refer to one."""
-
-    platform = "console"
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    async def send(self, message: object, reply_to: str | None) -> str:
-        self.n += 1
-        return str(self.n)
-
-    async def edit(self, message: object, chat_id: str, message_id: str) -> None:
-        return None

@@ -10,6 +10,7 @@ from bot.bootstrap.runtime import Runtime
 from surveys.alerts import action_value
 from surveys.model import Inbound, OutMessage
 from tests.conftest import Clock
+from tests.fakes.channel import RecordingChannel
 
 _ids = itertools.count()
 SECRET_COMMENT = "Zanzibar-unique-complaint about the blue widget"
@@ -46,21 +47,17 @@ def staff(text: str | None = None, button: str | None = None) -> Inbound:
     )
 
 
-class Capture:
-    platform = "console"
+class Capture(RecordingChannel):
+    """Also reads each attachment when it is sent (the export file is gone after /forget)."""
 
     def __init__(self) -> None:
-        self.sent: list[OutMessage] = []
+        super().__init__()
         self.files: list[str] = []
 
     async def send(self, message: OutMessage, reply_to: str | None) -> str:
-        self.sent.append(message)
         if message.attachment:
             self.files.append(Path(message.attachment).read_text(encoding="utf-8"))
-        return str(len(self.sent))
-
-    async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
-        self.sent.append(message)
+        return await super().send(message, reply_to)
 
 
 async def test_mydata_then_forget_leaves_no_trace_in_the_file(runtime: Runtime) -> None:
@@ -87,11 +84,11 @@ async def test_mydata_then_forget_leaves_no_trace_in_the_file(runtime: Runtime) 
 
     await service.handle(customer(command="forget"))
     await runtime.delivery.drain()
-    assert "Are you sure" in capture.sent[-1].text
+    assert "Are you sure" in capture.history[-1].text
     await service.handle(customer(button="p:forget:yes"))
     await runtime.delivery.drain()
-    assert "deleted" in capture.sent[-2].text or "deleted" in capture.sent[-1].text
-    assert any("erased at the customer's request" in m.text for m in capture.sent[-2:])
+    assert "deleted" in capture.history[-2].text or "deleted" in capture.history[-1].text
+    assert any("erased at the customer's request" in m.text for m in capture.history[-2:])
 
     async with (
         runtime.store.reading() as conn,

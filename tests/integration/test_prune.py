@@ -11,36 +11,17 @@ from pathlib import Path
 
 from bot.bootstrap.runtime import Runtime
 from bot.scheduling.scheduler import Scheduler
+from handlers.base import TransientError
 from storage.records import OutboxRow
 from storage.sqlite import PRUNE_BATCH, SLIM_PAYLOAD, Store
 from surveys import engine
 from surveys.model import Destination, Inbound, OutMessage
 from tests.conftest import Clock
+from tests.fakes.channel import RecordingChannel
 
 _ids = itertools.count()
 
 
-class Recorder:
-    """The console platform, recording sends and edits with the platform ids it gave out."""
-
-    platform = "console"
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str, str | None]] = []  # (message id, chat, text, reply to)
-        self.edits: list[tuple[str, str, str]] = []  # (chat, message id, text)
-        self.fail = False
-
-    async def send(self, message: OutMessage, reply_to: str | None) -> str:
-        if self.fail:
-            from handlers.base import TransientError
-
-            raise TransientError("down")
-        message_id = f"m{len(self.sent) + 1}"
-        self.sent.append((message_id, message.to.chat_id, message.text, reply_to))
-        return message_id
-
-    async def edit(self, message: OutMessage, chat_id: str, message_id: str) -> None:
-        self.edits.append((chat_id, message_id, message.text))
 
 
 def customer(text: str | None = None, command: str | None = None, button: str | None = None) -> Inbound:
@@ -69,7 +50,7 @@ async def settle(runtime: Runtime) -> None:
 async def test_prune_deletes_old_messages_but_keeps_what_edits_and_replies_need(
     runtime: Runtime, clock: Clock
 ) -> None:
-    channel = Recorder()
+    channel = RecordingChannel(id_prefix="m")
     runtime.add_channel(channel)
     runtime.start_delivery()
     service = runtime.service
@@ -78,8 +59,8 @@ async def test_prune_deletes_old_messages_but_keeps_what_edits_and_replies_need(
     await service.handle(customer("The parcel came a week late"))
     await runtime.settle_scoring()  # the comment's sentiment refreshes the alert: done before counting
     await settle(runtime)
-    question_id = next(mid for mid, chat, text, _ in channel.sent if chat == "cust" and "recommend" in text)
-    alert_id = next(mid for mid, chat, _, _ in channel.sent if chat == "staff")
+    question_id = next(s.message_id for s in channel.sent if s.chat_id == "cust" and "recommend" in s.text)
+    alert_id = next(s.message_id for s in channel.sent if s.chat_id == "staff")
     sent_before = await rows(runtime.store, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
 
     clock.advance(5 * 60)
@@ -103,11 +84,11 @@ async def test_prune_deletes_old_messages_but_keeps_what_edits_and_replies_need(
     await service.handle(customer("Thank you!"))
     await settle(runtime)
     edits = channel.edits[edits_before:]
-    assert [(chat, mid) for chat, mid, _ in edits if chat == "cust"] == [("cust", question_id)]
-    assert any(chat == "cust" and "refund is on its way" in text for _, chat, text, _ in channel.sent)
-    relayed = [reply_to for _, chat, text, reply_to in channel.sent if chat == "staff" and "Thank you!" in text]
+    assert [(e.chat_id, e.message_id) for e in edits if e.chat_id == "cust"] == [("cust", question_id)]
+    assert any(s.chat_id == "cust" and "refund is on its way" in s.text for s in channel.sent)
+    relayed = [s.reply_to for s in channel.sent if s.chat_id == "staff" and "Thank you!" in s.text]
     assert relayed == [alert_id]
-    assert [(chat, mid) for chat, mid, _ in edits if chat == "staff"] == [("staff", alert_id)]  # now "claimed"
+    assert [(e.chat_id, e.message_id) for e in edits if e.chat_id == "staff"] == [("staff", alert_id)]  # now "claimed"
 
     # /mydata lists what is still stored, not the slimmed placeholders.
     person = await rows(runtime.store, "SELECT id FROM respondents WHERE user_id = 'cust'")
@@ -116,8 +97,8 @@ async def test_prune_deletes_old_messages_but_keeps_what_edits_and_replies_need(
 
 
 async def test_pending_and_dead_messages_are_kept_as_long_as_they_matter(runtime: Runtime, clock: Clock) -> None:
-    channel = Recorder()
-    channel.fail = True  # the platform is down: the reply stays pending, retried with backoff
+    channel = RecordingChannel(id_prefix="m")
+    channel.down = TransientError("down")  # the platform is down: the reply stays pending, retried with backoff
     runtime.add_channel(channel)
     runtime.start_delivery()
     await runtime.service.handle(customer(command="feedback"))
@@ -136,10 +117,10 @@ async def test_pending_and_dead_messages_are_kept_as_long_as_they_matter(runtime
     report = await runtime.store.prune(clock.now)
     assert report.dead == 1
     assert [r[0] for r in await rows(runtime.store, "SELECT status FROM outbox")] == ["sending"]
-    channel.fail = False
+    channel.down = None
     clock.advance(60)
     await settle(runtime)
-    assert any("recommend" in text for _, _, text, _ in channel.sent)  # still delivered
+    assert any("recommend" in s.text for s in channel.sent)  # still delivered
 
 
 async def test_event_ids_are_kept_for_the_redelivery_window_then_forgotten(runtime: Runtime, clock: Clock) -> None:
