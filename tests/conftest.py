@@ -1,7 +1,12 @@
-"""Shared fixtures: a real store on a temporary file, a fake clock, a fixed sentiment table."""
+"""Shared fixtures: a real store on a temporary file, a fake clock, a fixed sentiment table; and
+``feedbackbot``, the command line run as a separate process."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,6 +15,9 @@ import pytest
 from bot import config as config_mod
 from bot.bootstrap.runtime import Runtime
 from bot.config import Config
+from bot.services.invitations import Inviter
+from bot.web.api import SendApi
+from bot.web.http import HttpServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,3 +50,30 @@ async def runtime(tmp_path: Path, config: Config, clock: Clock) -> AsyncIterator
     rt = await Runtime.open(config, clock=clock, db_path=str(tmp_path / "bot.db"))
     yield rt
     await rt.close()
+
+
+def feedbackbot(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` as an operator would run it, without the platform secrets of the
+    environment the tests run in (so a command never reaches for a real platform)."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN") and k != "SLACK_SIGNING_SECRET"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd or ROOT,
+        env=env,
+    )
+
+
+@contextlib.asynccontextmanager
+async def send_api_server(inviter: Inviter, token: str) -> AsyncIterator[str]:
+    """The send API on its own server on a free port; yields its base URL."""
+    server = HttpServer(["127.0.0.1:0"])
+    SendApi(inviter, token).install(server.app)
+    await server.start()
+    try:
+        yield f"http://127.0.0.1:{server.ports[0]}"
+    finally:
+        await server.stop()

@@ -6,29 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.telegram_helpers import BotUnderTest, running_bot
+from tests.e2e.telegram_helpers import BotUnderTest
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 WAIT = 40.0
 QUESTION = "How likely are you to recommend Acme"
 THANKS = "Thank you"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    async with FakeTelegramAPI() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegramAPI, tmp_path: Path) -> AsyncIterator[BotUnderTest]:
-    async with running_bot(fake, tmp_path / "bot.db") as running:
-        yield running
 
 
 async def survey(fake: FakeTelegramAPI, user: int, score: str = "9", comment: str = "Lovely") -> None:

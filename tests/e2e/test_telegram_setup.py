@@ -19,7 +19,6 @@ import pytest
 
 from tests.e2e.telegram_helpers import STAFF_CHAT, BotUnderTest, bot_config, running_bot
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_fixtures import running_fake_telegram
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -27,12 +26,6 @@ WAIT = 30.0
 OWNER = 501
 BASIC_GROUP = -4801234567  # a new group: a basic group, no -100 prefix
 SUPERGROUP = -1009876543210
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    async with running_fake_telegram() as api:
-        yield api
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_shell_cli import ROOT, feedbackbot, write_config
+from tests.conftest import ROOT, feedbackbot
+from tests.integration.test_shell_cli import write_config
 
 
 def quick_start_script() -> tuple[str, str]:

@@ -9,8 +9,6 @@ import json
 import os
 import sqlite3
 import struct
-import subprocess
-import sys
 import tomllib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -28,7 +26,7 @@ from storage.reports import reading
 from surveys.digest import PeriodSpec, SurveyFacts, last_complete, series_periods, summarise
 from surveys.kinds import Kind
 from surveys.model import Inbound
-from tests.conftest import Clock
+from tests.conftest import Clock, feedbackbot
 
 ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -400,17 +398,6 @@ async def test_digest_command_without_a_survey_covers_every_survey(rt: Runtime, 
 # --------------------------------------------------------------------------- feedbackbot digest
 
 
-def feedbackbot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN") and k != "SLACK_SIGNING_SECRET"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env=env,
-    )
 
 
 def test_digest_cli_prints_without_posting_and_posts_with_post(tmp_path: Path) -> None:

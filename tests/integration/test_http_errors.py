@@ -18,6 +18,7 @@ from bot.bootstrap.runtime import Runtime
 from bot.web import http as http_mod
 from bot.web.api import SendApi
 from bot.web.http import HttpServer
+from tests.conftest import send_api_server
 from tests.e2e.slack_helpers import SlackBot, running_bot
 from tests.fakes.slack_api import FakeSlackAPI
 
@@ -26,11 +27,8 @@ TOKEN = "api-secret-token-123"
 
 @pytest.fixture
 async def api(runtime: Runtime) -> AsyncIterator[str]:
-    server = HttpServer(["127.0.0.1:0"])
-    SendApi(runtime.inviter, TOKEN).install(server.app)
-    await server.start()
-    yield f"http://127.0.0.1:{server.ports[0]}"
-    await server.stop()
+    async with send_api_server(runtime.inviter, TOKEN) as url:
+        yield url
 
 
 async def post(url: str, data: bytes, headers: dict[str, str] | None = None) -> tuple[int, str, str]:

@@ -22,7 +22,7 @@ from bot.services.recipients import RecipientFileError
 from bot.web.api import SendApi
 from bot.web.http import HttpServer
 from surveys.model import Inbound
-from tests.conftest import Clock
+from tests.conftest import Clock, send_api_server
 from tests.integration.test_shell_cli import write_config
 
 TOKEN = "api-secret-token-123"
@@ -43,11 +43,8 @@ async def telegram_runtime(tmp_path: Path, config: Config, clock: Clock) -> Asyn
 
 @pytest.fixture
 async def api(telegram_runtime: Runtime) -> AsyncIterator[str]:
-    server = HttpServer(["127.0.0.1:0"])
-    SendApi(telegram_runtime.inviter, TOKEN).install(server.app)
-    await server.start()
-    yield f"http://127.0.0.1:{server.ports[0]}"
-    await server.stop()
+    async with send_api_server(telegram_runtime.inviter, TOKEN) as url:
+        yield url
 
 
 async def post(url: str, body: object, headers: dict[str, str] | None = None) -> tuple[int, dict]:

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from bot import config as config_mod
+from tests.conftest import feedbackbot
 from tests.integration.test_console_staff import in_order
-from tests.integration.test_shell_cli import feedbackbot, write_config
+from tests.integration.test_shell_cli import write_config
 
 
 def test_numbered_causes_then_an_action_in_the_shell(tmp_path: Path) -> None:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from bot.analysis.sentiment_model import FeedbackScorer
 from bot.bootstrap.runtime import Runtime
 from surveys.model import Inbound
 from surveys.sentiment import Scored
+from tests.conftest import feedbackbot
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -181,17 +179,6 @@ async def test_the_worker_scores_in_batches_after_the_commit(tmp_path: Path, con
         await runtime.close()
 
 
-def feedbackbot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env=env,
-    )
 
 
 def test_sentiment_command_reads_lines_and_writes_json_lines() -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import feedbackbot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,17 +39,6 @@ def with_platforms(cfg: Path) -> Path:
     return cfg
 
 
-def feedbackbot(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN") and k != "SLACK_SIGNING_SECRET"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd or ROOT,
-        env=env,
-    )
 
 
 def test_scripted_survey_through_the_shell_then_export(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from bot.cli.digest import chart_path
 from storage.sqlite import MIGRATIONS
 from surveys.digest import PeriodSpec, SurveyFacts, last_complete, series_periods, summarise
 from surveys.kinds import Kind
-from tests.integration.test_digests import BERLIN, ROOT, feedbackbot
+from tests.conftest import feedbackbot
+from tests.integration.test_digests import BERLIN, ROOT
 from tests.integration.test_segments import insert
 
 
