@@ -9,7 +9,7 @@ import itertools
 from bot.bootstrap.runtime import Runtime
 from bot.delivery.outbox import REMEMBERED
 from surveys.model import Destination, Inbound, OutMessage
-from tests.integration.test_prune import Recorder
+from tests.fakes.channel import RecordingChannel
 
 _ids = itertools.count()
 
@@ -27,7 +27,7 @@ async def test_conversation_locks_go_when_their_turns_are_done(runtime: Runtime)
 
 
 async def test_delivery_remembers_a_fixed_number_of_messages(runtime: Runtime) -> None:
-    channel = Recorder()
+    channel = RecordingChannel(id_prefix="m")
     runtime.add_channel(channel)
     runtime.start_delivery()
     n = REMEMBERED + 300
