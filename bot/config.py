@@ -16,6 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cron import crontab_trigger
+from storage.postgres.url import ENV_VAR as DATABASE_URL_VAR
+from storage.postgres.url import password as url_password
+from storage.postgres.url import problem as url_problem
+from storage.postgres.url import redact as redact_url
 from surveys.causes import BUILTIN_CAUSES, CAUSE_ID, DEFAULT_CAUSES, Cause
 from surveys.kinds import EscalationRules, Kind, SurveyDefinition
 from surveys.locales import SUPPORTED
@@ -30,6 +34,7 @@ SECRET_VARS = (
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
     "FEEDBACKBOT_API_TOKEN",
+    "FEEDBACKBOT_DATABASE_URL",  # may carry the PostgreSQL password
 )
 
 
@@ -54,6 +59,17 @@ class BotSettings:
 class StorageSettings:
     path: str = "feedbackbot.db"
     durability: str = "full"
+    # PostgreSQL instead of the SQLite file when set ([storage] url or FEEDBACKBOT_DATABASE_URL).
+    url: str = field(default="", repr=False)
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.url else "sqlite"
+
+    @property
+    def where(self) -> str:
+        """The database for messages: the SQLite path, or the URL without its password."""
+        return redact_url(self.url) if self.url else self.path
 
 
 @dataclass(frozen=True)
@@ -425,7 +441,19 @@ BOT_SPEC: dict[str, Check] = {
     "log_format": _one_of("text", "json"),
     "shutdown_grace_seconds": NUMBER,
 }
-STORAGE_SPEC: dict[str, Check] = {"path": STR, "durability": _one_of("full", "normal")}
+def _database_url(key: str, value: Any) -> str:
+    STR(key, value)
+    wrong = url_problem(value)
+    if wrong:
+        raise ConfigError(key, f"{wrong}, got {redact_url(value)!r}")
+    if key != DATABASE_URL_VAR and url_password(value):
+        raise ConfigError(
+            key, f"holds a password: put the whole URL in the environment variable {DATABASE_URL_VAR} instead"
+        )
+    return str(value)
+
+
+STORAGE_SPEC: dict[str, Check] = {"path": STR, "durability": _one_of("full", "normal"), "url": _database_url}
 HTTP_SPEC: dict[str, Check] = {"enabled": BOOL, "listen": _address, "send_api": BOOL}
 TELEGRAM_SPEC: dict[str, Check] = {
     "enabled": BOOL,
@@ -805,7 +833,7 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
             "expected a number of seconds from 0 to 600 (keep it below your service manager's stop timeout: "
             "systemd allows 90, Kubernetes 30)",
         )
-    storage = StorageSettings(**_section(data.get("storage"), "storage", STORAGE_SPEC))
+    storage = _storage(data.get("storage"), env)
     http = HttpSettings(**_section(data.get("http"), "http", HTTP_SPEC))
     telegram = TelegramSettings(**_section(data.get("telegram"), "telegram", TELEGRAM_SPEC))
     slack = SlackSettings(**_section(data.get("slack"), "slack", SLACK_SPEC))
@@ -992,6 +1020,27 @@ def staff_destinations(config: Config) -> tuple[str, ...]:
     """Where alerts go when a survey names no destinations: the staff chat of every
     enabled platform, else (no chat platform enabled) the terminal."""
     return _staff_chats(config.telegram, config.slack)
+
+
+def _storage(data: Any, env: Mapping[str, str]) -> StorageSettings:
+    """SQLite (``path``) or PostgreSQL (``url``, or the environment variable, which wins over
+    the file's ``url`` so the password can stay out of the file). Never both: which database
+    the bot writes to must not depend on a precedence rule nobody remembers."""
+    fields = _section(data, "storage", STORAGE_SPEC)
+    if "path" in fields and "url" in fields:
+        raise ConfigError(
+            "storage.url", "set either storage.path (an SQLite file) or storage.url (PostgreSQL), not both"
+        )
+    from_env = env.get(DATABASE_URL_VAR, "").strip()
+    if from_env:
+        if "path" in fields:
+            raise ConfigError(
+                "storage.path",
+                f"the environment variable {DATABASE_URL_VAR} selects PostgreSQL, and storage.path an SQLite file: "
+                "remove one of them",
+            )
+        fields["url"] = _database_url(DATABASE_URL_VAR, from_env)
+    return StorageSettings(**fields)
 
 
 def _secret(env: Mapping[str, str], name: str, because: str) -> str:

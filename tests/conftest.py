@@ -77,3 +77,18 @@ async def send_api_server(inviter: Inviter, token: str) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{server.ports[0]}"
     finally:
         await server.stop()
+
+
+# PostgreSQL (skipped unless FEEDBACKBOT_TEST_DATABASE_URL is set): a fresh database per test.
+from tests.postgres import pg_url  # noqa: E402, F401
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say at the end of every run whether the PostgreSQL tests ran, and against what."""
+    from storage.postgres.url import redact
+    from tests.postgres import SERVER, SKIP_REASON
+
+    if SERVER:
+        terminalreporter.write_line(f"PostgreSQL tests ran against {redact(SERVER)} (a fresh database per test)")
+    else:
+        terminalreporter.write_line(f"PostgreSQL tests SKIPPED: {SKIP_REASON}")

@@ -27,6 +27,7 @@ from bot.services.service import Service, ServiceSettings
 from bot.services.trends import TrendWatch
 from bot.web.http import HttpServer
 from handlers.base import Channel
+from storage.backends import open_store
 from storage.leases import Leases, SoleLeases
 from storage.sqlite import Store
 from surveys.invitations import Policy
@@ -75,7 +76,7 @@ class Runtime:
         """``sentiment``: score each comment inside its turn with this (tests and benchmarks
         with a fixed table). Otherwise comments are scored after the commit by a
         :class:`ScoringWorker` with ``comment_scorer`` (default: the packaged model)."""
-        store = await Store.open(db_path or config.storage.path, config.storage.durability)
+        store = await open_store(db_path or config.storage.url or config.storage.path, config.storage.durability)
         esc = config.escalation
         desk = EscalationDesk(
             EscalationSettings(

@@ -13,6 +13,8 @@ import sys
 from collections.abc import Iterable
 
 from bot.config import SECRET_VARS
+from storage.postgres.url import ENV_VAR as DATABASE_URL_VAR
+from storage.postgres.url import password
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -76,7 +78,9 @@ def setup(
             root.removeHandler(handler)
     handler = BotLogHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(FORMAT))
-    handler.addFilter(RedactSecrets([*(os.environ.get(v, "") for v in SECRET_VARS), *extra_secrets]))
+    secrets = [*(os.environ.get(v, "") for v in SECRET_VARS), *extra_secrets]
+    secrets.append(password(os.environ.get(DATABASE_URL_VAR, "")))  # also when quoted without the URL
+    handler.addFilter(RedactSecrets(secrets))
     root.addHandler(handler)
     root.setLevel(level)
     # The HTTP clients log every request URL at INFO, and Telegram's URLs contain the token.

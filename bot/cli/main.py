@@ -26,7 +26,8 @@ from bot.bootstrap.runlock import AlreadyRunning
 from bot.bootstrap.runtime import Runtime
 from bot.cli import logs
 from bot.config import Config, ConfigError, staff_destinations
-from storage.sqlite import StorageError, StorageVersionError, storage_error
+from storage.backends import check_reachable, describe_fault
+from storage.sqlite import StorageError, StorageVersionError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # something failed at run time: storage, network, a file
@@ -234,7 +235,7 @@ def _main(argv: Sequence[str] | None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         return _fail(f"cannot use{where}: {exc.strerror or exc}", EXIT_FAILURE)
     except Exception as exc:
-        fault = storage_error(exc, cfg.storage.path)
+        fault = describe_fault(exc, cfg.storage.url or cfg.storage.path)
         if fault is not None:
             return _fail(str(fault), EXIT_FAILURE)
         log.debug("unexpected error", exc_info=True)
@@ -248,7 +249,15 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
 
     if args.command == "check-config":
         enabled = [name for name, on in (("telegram", cfg.telegram.enabled), ("slack", cfg.slack.enabled)) if on]
-        print(f"{cfg.source}: OK. Surveys: {', '.join(cfg.surveys)}. Channels: {', '.join(enabled) or 'console only'}.")
+        if cfg.storage.url:
+            unreachable = await check_reachable(cfg.storage.url)
+            if unreachable is not None:
+                return _fail(unreachable, EXIT_FAILURE)
+        storage = f"PostgreSQL at {cfg.storage.where}" if cfg.storage.url else f"SQLite file {cfg.storage.path}"
+        print(
+            f"{cfg.source}: OK. Surveys: {', '.join(cfg.surveys)}. Channels: {', '.join(enabled) or 'console only'}. "
+            f"Storage: {storage}."
+        )
         return 0
     if args.command == "link":
         return _link(cfg, args)  # a URL from the configuration: no database to open (or create)
@@ -256,7 +265,8 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
     if args.command == "run":
         from bot.bootstrap.runlock import RunLock
 
-        run_lock = RunLock.acquire(cfg.storage.path)  # a second bot on this file would send twice
+        if not cfg.storage.url:  # PostgreSQL: several instances share the database (leader locks)
+            run_lock = RunLock.acquire(cfg.storage.path)  # a second bot on this file would send twice
     try:
         return await _with_runtime(args, cfg)
     finally:

@@ -1,0 +1,1 @@
+"""The PostgreSQL backend: the same store as SQLite's, for several instances on one database."""
