@@ -92,3 +92,29 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"PostgreSQL tests ran against {redact(SERVER)} (a fresh database per test)")
     else:
         terminalreporter.write_line(f"PostgreSQL tests SKIPPED: {SKIP_REASON}")
+
+
+# ``FEEDBACKBOT_TEST_STORAGE=postgresql`` (with FEEDBACKBOT_TEST_DATABASE_URL): every runtime a
+# test opens in this process stores on PostgreSQL instead of its SQLite file, one fresh database
+# per file name the test uses (opened again, the same name finds the same database), all dropped
+# when the test ends. ``.ci/run`` runs the integration and end-to-end suites this way once more.
+if os.environ.get("FEEDBACKBOT_TEST_STORAGE", "sqlite") == "postgresql":
+
+    @pytest.fixture(autouse=True)
+    async def _runtimes_on_postgres(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+        from bot import runtime as runtime_mod
+        from storage import backends
+        from tests.postgres import fresh_database
+
+        databases: dict[str, str] = {}
+        async with contextlib.AsyncExitStack() as stack:
+
+            async def on_postgres(target: str, durability: str = "full") -> object:
+                if not backends.is_postgres(target):
+                    if target not in databases:
+                        databases[target] = await stack.enter_async_context(fresh_database())
+                    target = databases[target]
+                return await backends.open_store(target, durability)
+
+            monkeypatch.setattr(runtime_mod, "open_store", on_postgres)
+            yield

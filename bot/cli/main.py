@@ -43,7 +43,7 @@ class UsageError(Exception):
 
 # Commands that only read or write the database: they never talk to a platform, so they
 # need none of its secrets (see ``offline`` in bot.config.parse).
-OFFLINE_COMMANDS = frozenset({"export", "import", "forget", "link", "send", "campaign", "rescore"})
+OFFLINE_COMMANDS = frozenset({"export", "import", "forget", "link", "send", "campaign", "rescore", "migrate-storage"})
 
 
 def is_offline(args: argparse.Namespace) -> bool:
@@ -107,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     forget = add("forget", "erase everything stored about one person (their right to erasure)")
     forget.add_argument("--platform", required=True, choices=("telegram", "slack", "console"))
     forget.add_argument("--user", required=True, help="their user id on that platform")
+    migrate = add("migrate-storage", "copy the SQLite database into PostgreSQL (again: adds what is missing)")
+    migrate.add_argument(
+        "--to", help="postgresql://user@host:5432/database (default: the environment variable FEEDBACKBOT_DATABASE_URL)"
+    )
     link = add("link", "print the Telegram deep link that starts a survey (for emails, receipts, websites)")
     link.add_argument("--survey", required=True, help="survey id")
     link.add_argument("--context", help="a reference passed with the link (letters, digits, _ and -; e.g. an order id)")
@@ -215,7 +219,10 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "sentiment":
         return _sentiment(args)  # needs no configuration and no database
     try:
-        cfg = config_mod.load(args.config, offline=is_offline(args))
+        env = None
+        if args.command == "migrate-storage":  # the URL there names the target, not this configuration's store
+            env = {k: v for k, v in os.environ.items() if k != "FEEDBACKBOT_DATABASE_URL"}
+        cfg = config_mod.load(args.config, env, offline=is_offline(args))
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}", EXIT_CONFIG)
     logs.setup(cfg.bot.log_level, fmt=cfg.bot.log_format)
@@ -259,6 +266,13 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
             f"Storage: {storage}."
         )
         return 0
+    if args.command == "migrate-storage":
+        from bot.migrate_storage import MigrateError, migrate_storage
+
+        try:
+            return await migrate_storage(cfg, args.to)
+        except MigrateError as exc:
+            raise UsageError(str(exc)) from None
     if args.command == "link":
         return _link(cfg, args)  # a URL from the configuration: no database to open (or create)
     run_lock = None

@@ -41,6 +41,10 @@ def retryable(exc: BaseException) -> bool:
     """Whether the same work may succeed on a fresh connection a moment later."""
     if isinstance(exc, asyncpg.PostgresError):
         return exc.sqlstate in RETRY_SQLSTATES
+    if isinstance(exc, asyncpg.InternalClientError):
+        # A rollback attempted on a connection the server just dropped ("another operation
+        # is in progress"): the connection is gone, the transaction did not commit.
+        return True
     if isinstance(exc, asyncpg.InterfaceError):
         # "connection is closed", "connection was closed in the middle of operation"
         if "pool is clos" in str(exc):
@@ -72,7 +76,7 @@ def operator_message(exc: BaseException, url: str) -> str | None:
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return f"cannot reach PostgreSQL at {where}: no answer in time; check the host, port and firewall"
     if isinstance(exc, ConnectionRefusedError) or (isinstance(exc, OSError) and exc.errno is not None):
-        reason = exc.strerror or type(exc).__name__
+        reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else exc.strerror or type(exc).__name__
         return f"cannot reach PostgreSQL at {where} ({reason}); check that the server runs and the host and port"
     if isinstance(exc, asyncpg.CannotConnectNowError | asyncpg.TooManyConnectionsError):
         return f"PostgreSQL at {where} does not take connections now ({exc})"

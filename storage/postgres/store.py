@@ -58,7 +58,8 @@ MIGRATION_LOCK = 0x6662_6D69_6772_6174  # "fbmigrat"
 RECONNECT_FOR = 60.0  # seconds a unit of work keeps retrying while the server is away
 CONNECT_TIMEOUT = 10.0
 DURABILITY = {"full": "on", "normal": "off"}  # synchronous_commit
-NOTIFY_CHANNEL = "feedbackbot_outbox"  # NOTIFY'd with the platform by every unit of work that queued messages
+# New outbox rows are NOTIFY'd on "feedbackbot_outbox" (payload: the platform) by a trigger
+# (see the migration), whoever inserts them: a turn, a CLI command, a copy.
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -114,7 +115,6 @@ class Tx(SqlTx):
         self._raw = engine.Connection(conn)  # type: ignore[assignment]
         self._held = []
         self._locked: set[str] = set()
-        self.queued: set[str] = set()  # platforms with new outbox rows (NOTIFY'd at commit)
 
     @property
     def conn(self) -> Any:
@@ -173,10 +173,6 @@ class Tx(SqlTx):
             (person["id"],),
         )
         return claimed, Respondent.from_row(person), _session(row) if row else None
-
-    async def enqueue(self, messages: Sequence[Any], now: float, delay: float = 0.0) -> None:
-        self.queued.update(m.to.platform for m in messages)
-        await super().enqueue(messages, now, delay)
 
     async def erase_person(self, respondent_id: int) -> list[tuple[int, str, str, str]]:
         # The same steps as SQLite's, with PostgreSQL's JSON functions (see storage.sqlite.Tx).
@@ -328,7 +324,6 @@ class Store:
                         await tx.lock_conversation(*key)
                     result = await work(tx)
                     await tx.flush()
-                    await self._notify(conn, tx)
                 return result
             finally:
                 await self._release(conn)
@@ -343,11 +338,6 @@ class Store:
         except Exception as exc:
             log.debug("dropped a broken PostgreSQL connection: %s", exc)
 
-    @staticmethod
-    async def _notify(conn: asyncpg.Connection, tx: Tx) -> None:
-        for platform in sorted(tx.queued):  # delivered at COMMIT, and only if it commits
-            await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, platform)
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTx]:
         """One transaction of its own (maintenance, imports, digests, staff work)."""
@@ -358,7 +348,6 @@ class Store:
                 try:
                     yield tx
                     await tx.flush()
-                    await self._notify(conn, tx)
                 except Exception as exc:
                     self._check(exc)
                     raise
@@ -445,7 +434,7 @@ class Store:
         already finished, or that an erasure removed, stays as it is)."""
         await self._fetch(
             "UPDATE outbox SET status = 'sent', attempts = attempts + 1, error = NULL, message_id = $1, sent_at = $2 "
-            "WHERE id = $3 AND status IN ('sending', 'pending') RETURNING 1",
+            "WHERE id = $3 AND status = 'sending' RETURNING 1",
             message_id,
             now,
             row_id,
@@ -454,7 +443,7 @@ class Store:
     async def reschedule(self, row_id: int, next_at: float, error: str) -> None:
         await self._fetch(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, error = $2 "
-            "WHERE id = $3 AND status IN ('sending', 'pending') RETURNING 1",
+            "WHERE id = $3 AND status = 'sending' RETURNING 1",
             next_at,
             error[:500],
             row_id,

@@ -217,3 +217,25 @@ async def test_an_unreachable_server_is_one_line_without_the_password() -> None:
 async def test_a_missing_database_says_so(pg_url: str) -> None:
     with pytest.raises(StorageError, match="does not exist; create it first"):
         await Store.open(with_database(pg_url, "fb_test_no_such_database"))
+
+
+async def test_new_outbox_rows_notify_their_platform_at_commit(pg_url: str) -> None:
+    store = await Store.open(pg_url)
+    listener = await asyncpg.connect(pg_url)
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    await listener.add_listener("feedbackbot_outbox", lambda *args: heard.put_nowait(args[3]))
+    try:
+        async def queue(tx: Any) -> None:
+            await tx.enqueue([message("1", "a"), message("2", "b")], time.time())
+            await tx.enqueue([OutMessage(Destination("slack", "C1"), "c")], time.time())
+            await tx.flush()
+            assert heard.empty()  # nothing before the commit
+
+        await store.run(queue)
+        got = {await asyncio.wait_for(heard.get(), 10), await asyncio.wait_for(heard.get(), 10)}
+        assert got == {"telegram", "slack"}
+        await asyncio.sleep(0.1)
+        assert heard.empty()  # one per platform and transaction
+    finally:
+        await listener.close()
+        await store.close()

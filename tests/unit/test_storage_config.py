@@ -74,7 +74,7 @@ def test_a_connection_fault_names_the_server_without_the_password() -> None:
     fault = describe_fault(ConnectionRefusedError(111, "Connection refused"), "postgresql://u:pw1234@h:1/db")
     assert fault is not None
     assert str(fault) == (
-        "cannot reach PostgreSQL at postgresql://u:***@h:1/db (Connection refused); "
+        "cannot reach PostgreSQL at postgresql://u:***@h:1/db (connection refused); "
         "check that the server runs and the host and port"
     )
 

@@ -300,3 +300,20 @@ END $$;
 
 CREATE TRIGGER segment_values_delete AFTER DELETE ON response_context
 FOR EACH ROW EXECUTE FUNCTION feedbackbot_segment_value_removed();
+
+-- New outbox rows wake the sender of their platform on every instance (LISTEN feedbackbot_outbox,
+-- payload: the platform). NOTIFY is delivered at COMMIT, only if the transaction commits, and
+-- repeats within one transaction fold into one. Notifications are lost while a listener is
+-- disconnected: the sender's periodic scan is the fallback.
+CREATE FUNCTION feedbackbot_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    shard text;
+BEGIN
+    FOR shard IN SELECT DISTINCT platform FROM new_rows LOOP
+        PERFORM pg_notify('feedbackbot_outbox', shard);
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER outbox_notify AFTER INSERT ON outbox REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION feedbackbot_outbox_notify();
