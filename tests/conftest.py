@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -104,17 +103,22 @@ if os.environ.get("FEEDBACKBOT_TEST_STORAGE", "sqlite") == "postgresql":
     async def _runtimes_on_postgres(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
         from bot import runtime as runtime_mod
         from storage import backends
-        from tests.postgres import fresh_database
+        from tests.postgres import create_database, drop_database
 
+        # Plain creates and drops (no context manager held open): a command run in-process
+        # (cli.main) has its own event loop, which finalises open async generators as it ends.
         databases: dict[str, str] = {}
-        async with contextlib.AsyncExitStack() as stack:
 
-            async def on_postgres(target: str, durability: str = "full") -> object:
-                if not backends.is_postgres(target):
-                    if target not in databases:
-                        databases[target] = await stack.enter_async_context(fresh_database())
-                    target = databases[target]
-                return await backends.open_store(target, durability)
+        async def on_postgres(target: str, durability: str = "full") -> object:
+            if not backends.is_postgres(target):
+                if target not in databases:
+                    databases[target] = await create_database()
+                target = databases[target]
+            return await backends.open_store(target, durability)
 
-            monkeypatch.setattr(runtime_mod, "open_store", on_postgres)
+        monkeypatch.setattr(runtime_mod, "open_store", on_postgres)
+        try:
             yield
+        finally:
+            for url in databases.values():
+                await drop_database(url)

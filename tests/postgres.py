@@ -28,9 +28,8 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-@asynccontextmanager
-async def fresh_database(prefix: str = "fb_test") -> AsyncIterator[str]:
-    """The URL of a new, empty database on the test server; dropped on the way out."""
+async def create_database(prefix: str = "fb_test") -> str:
+    """A new, empty database on the test server; its URL (drop it with :func:`drop_database`)."""
     import asyncpg
 
     if not SERVER:
@@ -41,14 +40,27 @@ async def fresh_database(prefix: str = "fb_test") -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
     finally:
         await admin.close()
+    return with_database(SERVER, name)
+
+
+async def drop_database(url: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(SERVER)
     try:
-        yield with_database(SERVER, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.strip("/")}" WITH (FORCE)')
     finally:
-        admin = await asyncpg.connect(SERVER)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await admin.close()
+
+
+@asynccontextmanager
+async def fresh_database(prefix: str = "fb_test") -> AsyncIterator[str]:
+    """The URL of a new, empty database on the test server; dropped on the way out."""
+    url = await create_database(prefix)
+    try:
+        yield url
+    finally:
+        await drop_database(url)
 
 
 @pytest.fixture

@@ -103,6 +103,21 @@ UPSERT_RESPONDENT = """
 """
 
 
+# begin_turn in one round trip: the claim (skipped for a NULL event id), the upsert, and the
+# person's open session as JSON (read in the statement's snapshot, which the upsert does not change).
+BEGIN_TURN = f"""
+    WITH claim AS (
+        INSERT INTO processed_events (event_id, processed_at, subject)
+        SELECT ?::text, ?::double precision, ?::text WHERE ?::text IS NOT NULL
+        ON CONFLICT (event_id) DO NOTHING RETURNING 1
+    ), person AS ({UPSERT_RESPONDENT})
+    SELECT (SELECT count(*) FROM claim) AS claimed, person.*,
+           (SELECT row_to_json(s)::text FROM sessions s WHERE s.respondent_id = person.id
+            AND s.stage IN ('score', 'comment') ORDER BY s.id DESC LIMIT 1) AS open_session
+    FROM person
+"""
+
+
 class Tx(SqlTx):
     """Operations inside one PostgreSQL transaction.
 
@@ -160,19 +175,15 @@ class Tx(SqlTx):
     async def begin_turn(
         self, event_id: str | None, now: float, seen: PersonSeen
     ) -> tuple[bool, Respondent, Session | None]:
-        """The SQLite store's three steps (claim, upsert the person, load their open session),
-        after the conversation's lock."""
+        """The SQLite store's three steps (claim the event, upsert the person, read their open
+        session) in one statement, after the conversation's lock (its own statement: the
+        statement after it must see what the previous turn of this chat committed)."""
         await self.lock_conversation(seen.platform, seen.chat_id or f"user:{seen.user_id}")
-        claimed = True
-        if event_id is not None:
-            claimed = await self.claim_event(event_id, now, subject_of(seen.platform, seen.user_id))
-        person = await self._one(UPSERT_RESPONDENT, (*_person_fields(seen), now, now))
-        assert person is not None
-        row = await self._one(
-            "SELECT * FROM sessions WHERE respondent_id = ? AND stage IN ('score', 'comment') ORDER BY id DESC LIMIT 1",
-            (person["id"],),
-        )
-        return claimed, Respondent.from_row(person), _session(row) if row else None
+        claim = (event_id, now, subject_of(seen.platform, seen.user_id), event_id)
+        row = await self._one(BEGIN_TURN, (*claim, *_person_fields(seen), now, now))
+        assert row is not None
+        session = json.loads(row["open_session"]) if row["open_session"] else None
+        return event_id is None or bool(row["claimed"]), Respondent.from_row(row), session and _session(session)
 
     async def erase_person(self, respondent_id: int) -> list[tuple[int, str, str, str]]:
         # The same steps as SQLite's, with PostgreSQL's JSON functions (see storage.sqlite.Tx).
