@@ -30,6 +30,10 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "quick": ["bench.service_turns", "--users", "200"],
         "full": ["bench.service_turns", "--users", "1000"],
     },
+    "postgres": {
+        "quick": ["bench.postgres_turns", "--users", "100"],
+        "full": ["bench.postgres_turns", "--users", "500"],
+    },
     "telegram": {
         "quick": ["bench.telegram_turns", "--users", "100", "--latency-users", "40", "--rounds", "1"],
         "full": ["bench.telegram_turns"],
@@ -185,6 +189,27 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"{slack['ratio_to_fair_floor']:.2f}",
                 )
             )
+    postgres = (get("postgres") or {}).get("figures")
+    if postgres and "turns_per_s" in postgres.get("postgres", {}):
+        pg, lite = postgres["postgres"], postgres["sqlite"]
+        out.append(
+            (
+                "Service turns/s on PostgreSQL, one instance (client + server CPU ms/turn)",
+                f"{pg['turns_per_s']:.0f} ({pg['cpu_ms_per_turn']:.2f} + {pg['server_cpu_ms_per_turn']:.2f})",
+                f"{lite['turns_per_s']:.0f} SQLite turns/s ({lite['cpu_ms_per_turn']:.2f})",
+                f"{postgres['ratio_to_sqlite']:.2f}",
+            )
+        )
+        out.append(
+            (
+                "Service turns/s on PostgreSQL vs bare asyncpg commits (16 in flight)",
+                f"{pg['turns_per_s']:.0f}",
+                f"{pg['floor_commits_per_s']:.0f} commits/s",
+                f"{pg['ratio_to_floor']:.2f}",
+            )
+        )
+    elif postgres:
+        out.append(("Service turns/s on PostgreSQL", "skipped", postgres["postgres"].get("skipped", ""), "-"))
     campaign = (get("campaign") or {}).get("figures")
     if campaign:
         out.append(
