@@ -4,7 +4,8 @@ Most of feedbackbot's SQL means the same on both databases. It is written once, 
 spelling with ``?`` placeholders, and this module adapts it for asyncpg, as Synapse's
 database engines do: ``?`` becomes ``$1, $2 ...``, ``INSERT OR IGNORE`` becomes ``ON CONFLICT
 DO NOTHING``, an INSERT whose new id is wanted (SQLite's ``lastrowid``) gains ``RETURNING id``,
-and ``CAST(x AS REAL)`` (a 4-byte float on PostgreSQL) becomes double precision. Statements
+``CAST(x AS REAL)`` (a 4-byte float on PostgreSQL) becomes double precision, and SQLite's
+planner hint ``INDEXED BY`` is dropped. Statements
 whose meaning differs (JSON functions, scalar ``MAX``, ``PRAGMA``, ``VACUUM``) are written per
 dialect by the backend instead; nothing here guesses at those.
 
@@ -30,6 +31,7 @@ ID_TABLES = frozenset({"respondents", "sessions", "responses", "outbox", "escala
 _INSERT = re.compile(r"^\s*INSERT\s+(OR\s+IGNORE\s+)?INTO\s+(\w+)", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _AS_REAL = re.compile(r"\bAS\s+REAL\b", re.IGNORECASE)
+_INDEXED_BY = re.compile(r"\bINDEXED\s+BY\s+\w+\s*", re.IGNORECASE)
 _TEXT = frozenset({"text", "varchar", "bpchar", "name", "unknown"})
 _INTEGER = frozenset({"int2", "int4", "int8"})
 _FLOAT = frozenset({"float4", "float8", "numeric"})
@@ -89,6 +91,7 @@ def translate(sql: str, many: bool = False) -> Statement:
     """SQLite's spelling of a statement in PostgreSQL's (cached: the texts are constants)."""
     text = placeholders(sql).strip().rstrip(";")
     text = _AS_REAL.sub("AS double precision", text)
+    text = _INDEXED_BY.sub("", text)  # SQLite's planner hint; PostgreSQL's planner picks its own index
     insert = _INSERT.match(text)
     returning = _RETURNING.search(text) is not None
     if insert and insert.group(1):
