@@ -101,7 +101,7 @@ if os.environ.get("FEEDBACKBOT_TEST_STORAGE", "sqlite") == "postgresql":
 
     @pytest.fixture(autouse=True)
     async def _runtimes_on_postgres(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
-        from bot import runtime as runtime_mod
+        from bot.bootstrap import runtime as runtime_mod
         from storage import backends
         from tests.postgres import create_database, drop_database
 

@@ -267,7 +267,7 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
         )
         return 0
     if args.command == "migrate-storage":
-        from bot.migrate_storage import MigrateError, migrate_storage
+        from bot.cli.migrate_storage import MigrateError, migrate_storage
 
         try:
             return await migrate_storage(cfg, args.to)

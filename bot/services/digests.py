@@ -478,8 +478,9 @@ def with_survey_segments(all_facts: Sequence[SurveyFacts], keys: Sequence[str], 
 
 
 def default_chart_dir(db_path: str) -> Path:
-    """``<database folder>/charts``; a temporary folder for an in-memory database."""
-    if db_path == ":memory:" or not db_path:
+    """``<database folder>/charts``; a temporary folder for an in-memory database or a
+    database server (PostgreSQL: the store names it by URL, which is no folder)."""
+    if db_path == ":memory:" or not db_path or "://" in db_path:
         return Path(tempfile.gettempdir()) / "feedbackbot-charts"
     return Path(db_path).resolve().parent / "charts"
 

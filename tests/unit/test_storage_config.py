@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot import config as config_mod
-from bot import logs
+from bot.cli import logs
 from bot.config import ConfigError
 from storage.backends import describe_fault, is_postgres, name_of
 from storage.postgres.store import SCHEMA_VERSION as PG_SCHEMA_VERSION

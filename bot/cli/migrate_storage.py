@@ -12,8 +12,8 @@ import os
 import sys
 from typing import TextIO
 
+from bot.bootstrap.runlock import RunLock
 from bot.config import Config
-from bot.runlock import RunLock
 from storage.postgres.url import ENV_VAR, problem, redact
 from storage.transfer import copy_sqlite_to_postgres
 
