@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -100,7 +103,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 if os.environ.get("FEEDBACKBOT_TEST_STORAGE", "sqlite") == "postgresql":
 
     @pytest.fixture(autouse=True)
-    async def _runtimes_on_postgres(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    def _runtimes_on_postgres(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+        # A plain (not async) fixture: it must not create the test's event loop early (a test
+        # that sets up logging first expects the loop's own first log line).
         from bot.bootstrap import runtime as runtime_mod
         from storage import backends
         from tests.postgres import create_database, drop_database
@@ -117,8 +122,12 @@ if os.environ.get("FEEDBACKBOT_TEST_STORAGE", "sqlite") == "postgresql":
             return await backends.open_store(target, durability)
 
         monkeypatch.setattr(runtime_mod, "open_store", on_postgres)
-        try:
-            yield
-        finally:
+        yield
+
+        async def drop_all() -> None:
             for url in databases.values():
                 await drop_database(url)
+
+        # In a thread of its own: the test's event loop may still be set on this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, drop_all()).result()

@@ -35,9 +35,13 @@ async def test_webhook_answers_after_the_turn_commits(fake: FakeTelegramAPI, tmp
 
             assert await deliver(fake.send_text(601, "/feedback")) == 200
             await fake.wait_for_messages(601, 1, timeout=WAIT)
-            # The database is busy (another writer holds it): the turn cannot commit, so the
-            # webhook must not have been answered yet.
-            async with bot.runtime.store.transaction():
+            # The database is busy (another writer holds it; on PostgreSQL, where writers do not
+            # wait for each other, it holds this chat's turn lock): the turn cannot commit, so
+            # the webhook must not have been answered yet.
+            async with bot.runtime.store.transaction() as tx:
+                hold_chat = getattr(tx, "lock_conversation", None)
+                if hold_chat is not None:
+                    await hold_chat("telegram", "601")
                 pending = asyncio.create_task(deliver(fake.send_text(601, "4")))
                 await asyncio.sleep(0.5)
                 assert not pending.done()
