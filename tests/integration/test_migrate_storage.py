@@ -74,3 +74,25 @@ def test_mistakes_are_one_line(tmp_path: Path) -> None:
     wrong = feedbackbot("migrate-storage", "--config", cfg, "--to", "mysql://h/db")
     assert wrong.returncode == 2 and "--to: expected a URL like postgresql://" in wrong.stderr
     assert "Traceback" not in nowhere.stderr + unreachable.stderr + wrong.stderr
+
+
+def test_check_config_reaches_the_server_or_says_why(tmp_path: Path, pg_url: str) -> None:
+    text = Path(write_config(tmp_path)).read_text(encoding="utf-8")
+    text = text.replace(f'path = "{(tmp_path / "bot.db").as_posix()}"', f'url = "{pg_url}"')
+    cfg = tmp_path / "pg.toml"
+    cfg.write_text(text, encoding="utf-8")
+    ok = feedbackbot("check-config", "--config", str(cfg), "--offline")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip().endswith(f"Storage: PostgreSQL at {pg_url}.")
+
+    os.environ["FEEDBACKBOT_DATABASE_URL"] = "postgresql://bot:pw-secret-9@127.0.0.1:1/feedback"
+    try:
+        cfg.write_text(text.replace(f'url = "{pg_url}"', ""), encoding="utf-8")
+        down = feedbackbot("check-config", "--config", str(cfg), "--offline")
+    finally:
+        del os.environ["FEEDBACKBOT_DATABASE_URL"]
+    assert down.returncode == 1
+    assert down.stderr.strip() == (
+        "feedbackbot: cannot reach PostgreSQL at postgresql://bot:***@127.0.0.1:1/feedback (connection refused); "
+        "check that the server runs and the host and port"
+    )
