@@ -413,17 +413,28 @@ class Store:
         """Take pending rows for sending, oldest first (pending -> sending). Rows another
         sender is claiming right now are skipped, not waited for; a row whose transaction
         commits late is simply pending at a later claim (no high-water mark of ids).
-        ``platforms``: only these shards' rows (a sender leads some platforms)."""
-        where = "status = 'pending'"
-        params: list[Any] = [limit]
-        if platforms is not None:
-            where += " AND platform = ANY($2::text[])"
-            params.append(list(platforms))
-        sql = (
-            "UPDATE outbox SET status = 'sending' WHERE id IN (SELECT id FROM outbox WHERE "
-            f"{where} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING *"
-        )
-        rows = await self._fetch(sql, *params)
+        ``platforms``: only these shards' rows (a sender leads some platforms).
+
+        If the connection is lost while claiming, the claim may have committed without its
+        answer arriving: the retry then also takes the shards' rows already ``sending`` (the
+        delivery loop skips the ones it holds), so none is left claimed by nobody."""
+        tries = 0
+
+        async def attempt(conn: asyncpg.Connection) -> list[Any]:
+            nonlocal tries
+            tries += 1
+            where = "status = 'pending'" if tries == 1 else "status IN ('pending', 'sending')"
+            params: list[Any] = [limit]
+            if platforms is not None:
+                where += " AND platform = ANY($2::text[])"
+                params.append(list(platforms))
+            sql = (
+                "UPDATE outbox SET status = 'sending' WHERE id IN (SELECT id FROM outbox WHERE "
+                f"{where} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING *"
+            )
+            return list(await conn.fetch(sql, *params))
+
+        rows = await self._retrying(lambda: self._with_connection(attempt))
         return sorted((OutboxRow.from_row(r) for r in rows), key=lambda row: row.id)
 
     async def release_claims(self, platforms: Sequence[str] | None = None) -> int:
