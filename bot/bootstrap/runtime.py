@@ -124,7 +124,7 @@ class Runtime:
             desk=desk,
             privacy=PrivacyDesk(
                 store,
-                export_dir=Path(os.path.abspath(db_path or config.storage.path)).parent / "exports",
+                export_dir=_data_dir(db_path or config.storage.path) / "exports",
                 default_language=config.bot.default_language,
             ),
             digests=digests,
@@ -211,3 +211,11 @@ def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[],
         second()
 
     return call
+
+
+def _data_dir(target: str) -> Path:
+    """Where files beside the database go (/mydata exports, until delivered): the SQLite
+    file's folder; for a database server (a URL, no folder), the working directory."""
+    if "://" in target:
+        return Path(os.path.abspath("."))
+    return Path(os.path.abspath(target)).parent
