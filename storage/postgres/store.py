@@ -380,7 +380,9 @@ class Store:
         (SQLite) spelling."""
         conn = await self._retrying(self._acquire)
         try:
-            async with conn.transaction(readonly=True, isolation="repeatable_read"):
+            # One snapshot for the whole read (a digest's figures agree with each other); not
+            # read-only: the read side also records what it posted (digest runs, trend alerts).
+            async with conn.transaction(isolation="repeatable_read"):
                 yield engine.Connection(conn)
         finally:
             await self._release(conn)
