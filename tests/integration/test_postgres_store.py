@@ -239,3 +239,48 @@ async def test_new_outbox_rows_notify_their_platform_at_commit(pg_url: str) -> N
     finally:
         await listener.close()
         await store.close()
+
+
+async def test_compact_after_an_erasure_vacuums_the_tables_it_touched(pg_url: str) -> None:
+    """/forget on PostgreSQL: the erasure's transaction, then VACUUM of the tables it touched,
+    so the erased rows' old versions are removed from the table files (README: what stays in
+    the WAL and in backups)."""
+    store = await Store.open(pg_url)
+    seen = PersonSeen("telegram", "321", "321", "Erin Secret", "erin", "en")
+    try:
+        async def turn(tx: Any) -> int:
+            _, person, _ = await tx.begin_turn("telegram:msg:321:1", time.time(), seen)
+            await tx.enqueue([message("321", "a message to Erin")], time.time())
+            return int(person.id)
+
+        person_id = await store.run(turn)
+
+        async def forget(tx: Any) -> None:
+            await tx.erase_person(person_id)
+
+        await store.run(forget)
+        await store.compact()
+        conn = await asyncpg.connect(pg_url)
+        try:
+            for _ in range(50):  # statistics reach other sessions within about a second
+                vacuumed = {
+                    r[0]: (r[1], r[2])
+                    for r in await conn.fetch(
+                        "SELECT relname, last_vacuum IS NOT NULL, n_dead_tup FROM pg_stat_user_tables "
+                        "WHERE relname = ANY($1::text[])",
+                        list(Store.ERASED_TABLES),
+                    )
+                }
+                if all(done for done, _ in vacuumed.values()):
+                    break
+                await asyncio.sleep(0.1)
+                await conn.execute("SELECT pg_stat_clear_snapshot()")
+            left = await conn.fetchval("SELECT count(*) FROM respondents WHERE display_name = 'Erin Secret'")
+        finally:
+            await conn.close()
+        assert left == 0
+        assert set(vacuumed) == set(Store.ERASED_TABLES)
+        assert all(done for done, _ in vacuumed.values()), vacuumed
+        assert vacuumed["respondents"][1] == 0 and vacuumed["outbox"][1] == 0  # no dead versions left
+    finally:
+        await store.close()
