@@ -8,7 +8,8 @@ from pathlib import Path
 
 import asyncpg
 
-from tests.integration.test_shell_cli import feedbackbot, write_config
+from tests.conftest import feedbackbot
+from tests.integration.test_shell_cli import write_config
 from tests.postgres import fresh_database, needs_postgres
 
 pytestmark = needs_postgres
