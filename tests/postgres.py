@@ -21,6 +21,8 @@ ENV = "FEEDBACKBOT_TEST_DATABASE_URL"
 SERVER = os.environ.get(ENV, "").strip()
 SKIP_REASON = f"PostgreSQL tests need {ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
 needs_postgres = pytest.mark.skipif(not SERVER, reason=SKIP_REASON)
+# FEEDBACKBOT_TEST_STORAGE=postgresql: the runtimes tests open store on PostgreSQL (tests/conftest.py).
+RUNTIMES_ON_POSTGRES = os.environ.get("FEEDBACKBOT_TEST_STORAGE", "sqlite") == "postgresql"
 
 
 def with_database(url: str, name: str) -> str:

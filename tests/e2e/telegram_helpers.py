@@ -72,7 +72,7 @@ class BotUnderTest:
         return [row.values async for row in self.runtime.store.responses()]
 
     async def outbox_statuses(self, chat_id: int) -> list[str]:
-        async with self.runtime.store.conn.execute(
+        async with self.runtime.store.reading() as conn, conn.execute(  # type: ignore[attr-defined]
             "SELECT status FROM outbox WHERE platform = 'telegram' AND chat_id = ? ORDER BY id", (str(chat_id),)
         ) as cur:
             return [str(r[0]) for r in await cur.fetchall()]
