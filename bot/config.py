@@ -24,6 +24,7 @@ from surveys.causes import BUILTIN_CAUSES, CAUSE_ID, DEFAULT_CAUSES, Cause
 from surveys.kinds import EscalationRules, Kind, SurveyDefinition
 from surveys.locales import SUPPORTED
 from surveys.model import Destination
+from surveys.routes import CATEGORIES, CUSTOMER_PLATFORMS, DEFAULT_ROUTE, MODES, Route, fold
 from surveys.sentiment import NEGATIVE_COMMENT_AT
 from surveys.texts import template_problem
 
@@ -226,6 +227,19 @@ class AgentReportConfig:
 
 
 @dataclass(frozen=True)
+class RoutingConfig:
+    """[routing] and [[routes]] (issue 19): which department's chats an alert goes to.
+    ``routes`` empty: every alert takes the default route (the survey's
+    ``escalation.destinations``, else the staff chats), as before routes existed."""
+
+    match: str = "first"  # "first": the first matching route only; "every": all that match
+    routes: tuple[Route, ...] = ()
+    default: tuple[str, ...] = ()  # the default route's destinations; () = per survey, as before
+    default_mention: dict[str, str] = field(default_factory=dict)
+    wait_for_comment_minutes: float = 10  # how long an alert may wait for a comment a route needs
+
+
+@dataclass(frozen=True)
 class Config:
     bot: BotSettings
     storage: StorageSettings
@@ -245,6 +259,7 @@ class Config:
     trend_alerts: TrendAlertConfig = TrendAlertConfig()
     agents: dict[str, AgentIds] = field(default_factory=dict)
     agent_reports: AgentReportConfig = AgentReportConfig()
+    routing: RoutingConfig = RoutingConfig()
 
 
 # -- validation helpers --------------------------------------------------------------
@@ -731,6 +746,158 @@ def _digests(
     return tuple(found.values())
 
 
+def _mention(key: str, value: Any, served: set[str]) -> dict[str, str]:
+    """``mention = { slack = "S0123ABCD", telegram = "@billing_team" }``: who is notified
+    with the alert on each platform (a Slack user group or member id, a Telegram @username)."""
+    if not isinstance(value, dict):
+        example = '{ slack = "S0123ABCD", telegram = "@billing_team" }'
+        raise ConfigError(key, f"expected a table per platform such as {example}, got {value!r}")
+    out: dict[str, str] = {}
+    for platform, raw in value.items():
+        where = f"{key}.{platform}"
+        if platform not in ("telegram", "slack"):
+            raise ConfigError(where, "unknown key (known keys: slack, telegram)")
+        if platform not in served:
+            raise ConfigError(where, f"{platform} is not enabled, so nobody there would see the mention")
+        STR(where, raw)
+        text = raw.strip()
+        if platform == "slack":
+            inner = text.removeprefix("<!subteam^").removeprefix("<@").removesuffix(">").split("|")[0]
+            if not (inner.isalnum() and inner[:1] in "SUW" and inner.isupper()):
+                raise ConfigError(
+                    where, f"expected a Slack user group id such as S0123ABCD (or a member id U0123ABCD), got {raw!r}"
+                )
+            text = inner
+        else:
+            name = text.removeprefix("@")
+            if not (5 <= len(name) <= 32 and all(c.isalnum() or c == "_" for c in name) and name.isascii()):
+                raise ConfigError(where, f"expected a Telegram @username (5 to 32 letters, digits or _), got {raw!r}")
+            text = "@" + name
+        out[platform] = text
+    return out
+
+
+def _strings(key: str, value: Any) -> tuple[str, ...]:
+    values = value if isinstance(value, list) else [value]
+    out = []
+    for i, item in enumerate(values):
+        where = f"{key}[{i}]" if isinstance(value, list) else key
+        if not isinstance(item, str) or not item.strip():
+            raise ConfigError(where, f"expected a non-empty string, got {item!r}")
+        out.append(" ".join(item.split()))
+    if not out:
+        raise ConfigError(key, "is empty; leave the key out to match any value")
+    return tuple(out)
+
+
+ROUTING_SPEC: dict[str, Check] = {
+    "match": _one_of(*MODES),
+    "default": _list_of(_destination),
+    "default_mention": lambda key, value: value,  # checked in _routing
+    "wait_for_comment_minutes": _not_negative(NUMBER),
+}
+ROUTE_SPEC: dict[str, Check] = {
+    "name": STR,
+    "destinations": _list_of(_destination),
+    "mention": lambda key, value: value,
+    "surveys": _strings,
+    "categories": _strings,
+    "context": lambda key, value: value,
+    "languages": _strings,
+    "platforms": _strings,
+    "words": _strings,
+}
+
+
+def _routing(
+    raw_routing: Any, raw_routes: Any, surveys: Mapping[str, SurveyDefinition], served: set[str]
+) -> RoutingConfig:
+    """[routing] and [[routes]]: every key checked, every destination one ``run`` serves
+    (the same rule as alert destinations), and the match mode explicit once routes exist."""
+    fields = _section(raw_routing, "routing", ROUTING_SPEC)
+    for i, dest in enumerate(fields.get("default", ())):
+        _check_served(f"routing.default[{i}]", dest, served)
+    default_mention = _mention("routing.default_mention", fields.get("default_mention", {}), served)
+    if raw_routes is None:
+        raw_routes = []
+    if not isinstance(raw_routes, list):
+        raise ConfigError("routes", "expected an array of tables: [[routes]]")
+    if raw_routes and "match" not in fields:
+        raise ConfigError(
+            "routing.match",
+            'is required with [[routes]]: "first" (an alert takes the first route that matches) or '
+            '"every" (it goes to every route that matches)',
+        )
+    routes: list[Route] = []
+    for index, item in enumerate(raw_routes):
+        where = f"routes[{index}]"
+        route = _section(item, where, ROUTE_SPEC)
+        for required in ("name", "destinations"):
+            if required not in route:
+                raise ConfigError(f"{where}.{required}", "is required")
+        name = route["name"].strip()
+        if not name or len(name) > 40 or "," in name:
+            raise ConfigError(f"{where}.name", f"expected a name of 1 to 40 characters without commas, got {name!r}")
+        if name.lower() == DEFAULT_ROUTE or any(r.name.lower() == name.lower() for r in routes):
+            taken = "is the default route's name" if name.lower() == DEFAULT_ROUTE else "is used by an earlier route"
+            raise ConfigError(f"{where}.name", f"{name!r} {taken}")
+        if not route["destinations"]:
+            raise ConfigError(f"{where}.destinations", "list at least one destination")
+        for i, dest in enumerate(route["destinations"]):
+            _check_served(f"{where}.destinations[{i}]", dest, served)
+        for i, sid in enumerate(route.get("surveys", ())):
+            if sid not in surveys:
+                raise ConfigError(f"{where}.surveys[{i}]", f"no survey with id {sid!r} (have: {', '.join(surveys)})")
+        for i, category in enumerate(route.get("categories", ())):
+            if category not in CATEGORIES:
+                known = ", ".join(CATEGORIES)
+                raise ConfigError(f"{where}.categories[{i}]", f"expected one of {known}, got {category!r}")
+        for i, lang in enumerate(route.get("languages", ())):
+            if lang not in SUPPORTED:
+                raise ConfigError(f"{where}.languages[{i}]", f"expected one of {', '.join(SUPPORTED)}, got {lang!r}")
+        for i, platform in enumerate(route.get("platforms", ())):
+            if platform not in CUSTOMER_PLATFORMS:
+                known = ", ".join(CUSTOMER_PLATFORMS)
+                raise ConfigError(f"{where}.platforms[{i}]", f"expected one of {known}, got {platform!r}")
+        context = route.get("context", {})
+        if not isinstance(context, dict):
+            example = '{ product = "app", plan = ["pro", "team"] }'
+            raise ConfigError(f"{where}.context", f"expected a table such as {example}, got {context!r}")
+        matched_context = {
+            _segment_key(f"{where}.context", key): frozenset(
+                fold(v) for v in _strings(f"{where}.context.{key}", values)
+            )
+            for key, values in context.items()
+        }
+        routes.append(
+            Route(
+                name=name,
+                destinations=tuple(dict.fromkeys(route["destinations"])),
+                surveys=frozenset(route.get("surveys", ())),
+                categories=frozenset(route.get("categories", ())),
+                context=matched_context,
+                languages=frozenset(route.get("languages", ())),
+                platforms=frozenset(route.get("platforms", ())),
+                words=tuple(route.get("words", ())),
+                mention=_mention(f"{where}.mention", route.get("mention", {}), served),
+            )
+        )
+        platforms = {d.split(":", 1)[0] for d in routes[-1].destinations}
+        for platform in routes[-1].mention:
+            if platform not in platforms:
+                raise ConfigError(
+                    f"{where}.mention.{platform}",
+                    f"this route sends nothing to {platform}: add a {platform}: destination",
+                )
+    return RoutingConfig(
+        match=fields.get("match", "first"),
+        routes=tuple(routes),
+        default=tuple(dict.fromkeys(fields.get("default", ()))),
+        default_mention=default_mention,
+        wait_for_comment_minutes=float(fields.get("wait_for_comment_minutes", 10)),
+    )
+
+
 def _level(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 0.5:
         raise ConfigError(key, f"expected a p-value level between 0 and 0.5 such as 0.01, got {value!r}")
@@ -816,6 +983,8 @@ TOP_LEVEL = (
     "trend_alerts",
     "agents",
     "agent_reports",
+    "routing",
+    "routes",
 )
 
 
@@ -955,6 +1124,8 @@ def parse(data: Mapping[str, Any], env: Mapping[str, str], source: str = "", *, 
                 )
     if "agents" in data:
         config = _replace(config, agents=_agents(data["agents"], enabled))
+    if "routes" in data or "routing" in data:
+        config = _replace(config, routing=_routing(data.get("routing"), data.get("routes"), surveys, enabled))
     if "agent_reports" in data:
         fields = _section(data["agent_reports"], "agent_reports", AGENT_REPORT_SPEC)
         for i, sid in enumerate(fields.get("surveys", ())):
@@ -1041,6 +1212,17 @@ def _storage(data: Any, env: Mapping[str, str]) -> StorageSettings:
             )
         fields["url"] = _database_url(DATABASE_URL_VAR, from_env)
     return StorageSettings(**fields)
+
+
+def default_route(config: Config, survey_id: str) -> tuple[str, ...]:
+    """The default route's destinations for a survey's alerts: ``[routing] default``, else the
+    survey's ``escalation.destinations``, else the staff chats (what alerts did before routes)."""
+    if config.routing.default:
+        return config.routing.default
+    survey = config.surveys.get(survey_id)
+    if survey is not None and survey.alert_destinations:
+        return survey.alert_destinations
+    return staff_destinations(config)
 
 
 def _secret(env: Mapping[str, str], name: str, because: str) -> str:

@@ -94,6 +94,8 @@ def _block(block: Block) -> str:
         return "-" * 20
     if block.kind == "mention":
         return f"Agent: {block.label}"
+    if block.kind == "team":
+        return f"{block.label}: {block.text}"
     return block.text
 
 

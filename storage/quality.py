@@ -28,6 +28,7 @@ class ActionRow:
     done_at: float | None
     reminded_on: date | None
     alert_ids: tuple[int, ...]
+    owner_id: str = ""  # the owner's member id on ``platform`` (Slack), for the reminder's mention
 
     def as_open(self) -> OpenAction:
         return OpenAction(self.id, self.title, self.owner, self.due, self.alert_ids)
@@ -64,11 +65,12 @@ async def create_action(
     created_by_name: str,
     alert_ids: Sequence[int],
     now: float,
+    owner_id: str = "",
 ) -> int:
     cur = await conn.execute(
-        "INSERT INTO actions (title, owner, due, platform, chat_id, created_by_name, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (title, owner, due.isoformat() if due else None, platform, chat_id, created_by_name, now),
+        "INSERT INTO actions (title, owner, due, platform, chat_id, created_by_name, created_at, owner_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (title, owner, due.isoformat() if due else None, platform, chat_id, created_by_name, now, owner_id),
     )
     action_id = int(cur.lastrowid or 0)
     await conn.executemany(
@@ -109,6 +111,7 @@ async def _actions(conn: aiosqlite.Connection, where: str, params: tuple[Any, ..
             done_at=r["done_at"],
             reminded_on=_day(r["reminded_on"]),
             alert_ids=links.get(int(r["id"]), ()),
+            owner_id=str(r["owner_id"] or ""),
         )
         for r in rows
     ]
@@ -154,7 +157,7 @@ async def resolved_alerts(
 ) -> list[ResolvedAlert]:
     """Alerts resolved in ``[start, end)`` (through ``escalations_resolved``)."""
     sql = (
-        "SELECT cause, opened_at, resolved_at, recovered, survey_id FROM escalations "
+        "SELECT cause, opened_at, resolved_at, recovered, route FROM escalations "
         "WHERE resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?"
     )
     params: list[Any] = [start, end]
@@ -169,7 +172,7 @@ async def resolved_alerts(
             opened_at=float(r[1]),
             resolved_at=float(r[2]),
             recovered=None if r[3] is None else bool(r[3]),
-            route=str(r[4]),
+            route=str(r[4] or "default"),
         )
         for r in rows
     ]
@@ -179,6 +182,7 @@ ESCALATION_EXPORT_FIELDS = (
     "alert",
     "survey_id",
     "route",
+    "destinations",
     "state",
     "rules",
     "score",
@@ -201,7 +205,8 @@ async def escalation_rows(
     """Every alert opened in the window with its linked actions (the audit trail)."""
     sql = (
         "SELECT e.id, e.survey_id, e.state, e.rules, r.score, r.category, e.cause, e.opened_at, e.claimed_at, "
-        "e.first_reply_at, e.resolved_at, e.claimed_by_name, e.resolved_by_name, e.recovered "
+        "e.first_reply_at, e.resolved_at, e.claimed_by_name, e.resolved_by_name, e.recovered, "
+        "e.route, e.route_destinations "
         "FROM escalations e JOIN responses r ON r.id = e.response_id WHERE 1 = 1"
     )
     params: list[Any] = []
@@ -241,5 +246,7 @@ async def escalation_rows(
             "claimed_by": r[11],
             "resolved_by": r[12],
             "recovered": None if r[13] is None else bool(r[13]),
+            "route": r[14],
+            "destinations": r[15],
             "actions": linked,
         }

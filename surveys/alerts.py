@@ -7,7 +7,7 @@ the alert always reflects the current state: open, claimed by whom, resolved by 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,23 @@ class AlertView:
     # Context keys that identify the customer (hidden in anonymous mode); None means all.
     identifying_context: frozenset[str] | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def with_route(message: OutMessage, route: str, label: str, team: str = "", team_label: str = "") -> OutMessage:
+    """The alert with the route that sent it (and the group that route mentions on the
+    destination's platform), placed before "Received" so it reads with the context."""
+    if not route and not team:
+        return message
+    blocks = list(message.blocks)
+    at = next((i for i, b in enumerate(blocks) if b.label == "Received"), len(blocks))
+    added = [Block("field", clip(route, CONTEXT_LIMIT), label)] if route else []
+    if team:
+        added.append(Block("team", team, team_label))
+    blocks[at:at] = added
+    lines = [f"{label}: {clip(route, CONTEXT_LIMIT)}"] if route else []
+    if team:
+        lines.append(f"{team_label}: {team}")
+    return replace(message, blocks=tuple(blocks), text="\n".join([message.text, *lines]))
 
 
 def action_value(escalation_id: int, action: str) -> str:

@@ -98,8 +98,23 @@ def split_cause(note: str) -> tuple[str | None, str]:
 class ActionDraft:
     alert_ids: tuple[int, ...]
     title: str
-    owner: str
+    owner: str  # as shown: "@maria"
     due: date | None
+    owner_id: str = ""  # the owner's member id when the platform gave one (Slack: <@U0123|maria>)
+
+
+# A Slack member mention as Slack escapes it (and as the adapter writes a resolved owner).
+SLACK_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
+
+
+def owner_of(token: str) -> tuple[str, str]:
+    """(shown name, member id) of an ``owner:`` value: ``<@U0123|maria>`` -> ("@maria",
+    "U0123"); anything else is a name as typed, with no id."""
+    found = SLACK_MENTION.match(token)
+    if found is None:
+        return token, ""
+    name = (found.group(2) or "").strip().lstrip("@")
+    return f"@{name or found.group(1)}", found.group(1)
 
 
 def parse_action(args: str) -> ActionDraft | str:
@@ -127,7 +142,8 @@ def parse_action(args: str) -> ActionDraft | str:
     if not title:
         return "action_usage"
     alert_ids = tuple(dict.fromkeys(int(p.lstrip("#")) for p in ids))
-    return ActionDraft(alert_ids, title[:300], owner[:80], due)
+    shown, owner_id = owner_of(owner)
+    return ActionDraft(alert_ids, title[:300], shown[:80], due, owner_id)
 
 
 def reminder_due(due: date | None, today: date, reminded_on: date | None) -> str | None:
@@ -215,6 +231,59 @@ def pareto(
     return rows
 
 
+@dataclass(frozen=True)
+class RouteRow:
+    """One route's alerts resolved in the period: how many, how that changed, how often the
+    customer said the problem was solved, how long resolving took, and its top cause."""
+
+    route: str
+    count: int
+    previous: int
+    recovery_rate: float | None
+    recovery_answers: int
+    median_resolve_seconds: float | None
+    top_cause: str | None  # the most frequent cause id ("" for none given); None without alerts
+
+
+def route_names(route: str) -> list[str]:
+    """The routes of one alert (every-match mode records several, joined with ", ")."""
+    return [r for r in (part.strip() for part in route.split(",")) if r] or ["default"]
+
+
+def by_route(current: Iterable[ResolvedAlert], previous: Iterable[ResolvedAlert] = ()) -> list[RouteRow]:
+    """Figures per route, most alerts first: an alert sent by several routes counts in each."""
+    groups: dict[str, list[ResolvedAlert]] = {}
+    for alert in current:
+        for name in route_names(alert.route):
+            groups.setdefault(name, []).append(alert)
+    before: dict[str, int] = {}
+    for alert in previous:
+        for name in route_names(alert.route):
+            before[name] = before.get(name, 0) + 1
+    rows = []
+    for name in sorted(groups, key=lambda n: (-len(groups[n]), n)):
+        alerts = groups[name]
+        answers = [a.recovered for a in alerts if a.recovered is not None]
+        counts: dict[str, int] = {}
+        for a in alerts:
+            counts[a.cause or UNSPECIFIED] = counts.get(a.cause or UNSPECIFIED, 0) + 1
+        top = min(counts, key=lambda c: (-counts[c], c == UNSPECIFIED, c))
+        rows.append(
+            RouteRow(
+                route=name,
+                count=len(alerts),
+                previous=before.get(name, 0),
+                recovery_rate=(sum(1 for a in answers if a) / len(answers)) if answers else None,
+                recovery_answers=len(answers),
+                median_resolve_seconds=median(a.resolved_at - a.opened_at for a in alerts),
+                top_cause=top,
+            )
+        )
+    for name in sorted(set(before) - set(groups)):
+        rows.append(RouteRow(name, 0, before[name], None, 0, None, None))
+    return rows
+
+
 def hours(seconds: float | None) -> str:
     if seconds is None:
         return "–"
@@ -284,6 +353,12 @@ class CauseReport:
     names: Mapping[str, str]  # cause id -> name in the report's language
     actions: tuple[OpenAction, ...]
     today: date
+    routes: tuple[RouteRow, ...] = ()  # per route, once routing rules sent some alert elsewhere
+
+    @property
+    def routed(self) -> bool:
+        """Whether the per-route figures say anything: some route other than the default."""
+        return any(r.route != "default" for r in self.routes)
 
     @property
     def empty(self) -> bool:
@@ -322,6 +397,41 @@ def cause_lines(report: CauseReport) -> list[str]:
     return lines
 
 
+def route_table(report: CauseReport) -> list[str]:
+    """Recovery rate and median time to resolve per route, fixed-width."""
+    if not report.routed:
+        return []
+    width = max(12, *(len(r.route) for r in report.routes))
+    lines = [f"{'Route':<{width}}  {'n':>4} {'vs prev':>7} {'recovered':>9} {'resolve':>8}  top cause"]
+    for r in report.routes:
+        recovered = "–" if r.recovery_rate is None else f"{r.recovery_rate:.0%} of {r.recovery_answers}"
+        top = "–" if r.top_cause is None else report.name(r.top_cause)
+        lines.append(
+            f"{r.route:<{width}}  {r.count:>4} {change(r.count, r.previous):>7} {recovered:>9} "
+            f"{hours(r.median_resolve_seconds):>8}  {top}"
+        )
+    return lines
+
+
+def route_lines(report: CauseReport) -> list[str]:
+    """One line per route, readable in any chat."""
+    if not report.routed:
+        return []
+    lines = []
+    for r in report.routes:
+        if r.count == 0:
+            lines.append(f"{r.route}: 0 (was {r.previous})")
+            continue
+        parts = [f"{r.route}: {r.count}", f"{change(r.count, r.previous)} vs previous"]
+        if r.recovery_rate is not None:
+            parts.append(f"recovered {r.recovery_rate:.0%} of {r.recovery_answers}")
+        parts.append(f"median to resolve {hours(r.median_resolve_seconds)}")
+        if r.top_cause is not None:
+            parts.append(f"top cause {report.name(r.top_cause)}")
+        lines.append(" · ".join(parts))
+    return lines
+
+
 def action_lines(report: CauseReport) -> list[str]:
     shown = [action_line(a, report.today) for a in report.actions[:MAX_LISTED_ACTIONS]]
     if len(report.actions) > MAX_LISTED_ACTIONS:
@@ -338,6 +448,9 @@ def cause_text(report: CauseReport) -> str:
     out = [f"ROOT CAUSES · {report.period_label} · {report.resolved} alerts resolved"]
     table = pareto_table(report.rows, report.names)
     out += table or ["No alert was resolved in this period."]
+    routes = route_table(report)
+    if routes:
+        out += ["", "BY ROUTE", *routes]
     out += ["", actions_summary(report)]
     out += [f"  {line}" for line in action_lines(report)]
     return "\n".join(out) + "\n"
@@ -361,6 +474,19 @@ def cause_json(report: CauseReport) -> dict[str, object]:
                 "median_seconds_to_resolve": r.median_resolve_seconds,
             }
             for r in report.rows
+        ],
+        "routes": [
+            {
+                "route": r.route,
+                "count": r.count,
+                "previous_count": r.previous,
+                "change": r.count - r.previous,
+                "recovery_rate": r.recovery_rate,
+                "recovery_answers": r.recovery_answers,
+                "median_seconds_to_resolve": r.median_resolve_seconds,
+                "top_cause": r.top_cause or None,
+            }
+            for r in report.routes
         ],
         "open_actions": [
             {

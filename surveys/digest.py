@@ -29,7 +29,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from surveys.causes import CauseReport, action_lines, cause_json, cause_lines
+from surveys.causes import CauseReport, action_lines, cause_json, cause_lines, route_lines
 from surveys.kinds import SCALES, Kind, classify
 from surveys.metrics import (
     LOW_SAMPLE,
@@ -925,6 +925,10 @@ def cause_blocks(report: CauseReport) -> tuple[Block, ...]:
         blocks += [Block("text", line) for line in cause_lines(report)]
     else:
         blocks.append(Block("context", "No alert was resolved in this period."))
+    routes = route_lines(report)
+    if routes:
+        blocks.append(Block("field", "recovery and time to resolve per route", "By route"))
+        blocks += [Block("text", line) for line in routes]
     blocks.append(Block("field", f"{len(report.actions)} open, {len(report.overdue)} overdue", "Corrective actions"))
     blocks += [Block("text", f"• {line}") for line in action_lines(report)]
     return tuple(blocks)

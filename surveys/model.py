@@ -52,9 +52,11 @@ class Block:
     """One piece of a rich message (alerts, digests). Adapters render each kind with the
     platform's own markup and escaping; the domain never writes markup itself."""
 
-    kind: str  # "heading" | "text" | "field" | "quote" | "context" | "divider" | "mention"
+    kind: str  # "heading" | "text" | "field" | "quote" | "context" | "divider" | "mention" | "team"
     # "mention": ``text`` is a person's user id on the destination's platform, ``label`` their
     # name; adapters render it as a mention that notifies them (alerts naming an agent).
+    # "team": ``text`` is who a route notifies on the destination's platform (a Slack user
+    # group ``S…`` or member ``U…``, a Telegram ``@username``), ``label`` what to call it.
     text: str = ""
     label: str = ""
 

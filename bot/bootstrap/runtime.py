@@ -101,6 +101,11 @@ class Runtime:
                 surveys=dict(config.surveys),
                 identifying_context=config.privacy.identifying_context,
                 causes=esc.causes,
+                routes=config.routing.routes,
+                route_mode=config.routing.match,
+                route_default=config.routing.default,
+                default_mention=dict(config.routing.default_mention),
+                route_wait=config.routing.wait_for_comment_minutes * 60,
             )
         )
         delivery = Delivery(

@@ -43,7 +43,9 @@ class UsageError(Exception):
 
 # Commands that only read or write the database: they never talk to a platform, so they
 # need none of its secrets (see ``offline`` in bot.config.parse).
-OFFLINE_COMMANDS = frozenset({"export", "import", "forget", "link", "send", "campaign", "rescore", "migrate-storage"})
+OFFLINE_COMMANDS = frozenset(
+    {"export", "import", "forget", "link", "send", "campaign", "rescore", "migrate-storage", "routes"}
+)
 
 
 def is_offline(args: argparse.Namespace) -> bool:
@@ -133,6 +135,14 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--min-n", type=_positive_int, default=10, metavar="N", help=min_help)
     trend_help = "score over time instead: 12w (weeks, 2 to 104) or 6m (months, 2 to 36) up to the last complete one"
     digest.add_argument("--trend", metavar="SPAN", help=trend_help)
+    routes = add("routes", "routing rules: `routes test` prints where an alert would go and which rule matched on what")
+    routes.add_argument("action", choices=("test",), help="test: try the configured [[routes]] on an alert")
+    routes.add_argument("--survey", required=True, help="survey id")
+    routes.add_argument("--score", type=int, help="the score (leave out for a skipped score)")
+    routes.add_argument("--comment", default="", help="the customer's comment")
+    routes.add_argument("--context", action="append", default=[], metavar="KEY=VALUE", help="context (repeatable)")
+    routes.add_argument("--language", help="the customer's language (default: [bot] default_language)")
+    routes.add_argument("--platform", help="where the customer answered: telegram, slack or console")
     importer = add("import", "load historical responses from a CSV export (all rows or none)")
     importer.add_argument("file", metavar="FILE.csv")
     chats = add("telegram-chats", "list the Telegram groups the bot is in, with the id for [telegram] staff_chat_id")
@@ -265,6 +275,9 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
             f"{cfg.source}: OK. Surveys: {', '.join(cfg.surveys)}. Channels: {', '.join(enabled) or 'console only'}. "
             f"Storage: {storage}."
         )
+        if cfg.routing.routes:
+            names = ", ".join(r.name for r in cfg.routing.routes)
+            print(f"Routes ({cfg.routing.match} match, then the default route): {names}.")
         return 0
     if args.command == "migrate-storage":
         from bot.cli.migrate_storage import MigrateError, migrate_storage
@@ -275,6 +288,22 @@ async def _dispatch(args: argparse.Namespace, cfg: Config) -> int:
             raise UsageError(str(exc)) from None
     if args.command == "link":
         return _link(cfg, args)  # a URL from the configuration: no database to open (or create)
+    if args.command == "routes":
+        from bot.cli.routes import RouteTestError, routes_test
+
+        try:
+            return routes_test(
+                cfg,
+                sys.stdout,
+                survey=args.survey,
+                score=args.score,
+                comment=args.comment,
+                context=parse_context(args.context),
+                language=args.language,
+                platform=args.platform,
+            )
+        except RouteTestError as exc:
+            raise UsageError(str(exc)) from None
     run_lock = None
     if args.command == "run":
         from bot.bootstrap.runlock import RunLock
@@ -496,8 +525,9 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 def _route_of(cfg: Config) -> Callable[[str], str]:
-    """Where a survey's alerts go (its destinations, else the staff chats): the route column
-    of ``export --escalations`` until routing rules exist."""
+    """Where a survey's alerts went before routes were recorded with each alert (its
+    destinations, else the staff chats): the destinations column of ``export --escalations``
+    for those old alerts."""
     staff = ", ".join(staff_destinations(cfg))
 
     def route(survey_id: str) -> str:

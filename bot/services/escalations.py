@@ -17,9 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.services.quality import QualityDesk
+from storage import routes as route_sql
 from storage.records import Escalation, OutboxRow
 from storage.sqlite import Store, Tx
 from surveys import alerts
+from surveys import routes as routing
 from surveys.causes import Cause
 from surveys.engine import Escalation as EscalationDecision
 from surveys.kinds import SurveyDefinition
@@ -66,16 +68,32 @@ class EscalationSettings:
     identifying_context: tuple[str, ...] | None = None  # None: every context key
     # Root causes offered at resolution ([escalation] causes); None: no cause picker, no actions.
     causes: tuple[Cause, ...] | None = None
+    # Routing rules ([routing], [[routes]]): none means every alert takes the default route.
+    routes: tuple[routing.Route, ...] = ()
+    route_mode: str = routing.FIRST
+    route_default: tuple[str, ...] = ()  # [routing] default; () = per survey, as before routes
+    default_mention: dict[str, str] | None = None
+    route_wait: float = 600.0  # how long an alert may wait for the comment a route matches on
 
     def destinations(self, survey_id: str) -> list[Destination]:
-        specs = (self.per_survey or {}).get(survey_id) or self.default_destinations
+        """The default route's destinations for a survey's alerts."""
+        specs = self.route_default or (self.per_survey or {}).get(survey_id) or self.default_destinations
         return [Destination.parse(s) for s in specs]
 
     def staff_destinations(self) -> list[Destination]:
-        """Every staff destination of any survey: where an alert goes when its own cannot
-        take it any more."""
-        specs = [*self.default_destinations, *(d for ds in (self.per_survey or {}).values() for d in ds)]
+        """Every staff destination of any survey or route: where an alert goes when its own
+        cannot take it any more."""
+        specs = [
+            *self.default_destinations,
+            *(d for ds in (self.per_survey or {}).values() for d in ds),
+            *self.route_default,
+            *(d for r in self.routes for d in r.destinations),
+        ]
         return [Destination.parse(s) for s in dict.fromkeys(specs)]
+
+    def decide(self, facts: routing.RouteFacts, *, final: bool = False) -> routing.Decision:
+        default = [str(d) for d in self.destinations(facts.survey)]
+        return routing.decide(self.routes, self.route_mode, facts, default, final=final or self.route_wait <= 0)
 
 
 def with_agent_mention(message: OutMessage, context: dict[str, str], settings: EscalationSettings) -> OutMessage:
@@ -131,24 +149,101 @@ class EscalationDesk:
 
     async def _alert_chats(self, tx: Tx, escalation_id: int, survey_id: str) -> list[Destination]:
         """Where an alert lives: the chats holding a copy that was sent or is on its way
-        (its own destinations, or the staff chats it was rerouted to); its configured
-        destinations when the outbox no longer knows (rows past retention)."""
+        (its route's destinations, or the staff chats it was rerouted to); the destinations
+        its route recorded when the outbox no longer knows (rows past retention)."""
         copies = await tx.alert_copies(escalation_id)
         live = [Destination(p, c) for (p, c), status in copies.items() if status != "dead"]
-        return live or ([] if copies else self.settings.destinations(survey_id))
+        if live or copies:
+            return live
+        recorded = await route_sql.route_destinations(await tx.connection(), escalation_id)
+        return [Destination.parse(d) for d in recorded] or self.settings.destinations(survey_id)
 
-    async def _post_alert(self, tx: Tx, escalation_id: int, *, edit: bool, now: float) -> None:
+    def route_facts(self, facts: dict[str, Any]) -> routing.RouteFacts:
+        """What routing rules see of an alert: its survey, score category, context, the
+        customer's language and platform, and the comment (pending while the survey waits
+        for one)."""
+        comment = str(facts.get("comment") or "")
+        return routing.RouteFacts(
+            survey=str(facts["survey_id"]),
+            category=facts.get("category"),
+            context=json.loads(str(facts.get("context") or "{}")),
+            language=str(facts.get("r_language") or facts.get("p_language") or ""),
+            platform=str(facts.get("platform") or ""),
+            comment=comment,
+            comment_pending=not comment and facts.get("comment_status") == "pending",
+        )
+
+    async def _route(self, tx: Tx, escalation_id: int, facts: dict[str, Any], now: float, *, final: bool) -> bool:
+        """Route an alert not routed yet: record which routes take it and why. False while
+        it waits for a comment that a route matches on."""
+        decision = self.settings.decide(self.route_facts(facts), final=final)
+        if decision.held:
+            return False
+        why = routing.facts_reasons(decision)
+        await route_sql.set_route(
+            await tx.connection(), escalation_id, decision.names, why, decision.destinations(), now
+        )
+        facts.update(route=", ".join(decision.names), route_why=json.dumps(why), routed_at=now)
+        facts["route_destinations"] = ", ".join(decision.destinations())
+        return True
+
+    def _with_route(self, message: OutMessage, facts: dict[str, Any], view: alerts.AlertView) -> OutMessage:
+        """The route line (which route sent the alert here, on what it matched) and the
+        group that route mentions on this platform."""
+        why = route_sql.route_why(facts.get("route_why"))
+        if not why or not self.settings.routes:  # without routing rules every alert takes the one route
+            return message
+        dest = str(message.to)
+        by_name = {r.name: r for r in self.settings.routes}
+        here = [(n, rs) for n, rs in why if dest in (by_name[n].destinations if n in by_name else ())]
+        if not here:
+            here = why  # the default route, a reroute, or routes changed since
+        lang = self.settings.default_language
+        team = ""
+        for name, _ in here:
+            mentions = by_name[name].mention if name in by_name else (self.settings.default_mention or {})
+            team = team or mentions.get(message.to.platform, "")
+        return alerts.with_route(
+            message,
+            routing.describe(here, lang, alerts.visible_context(view)),
+            text(lang, "route_label"),
+            team,
+            text(lang, "route_team"),
+        )
+
+    async def route_held(self, tx: Tx, now: float) -> int:
+        """Alerts that waited ``route_wait`` for a comment a route matches on are routed
+        with what is known (words then count as absent) and posted."""
+        held = await route_sql.held_alerts(await tx.connection(), now - self.settings.route_wait)
+        for escalation_id in held:
+            await self._post_alert(tx, escalation_id, edit=False, now=now, final=True)
+        return len(held)
+
+    async def _post_alert(
+        self, tx: Tx, escalation_id: int, *, edit: bool, now: float, final: bool = False
+    ) -> None:
+        """Post a new alert to its route's destinations, or edit every copy of it. An alert
+        not routed yet (new, or held for its comment) is routed first: held, nothing is
+        posted; routed, it is posted to its destinations."""
         facts = await tx.alert_facts(escalation_id)
         if facts is None:
             return
+        if facts.get("routed_at") is None:
+            if not await self._route(tx, escalation_id, facts, now, final=final):
+                return
+            edit = False
         view = self._view(facts)
         messages = []
         if edit:
             targets = await self._alert_chats(tx, escalation_id, str(facts["survey_id"]))
         else:
-            targets = self.settings.destinations(facts["survey_id"])
+            recorded = str(facts.get("route_destinations") or "")
+            targets = [Destination.parse(d) for d in recorded.split(", ") if d] or self.settings.destinations(
+                facts["survey_id"]
+            )
         for dest in targets:
             message = with_agent_mention(alerts.render(view, dest), view.context, self.settings)
+            message = self._with_route(message, facts, view)
             if edit:
                 message = OutMessage(
                     message.to,
@@ -185,6 +280,7 @@ class EscalationDesk:
             messages = []
             for dest in targets:
                 message = with_agent_mention(alerts.render(view, dest), view.context, self.settings)
+                message = self._with_route(message, facts, view)
                 messages.append(replace(message, text=f"{note}\n\n{message.text}",
                                         blocks=(Block("text", note), *message.blocks)))
             await tx.enqueue(messages, now)
@@ -427,6 +523,7 @@ class EscalationDesk:
         with a note first, so they are never pinged. Returns the number of reminders sent."""
         settings = self.settings
         await tx.close_orphaned_escalations(now, ERASED_NOTE)
+        await self.route_held(tx, now)
         due = await tx.escalations_to_remind(
             now,
             first=settings.remind_unclaimed_after,
@@ -434,6 +531,9 @@ class EscalationDesk:
             unresolved=settings.remind_unresolved_after,
             limit=settings.remind_max,
         )
+        # An alert still waiting for its comment has been posted nowhere: nothing to remind.
+        held = set(await route_sql.held_alerts(await tx.connection(), now + 1))
+        due = [e for e in due if e.id not in held]
         for escalation in due:
             last = escalation.reminders + 1 >= settings.remind_max
             if escalation.state == "open":
@@ -467,6 +567,8 @@ class EscalationDesk:
         if (local.hour, local.minute) < (hours, minutes):
             return
         waiting = await tx.unresolved_escalations(now - self.settings.remind_unclaimed_after)
+        held = set(await route_sql.held_alerts(await tx.connection(), now + 1))
+        waiting = [e for e in waiting if e.id not in held]
         if not waiting:
             return
         if not await tx.record_summary(SUMMARY_KEY, local.date().isoformat(), now):
@@ -476,7 +578,7 @@ class EscalationDesk:
             age = _age(now - escalation.opened_at)
             who = f"claimed by {escalation.claimed_by_name}" if escalation.state == "claimed" else "nobody on it"
             line = f"• #{escalation.id} ({escalation.survey_id}): {who}, opened {age} ago"
-            for dest in self.settings.destinations(escalation.survey_id):
+            for dest in await self._alert_chats(tx, escalation.id, escalation.survey_id):
                 per_dest.setdefault(dest, []).append(line)
         messages = []
         for dest, lines in per_dest.items():

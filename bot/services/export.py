@@ -74,7 +74,9 @@ async def export_escalations(
     route_of: Callable[[str], str] = lambda survey_id: "",
 ) -> int:
     """``feedbackbot export --escalations``: the audit trail of every alert opened in the
-    window: where it went (``route``), its root cause, when it was opened, claimed, first
+    window: the routes that sent it (``route``; "default" when none matched) and where it
+    went (``destinations``; ``route_of`` fills them in for alerts from before routes were
+    recorded), its root cause, when it was opened, claimed, first
     answered and resolved, the customer's recovery answer and the linked corrective actions
     (CSV: ``#id title (owner, due, done)`` joined with ``; ``; JSON Lines: a list)."""
     count = 0
@@ -85,7 +87,9 @@ async def export_escalations(
     async with store.reading() as conn:
         rows = [row async for row in escalation_rows(conn, since, until, survey)]
     for row in rows:
-        row["route"] = route_of(row["survey_id"])
+        row["route"] = row["route"] or "default"
+        if not row["destinations"]:
+            row["destinations"] = route_of(row["survey_id"])
         for key in ("opened_at", "claimed_at", "first_reply_at", "resolved_at"):
             row[key] = None if row[key] is None else iso(row[key])
         for action in row["actions"]:

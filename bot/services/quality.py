@@ -23,7 +23,7 @@ from surveys import alerts, causes
 from surveys.causes import Cause, CauseReport
 from surveys.digest import Period, previous
 from surveys.locales import normalise_language
-from surveys.model import Choice, Destination, HandleResult, Inbound, OutMessage
+from surveys.model import Block, Choice, Destination, HandleResult, Inbound, OutMessage
 from surveys.texts import text
 
 #: Edits an alert in place after something it shows changed (``EscalationDesk.refresh``).
@@ -153,6 +153,10 @@ class QualityDesk:
             draft = causes.parse_action(inbound.args)
             if isinstance(draft, str):
                 return HandleResult(toast=text(lang, draft))
+            if inbound.platform == "slack" and draft.owner and not draft.owner_id:
+                # The Slack adapter turns an owner it finds into a member mention; a name it
+                # could not find would never be notified, so it is refused here.
+                return HandleResult(toast=text(lang, "action_owner_unknown", owner=draft.owner))
             found = await sql.existing_alerts(conn, draft.alert_ids)
             missing = [i for i in draft.alert_ids if i not in found]
             if missing:
@@ -167,6 +171,7 @@ class QualityDesk:
                 created_by_name=_who(inbound),
                 alert_ids=draft.alert_ids,
                 now=now,
+                owner_id=draft.owner_id,
             )
             line = causes.action_line(
                 causes.OpenAction(action_id, draft.title, draft.owner, draft.due, draft.alert_ids),
@@ -213,7 +218,12 @@ class QualityDesk:
             alert_list = ", ".join(f"#{i}" for i in row.alert_ids) or "–"
             key = "action_remind_due" if kind == "due" else "action_remind_overdue"
             body = text(lang, key, owner=owner, id=row.id, title=row.title, alerts=alert_list, due=row.due.isoformat())
-            await tx.enqueue([OutMessage(Destination(row.platform, row.chat_id), body, audience="staff")], now)
+            blocks: tuple[Block, ...] = ()
+            if row.owner_id:
+                # A mention notifies the owner (Slack shows plain "@maria" as text only).
+                blocks = (Block("team", row.owner_id), Block("text", body))
+            here = Destination(row.platform, row.chat_id)
+            await tx.enqueue([OutMessage(here, body, blocks=blocks, audience="staff")], now)
             await sql.mark_reminded(conn, row.id, today)
             sent += 1
         return sent
@@ -252,6 +262,7 @@ async def cause_report(
     return CauseReport(
         period_label=period.label,
         rows=tuple(causes.pareto(current, earlier, order=[c.id for c in cause_list])),
+        routes=tuple(causes.by_route(current, earlier)),
         names=names,
         actions=tuple(a.as_open() for a in open_actions),
         today=today_in(now, timezone).date(),

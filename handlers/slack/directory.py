@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -119,6 +120,8 @@ class SlackDirectory:
         self._staff: frozenset[str] = frozenset()
         self._staff_expires = 0.0
         self._staff_lock = asyncio.Lock()
+        self._member_list: list[dict[str, str]] = []
+        self._members_expires = 0.0
 
     async def profile(self, user_id: str) -> Profile:
         cached = self._profiles.get(user_id)
@@ -170,6 +173,71 @@ class SlackDirectory:
             return await self.dm_channel(user_id)
         dm, _ = await asyncio.gather(self.dm_channel(user_id), self.profile(user_id))
         return dm
+
+    async def find_member(self, typed: str) -> tuple[str, str] | None:
+        """A person named in a staff command (an action's ``owner:``): a mention as Slack
+        escapes it (``<@U0123|maria>``), a member id, or ``@name`` / ``name`` matched against
+        every member's handle, display name and real name (case ignored; the handle first).
+        Returns (member id, handle), or None when nobody (or more than one person) fits."""
+        found = _MEMBER.match(typed.strip())
+        if found is not None:
+            member = found.group(1) or found.group(3)
+            try:
+                resp = await self.client.users_info(user=member)
+            except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+                log.info("users.info failed (%s) looking up an action owner", error_code(exc))
+                resp = None
+            user = (resp.get("user") if resp is not None else None) or {}
+            if user and not user.get("deleted"):
+                return member, str(user.get("name") or found.group(2) or member)
+            if found.group(3) is None:
+                return None  # a mention of someone Slack does not know (any more)
+            # A bare word that only looks like a member id ("WILLIAMS"): try it as a name.
+        wanted = typed.strip().lstrip("@").casefold()
+        if not wanted:
+            return None
+        members = await self._members()
+        for fields in (("name",), ("display_name", "real_name")):
+            fits = [(m["id"], m["name"]) for m in members if any(m[f].casefold() == wanted for f in fields)]
+            if len(fits) == 1:
+                return fits[0]
+            if fits:
+                return None  # two people answer to it: a guess could remind the wrong one
+        return None
+
+    async def _members(self) -> list[dict[str, str]]:
+        """The workspace's people (users.list, every page; bots and deactivated accounts
+        left out), cached like the staff list."""
+        if self.clock() < self._members_expires:
+            return self._member_list
+        members: list[dict[str, str]] = []
+        cursor = ""
+        try:
+            while True:
+                resp = await self.client.users_list(limit=200, cursor=cursor or None)
+                for user in resp.get("members") or []:
+                    if user.get("deleted") or user.get("is_bot") or not user.get("id"):
+                        continue
+                    profile = user.get("profile") or {}
+                    members.append(
+                        {
+                            "id": str(user["id"]),
+                            "name": str(user.get("name") or ""),
+                            "display_name": str(profile.get("display_name") or ""),
+                            "real_name": str(user.get("real_name") or profile.get("real_name") or ""),
+                        }
+                    )
+                cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    break
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("could not list the workspace's members (%s) to find an action owner", error_code(exc))
+            self._members_expires = self.clock() + self.failure_ttl
+            self._member_list = []
+            return []
+        self._member_list = members
+        self._members_expires = self.clock() + self.staff_ttl
+        return members
 
     def remember_dm(self, user_id: str, channel: str) -> None:
         """DM events tell us the channel for free; remembering it saves a conversations.open."""
@@ -224,3 +292,23 @@ class SlackDirectory:
             timezone=profile.timezone,
             is_staff=staff,
         )
+
+
+# A member as typed in a command: Slack's escaped mention <@U0123|name>, or a bare member id.
+_MEMBER = re.compile(r"^(?:<@([UW][A-Z0-9]{2,})(?:\|([^>]*))?>|([UW][A-Z0-9]{6,}))$")
+_OWNER = re.compile(r"(?i)(?<!\S)owner:(\S+)")
+
+
+async def with_owner_resolved(inbound: Inbound, directory: SlackDirectory) -> Inbound:
+    """``/feedback action ... owner:@maria``: the owner written as the member mention
+    ``<@U0123|maria>`` when the workspace has exactly one such person, so the reminder
+    notifies them. Left as typed otherwise (the service then refuses the action, saying the
+    owner cannot be reached)."""
+    found = _OWNER.search(inbound.args)
+    if inbound.command != "action" or found is None:
+        return inbound
+    member = await directory.find_member(found.group(1))
+    if member is None:
+        return inbound
+    args = f"{inbound.args[: found.start(1)]}<@{member[0]}|{member[1]}>{inbound.args[found.end(1) :]}"
+    return replace(inbound, args=args)

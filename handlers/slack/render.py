@@ -112,6 +112,12 @@ def _content_blocks(blocks: Sequence[Block]) -> list[dict[str, Any]]:
         if block.kind == "mention" and block.text.isalnum():
             fields.append({"type": "mrkdwn", "text": f"*Agent:* <@{block.text}> ({escape(block.label)})"[:FIELD_LIMIT]})
             continue
+        if block.kind == "team" and block.text.isalnum():
+            # A user group is notified as <!subteam^ID>, a member as <@ID>.
+            ping = f"<!subteam^{block.text}>" if block.text.startswith("S") else f"<@{block.text}>"
+            shown = f"*{escape(block.label)}:* {ping}" if block.label else ping
+            fields.append({"type": "mrkdwn", "text": shown[:FIELD_LIMIT]})
+            continue
         flush_fields()
         if block.kind == "heading":
             if block.text.strip():

@@ -71,6 +71,10 @@ def _block_piece(block: Block) -> _Piece:
         return _Piece("<i>", block.text, "</i>")
     if block.kind == "mention" and block.text.lstrip("-").isdigit():
         return _Piece(f'<b>Agent:</b> <a href="tg://user?id={int(block.text)}">', block.label, "</a>", extra=7)
+    if block.kind == "team" and block.text.startswith("@"):
+        # A @username in a group message notifies that person (Telegram links it itself).
+        label = f"{block.label}:"
+        return _Piece(f"<b>{_esc(label)}</b> ", block.text, extra=_units(label) + 1)
     if block.kind == "divider":
         return _Piece("", DIVIDER)
     return _Piece("", block.text)

@@ -159,6 +159,21 @@ MESSAGES: dict[str, str] = {
         "⚠\ufe0f {owner}: Maßnahme #{id} ist seit {due} überfällig: {title} · "
         "Meldungen {alerts}. Sende /done {id}, wenn sie erledigt ist."
     ),
+    # Routing rules (staff: the route line of an alert) and action owners on Slack
+    "route_label": "Route",
+    "route_team": "Team",
+    "route_default": "Standard (keine Route passte)",
+    "route_everything": "jede Meldung",
+    "route_why_survey": "Umfrage {value}",
+    "route_why_category": "Bewertung {value}",
+    "route_why_context": "{value}",
+    "route_why_language": "Sprache {value}",
+    "route_why_platform": "über {value}",
+    "route_why_words": "Kommentar nennt „{value}“",
+    "action_owner_unknown": (
+        "Ich finde {owner} in diesem Slack-Workspace nicht, also würde niemand erinnert. "
+        "Schreibe owner: mit einer Erwähnung (@ tippen und die Person wählen) oder ihrer Mitglieds-ID (U…)."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

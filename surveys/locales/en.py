@@ -129,6 +129,21 @@ MESSAGES: dict[str, str] = {
         "⚠\ufe0f {owner}: action #{id} is overdue since {due}: {title} · alerts "
         "{alerts}. Send /done {id} when it is finished."
     ),
+    # Routing rules (staff: the route line of an alert) and action owners on Slack
+    "route_label": "Route",
+    "route_team": "Team",
+    "route_default": "default (no route matched)",
+    "route_everything": "every alert",
+    "route_why_survey": "survey {value}",
+    "route_why_category": "score {value}",
+    "route_why_context": "{value}",
+    "route_why_language": "language {value}",
+    "route_why_platform": "via {value}",
+    "route_why_words": "comment mentions “{value}”",
+    "action_owner_unknown": (
+        "I can't find {owner} in this Slack workspace, so nobody would be reminded. "
+        "Write owner: with a mention (type @ and pick the person) or their member ID (U…)."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

@@ -153,6 +153,21 @@ MESSAGES: dict[str, str] = {
         "⚠\ufe0f {owner}: la acción #{id} está vencida desde {due}: {title} · "
         "alertas {alerts}. Envía /done {id} cuando esté terminada."
     ),
+    # Routing rules (staff: the route line of an alert) and action owners on Slack
+    "route_label": "Ruta",
+    "route_team": "Equipo",
+    "route_default": "predeterminada (ninguna ruta coincidió)",
+    "route_everything": "todas las alertas",
+    "route_why_survey": "encuesta {value}",
+    "route_why_category": "puntuación {value}",
+    "route_why_context": "{value}",
+    "route_why_language": "idioma {value}",
+    "route_why_platform": "vía {value}",
+    "route_why_words": "el comentario menciona «{value}»",
+    "action_owner_unknown": (
+        "No encuentro a {owner} en este espacio de trabajo de Slack, así que nadie recibiría "
+        "el recordatorio. Escribe owner: con una mención (escribe @ y elige a la persona) o su ID de miembro (U…)."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

@@ -182,6 +182,21 @@ MESSAGES: dict[str, str] = {
         "⚠\ufe0f {owner}\u00a0: l'action #{id} est en retard depuis le "
         "{due}\u00a0: {title} · alertes {alerts}. Envoyez /done {id} quand elle est terminée."
     ),
+    # Routing rules (staff: the route line of an alert) and action owners on Slack
+    "route_label": "Routage",
+    "route_team": "Équipe",
+    "route_default": "par défaut (aucune règle ne correspond)",
+    "route_everything": "toutes les alertes",
+    "route_why_survey": "enquête {value}",
+    "route_why_category": "note {value}",
+    "route_why_context": "{value}",
+    "route_why_language": "langue {value}",
+    "route_why_platform": "via {value}",
+    "route_why_words": "le commentaire mentionne «\u00a0{value}\u00a0»",
+    "action_owner_unknown": (
+        "Je ne trouve pas {owner} dans cet espace de travail Slack\u00a0: personne ne serait relancé. "
+        "Écrivez owner: suivi d'une mention (tapez @ et choisissez la personne) ou de son identifiant de membre (U…)."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

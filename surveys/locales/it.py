@@ -154,6 +154,21 @@ MESSAGES: dict[str, str] = {
         "⚠\ufe0f {owner}: l'azione #{id} è scaduta dal {due}: {title} · avvisi "
         "{alerts}. Invia /done {id} quando è completata."
     ),
+    # Routing rules (staff: the route line of an alert) and action owners on Slack
+    "route_label": "Instradamento",
+    "route_team": "Team",
+    "route_default": "predefinito (nessuna regola corrisponde)",
+    "route_everything": "ogni avviso",
+    "route_why_survey": "sondaggio {value}",
+    "route_why_category": "punteggio {value}",
+    "route_why_context": "{value}",
+    "route_why_language": "lingua {value}",
+    "route_why_platform": "tramite {value}",
+    "route_why_words": "il commento cita «{value}»",
+    "action_owner_unknown": (
+        "Non trovo {owner} in questo workspace Slack, quindi nessuno riceverebbe il promemoria. "
+        "Scrivi owner: con una menzione (digita @ e scegli la persona) o il suo ID membro (U…)."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

@@ -157,6 +157,21 @@ MESSAGES: dict[str, str] = {
         "⚠\ufe0f {owner}: a ação #{id} está em atraso desde {due}: {title} · "
         "alertas {alerts}. Envie /done {id} quando estiver concluída."
     ),
+    # Routing rules (staff: the route line of an alert) and action owners on Slack
+    "route_label": "Rota",
+    "route_team": "Equipe",
+    "route_default": "padrão (nenhuma rota correspondeu)",
+    "route_everything": "todos os alertas",
+    "route_why_survey": "pesquisa {value}",
+    "route_why_category": "nota {value}",
+    "route_why_context": "{value}",
+    "route_why_language": "idioma {value}",
+    "route_why_platform": "via {value}",
+    "route_why_words": "o comentário menciona “{value}”",
+    "action_owner_unknown": (
+        "Não encontro {owner} neste workspace do Slack, então ninguém seria lembrado. "
+        "Escreva owner: com uma menção (digite @ e escolha a pessoa) ou o ID de membro (U…)."
+    ),
 }
 
 # Words people type for numbers, used by the answer parser (0-10, and 11-20 so that a word

@@ -53,7 +53,9 @@ class Both:
 
 
 @contextlib.asynccontextmanager
-async def both_platforms(tmp_path: Path) -> AsyncIterator[Both]:
+async def both_platforms(tmp_path: Path, **extra: Any) -> AsyncIterator[Both]:
+    """Telegram and Slack in one runtime; ``extra``: more configuration sections ([routing],
+    [[routes]])."""
     async with FakeTelegramAPI() as tg, FakeSlackAPI() as slack:
         slack.add_user("U1", name="ana", real_name="Ana Lima", locale="en-US")
         slack.add_user("USTAFF", name="sam", real_name="Sam Staff", locale="en-US")
@@ -82,6 +84,7 @@ async def both_platforms(tmp_path: Path) -> AsyncIterator[Both]:
                 },
             ],
         }
+        data.update(extra)
         env = {"TELEGRAM_BOT_TOKEN": tg.token, "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SIGNING}
         cfg = config_mod.parse(data, env)
         clock = Clock()

@@ -144,7 +144,8 @@ async def test_slack_staff_pick_a_cause_in_the_thread_and_type_the_rest(tmp_path
         assert (await escalations(both.runtime))[0]["cause"] == "product_defect"
 
         # Typed in the staff channel through the one slash command: a corrected cause, an
-        # action, the list, done.
+        # action (its owner a member of the workspace), the list, done.
+        slack.add_user("ULEE", name="lee", real_name="Lee Park")
         await sender.command("USTAFF", "/feedback", "cause 1 late delivery", channel_id=SLACK_STAFF)
         await slack.wait_for(lambda f: "cause: Late delivery" in str(f.messages(SLACK_STAFF)[0]), timeout=WAIT)
         await sender.command("USTAFF", "/feedback", "action 1 reroute the courier owner:@lee", channel_id=SLACK_STAFF)

@@ -717,6 +717,27 @@ class FakeSlackAPI:
             user["locale"] = record["locale"]
         return {"ok": True, "user": user}
 
+    def _users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """users.list, paginated like Slack (a cursor is the index of the next member)."""
+        limit = int(params.get("limit") or 200)
+        start = int(params.get("cursor") or 0)
+        records = list(self.users.values())
+        page = records[start : start + limit]
+        members = [
+            {
+                "id": r["id"],
+                "team_id": TEAM_ID,
+                "name": r["name"],
+                "real_name": r["real_name"],
+                "deleted": r["deleted"],
+                "is_bot": r["is_bot"],
+                "profile": {"real_name": r["real_name"], "display_name": r["name"]},
+            }
+            for r in page
+        ]
+        cursor = str(start + limit) if start + limit < len(records) else ""
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": cursor}}
+
     def _channel_object(self, channel_id: str) -> dict[str, Any]:
         record = self.channels.get(channel_id)
         if record is None and channel_id.startswith("D"):
@@ -858,6 +879,7 @@ class FakeSlackAPI:
         "chat.postEphemeral": _chat_post_ephemeral,
         "chat.getPermalink": _chat_get_permalink,
         "users.info": _users_info,
+        "users.list": _users_list,
         "views.publish": _views_publish,
         "views.open": _views_open,
         "views.update": _views_update,

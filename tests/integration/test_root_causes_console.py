@@ -122,7 +122,8 @@ def test_cause_report_chart_and_escalation_export(tmp_path: Path) -> None:
     assert csv_out.returncode == 0, csv_out.stderr
     rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
     assert [r["cause"] for r in rows] == ["billing", "late_delivery", "billing", "missing_docs"]
-    assert rows[0]["route"] == "console:staff" and rows[0]["resolved_at"].endswith("Z")
+    assert rows[0]["route"] == "default" and rows[0]["destinations"] == "console:staff"
+    assert rows[0]["resolved_at"].endswith("Z")
     assert rows[1]["recovered"] == "yes" and rows[2]["recovered"] == "no" and rows[3]["recovered"] == ""
     assert rows[0]["actions"] == "#1 fix the invoice template (@maria, due 2026-01-20, open)" == rows[2]["actions"]
     jsonl = feedbackbot("export", "--config", cfg, "--escalations", "--format", "jsonl", "--survey", "csat")
@@ -132,22 +133,31 @@ def test_cause_report_chart_and_escalation_export(tmp_path: Path) -> None:
 
 
 def test_the_readmes_worked_example(tmp_path: Path) -> None:
-    """The README's example configuration and commands give the Pareto it shows (counts,
-    shares and order; times differ)."""
+    """The README's example configuration and commands give the routes and the Pareto it
+    shows (counts, shares and order; times differ). Its Slack and Telegram destinations
+    become two terminal rooms here (mentions need those platforms)."""
     from tests.integration.test_shell_cli import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     example = readme.split("**Worked example**", 1)[1]
     blocks = re.findall(r"```(?:toml)?\n(.*?)```", example, re.DOTALL)
     causes_line = next(line for line in blocks[0].splitlines() if line.startswith("causes = "))
+    routing = blocks[0].split("[routing]", 1)[1]
+    routing = re.sub(r'"slack:C0BILLING"', '"console:billing"', routing)
+    routing = re.sub(r'"telegram:-100\d+"', '"console:logistics"', routing)
+    routing = "[routing]" + "\n".join(line for line in routing.splitlines() if not line.startswith("mention"))
     commands = [line.split("  ->")[0].strip() for line in blocks[1].splitlines() if line.startswith("/")]
     table = blocks[2].splitlines()
-    cfg = write_config(tmp_path)
+    cfg = write_config(tmp_path, "\n" + routing)
     text = cfg.read_text(encoding="utf-8")
     cfg.write_text(re.sub(r"^causes = .*$", lambda m: causes_line, text, count=1, flags=re.MULTILINE), "utf-8")
-    complaints = ["Billed twice", "Parcel a week late", "Charged twice again", "Box arrived crushed"]
-    script = "".join(f"/feedback\n2\n{c}\n" for c in complaints) + "\n".join(commands) + "\n/cause 4 3\n"
-    assert feedbackbot("shell", "--config", str(cfg), stdin=script).returncode == 0
+    said = ["Billed twice", "Parcel a week late", "Charged twice again", "Box arrived crushed"]
+    assert all(f"“{c}”" in " ".join(example.split()) for c in said)  # the complaints the README quotes
+    script = "".join(f"/feedback\n2\n{c}\n" for c in said) + "\n".join(commands) + "\n/cause 4 3\n"
+    shell = feedbackbot("shell", "--config", str(cfg), stdin=script)
+    assert shell.returncode == 0, shell.stderr
+    assert "Route: billing (comment mentions “billed”)" in shell.stdout
+    assert "Route: logistics (comment mentions “parcel”)" in shell.stdout
     result = feedbackbot("digest", "--config", str(cfg), "--causes", "--since", "2020-01-01")
     assert result.returncode == 0, result.stderr
     got = result.stdout.splitlines()
@@ -155,4 +165,19 @@ def test_the_readmes_worked_example(tmp_path: Path) -> None:
     for shown, actual in zip(table[2:5], got[2:5], strict=True):
         expected, found = row.match(shown), row.match(actual)
         assert expected and found and expected.groups() == found.groups(), (shown, actual)
+    by_route = re.compile(r"^(\S+)\s+(\d+)\s+(\S+)")
+    at = table.index("BY ROUTE")
+    assert got[at : at + 2] == table[at : at + 2]
+    for shown, actual in zip(table[at + 2 : at + 4], got[at + 2 : at + 4], strict=True):
+        expected, found = by_route.match(shown), by_route.match(actual)
+        assert expected and found and expected.groups() == found.groups(), (shown, actual)
+        assert shown.split()[-2:] == actual.split()[-2:]  # the top cause
     assert table[-1].strip() in result.stdout
+    exported = feedbackbot("export", "--config", str(cfg), "--escalations")
+    routes = [(r["route"], r["destinations"]) for r in csv.DictReader(io.StringIO(exported.stdout))]
+    assert routes == [
+        ("billing", "console:billing"),
+        ("logistics", "console:logistics"),
+        ("billing", "console:billing"),
+        ("logistics", "console:logistics"),
+    ]

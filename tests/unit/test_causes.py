@@ -11,13 +11,17 @@ from surveys.causes import (
     DEFAULT_CAUSES,
     ActionDraft,
     Cause,
+    CauseReport,
     ResolvedAlert,
+    by_route,
     find_cause,
     pareto,
     pareto_table,
     parse_action,
     parse_cause_value,
     reminder_due,
+    route_lines,
+    route_table,
     split_cause,
 )
 
@@ -60,6 +64,11 @@ def test_parse_action() -> None:
         (12, 14), "fix the invoice template", "@maria", date(2026, 12, 15)
     )
     assert parse_action("#3 call the courier") == ActionDraft((3,), "call the courier", "", None)
+    # A Slack mention (as Slack escapes it, and as the adapter writes a resolved @name).
+    assert parse_action("3 call the courier owner:<@U0LEE|lee>") == ActionDraft(
+        (3,), "call the courier", "@lee", None, "U0LEE"
+    )
+    assert parse_action("3 call owner:<@W0LEE>").owner == "@W0LEE"  # type: ignore[union-attr]
     assert parse_action("fix it") == "action_usage"
     assert parse_action("12 owner:@maria") == "action_usage"
     assert parse_action("12 fix due:15.12.2026") == "action_bad_due"
@@ -113,3 +122,37 @@ def test_pareto_counts_shares_cumulative_and_change() -> None:
 
 def test_pareto_of_nothing() -> None:
     assert pareto([]) == [] and pareto_table([], {}) == []
+
+
+def routed(route: str, cause: str | None, hours_to_resolve: float, recovered: bool | None = None) -> ResolvedAlert:
+    return ResolvedAlert(cause, 0.0, hours_to_resolve * 3600, recovered, route)
+
+
+def test_figures_per_route() -> None:
+    current = [
+        routed("billing", "billing", 2, True),
+        routed("billing", "billing", 4, False),
+        routed("billing", "late_delivery", 6),
+        routed("app, billing", "product_defect", 1, True),  # every match: counts in both routes
+        routed("default", None, 10),
+    ]
+    previous = [routed("billing", "billing", 1), routed("logistics", "late_delivery", 1)]
+    rows = {r.route: r for r in by_route(current, previous)}
+    assert [r.route for r in by_route(current, previous)] == ["billing", "app", "default", "logistics"]
+    billing = rows["billing"]
+    assert (billing.count, billing.previous, billing.top_cause) == (4, 1, "billing")
+    assert billing.recovery_rate == pytest.approx(2 / 3) and billing.recovery_answers == 3
+    assert billing.median_resolve_seconds == 3 * 3600
+    assert rows["app"].count == 1 and rows["app"].recovery_rate == 1.0
+    assert rows["default"].top_cause == "" and rows["default"].recovery_rate is None
+    assert rows["logistics"].count == 0 and rows["logistics"].previous == 1 and rows["logistics"].top_cause is None
+    report = CauseReport("2026-W48", (), {"billing": "Billing error"}, (), date(2026, 12, 1), tuple(by_route(current)))
+    table = route_table(report)
+    assert table[0].split() == ["Route", "n", "vs", "prev", "recovered", "resolve", "top", "cause"]
+    assert table[1].split()[:4] == ["billing", "4", "+4", "67%"] and table[1].endswith("Billing error")
+    assert route_lines(report)[0] == (
+        "billing: 4 · +4 vs previous · recovered 67% of 3 · median to resolve 3.0 h · top cause Billing error"
+    )
+    # Only the default route: nothing to compare, nothing shown.
+    alone = CauseReport("2026-W48", (), {}, (), date(2026, 12, 1), tuple(by_route([routed("default", None, 1)])))
+    assert route_table(alone) == [] and route_lines(alone) == []

@@ -36,7 +36,7 @@ from bot.services.locks import KeyedLocks
 from bot.web.http import error_response
 from handlers.slack.channel import SlackChannel
 from handlers.slack.commands import BUTTON_ACTION_PATTERN, HOME_ACTION_PATTERN, is_acknowledgement
-from handlers.slack.directory import SlackDirectory
+from handlers.slack.directory import SlackDirectory, with_owner_resolved
 from handlers.slack.home import home_texts, home_view
 from handlers.slack.inbound import (
     inbound_from_action,
@@ -255,7 +255,11 @@ class SlackComponent:
             dm = await self._dm_or_none(user)
             if dm is None:
                 return None
-            return inbound_from_command(command, dm, self.settings.staff_channel)
+            inbound = inbound_from_command(command, dm, self.settings.staff_channel)
+            if inbound.command == "action":
+                async with self._lookups:
+                    inbound = await with_owner_resolved(inbound, self.directory)
+            return inbound
 
         async def answer(toast: str) -> None:
             await respond(text=escape(toast), response_type="ephemeral")
