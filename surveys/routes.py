@@ -21,6 +21,7 @@ the survey, or the configured wait is over, whichever comes first (words then co
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -147,20 +148,31 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("\u2019", "'")
 
 
-def _stems(text: str, language: str) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def _stems(text: str, language: str) -> tuple[str, ...]:
     """The comment's words as stems of its language, folded (accents off after stemming, so
-    the stemmer still sees them)."""
+    the stemmer still sees them). Remembered: every route with words asks about the same
+    comment, and every alert about the same configured words."""
     lowered = unicodedata.normalize("NFC", text).replace("\u2019", "'").lower()
-    return [fold(stem(token, language)) for token in _TOKEN.findall(lowered)]
+    return tuple(fold(stem(token, language)) for token in _TOKEN.findall(lowered))
 
 
-def word_in(word: str, comment_stems: Sequence[str], language: str) -> bool:
+@functools.lru_cache(maxsize=256)
+def _stem_set(stems: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(stems)
+
+
+def word_in(word: str, comment_stems: tuple[str, ...], language: str) -> bool:
     """Whether ``word`` (a word or a phrase) stands in the comment, by stems in a row."""
     wanted = _stems(word, language)
-    if not wanted:
+    if not wanted or wanted[0] not in _stem_set(comment_stems):
         return False
     n = len(wanted)
-    return any(list(comment_stems[i : i + n]) == wanted for i in range(len(comment_stems) - n + 1))
+    return any(
+        tuple(comment_stems[i : i + n]) == wanted
+        for i, first in enumerate(comment_stems[: len(comment_stems) - n + 1])
+        if first == wanted[0]
+    )
 
 
 def check(route: Route, facts: RouteFacts) -> Check:
