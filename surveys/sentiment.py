@@ -16,6 +16,7 @@ calibrated thresholds of the two sentiment rules (negative comment, hidden detra
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -46,6 +47,46 @@ SHORT_TEXT_LETTERS = 12
 # one of ours holds at least this share of the identifier's probability (langid confuses
 # Portuguese with Galician, Italian with Latin, short French with Romanian).
 OURS_SHARE = 0.25
+
+
+# Contrast words: what follows them is what the writer means ("the product is good, but the
+# support is a disaster"). The embedding of a whole comment averages both halves; the
+# semantic score gives the clause after the last contrast word this weight. Judged on the
+# calibration half of our labelled set (clear comments right 0.872 -> 0.884; held-out half
+# 0.912 -> 0.925); VADER already weights words after "but" by itself.
+CONTRASTS: dict[str, tuple[str, ...]] = {
+    "en": ("but", "however", "otherwise", "though"),
+    "de": ("aber", "jedoch", "sonst", "ansonsten"),
+    "es": ("pero", "sin embargo", "por lo demás"),
+    "fr": ("mais", "cependant", "sinon"),
+    "it": ("ma", "però", "comunque", "per il resto"),
+    "pt": ("mas", "porém", "de resto"),
+}
+CONTRAST_WEIGHT = 2 / 3
+_CONTRAST = {
+    lang: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+    for lang, words in CONTRASTS.items()
+}
+
+
+def after_contrast(text: str, language: str) -> str | None:
+    """The clause after the last contrast word of ``language`` in ``text``, when there is
+    one of at least two words; else None."""
+    pattern = _CONTRAST.get(language)
+    if pattern is None:
+        return None
+    parts = pattern.split(text)
+    if len(parts) < 2:
+        return None
+    tail = parts[-1].strip(" ,.;:!?")
+    return tail if len(tail.split()) >= 2 else None
+
+
+def with_contrast(whole: float, after: float | None) -> float:
+    """The semantic score of a comment from its whole text's and its last contrast clause's."""
+    if after is None:
+        return whole
+    return (1 - CONTRAST_WEIGHT) * whole + CONTRAST_WEIGHT * after
 
 
 class SentimentScorer(Protocol):

@@ -28,7 +28,16 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from surveys import feedback_lexicon
-from surveys.sentiment import LANGUAGES, Scored, choose_language, combine, script_facts, semantic_compound
+from surveys.sentiment import (
+    LANGUAGES,
+    Scored,
+    after_contrast,
+    choose_language,
+    combine,
+    script_facts,
+    semantic_compound,
+    with_contrast,
+)
 
 SCORER_FULL = "vader+use3"  # English: supplemented VADER averaged with the embedding
 SCORER_SEMANTIC = "use3"  # de es fr it pt: the embedding alone (VADER is English only)
@@ -158,15 +167,28 @@ class FeedbackScorer:
     def score_many(
         self, texts: Sequence[str], hints: Sequence[str | None], language: str | None = None
     ) -> list[Scored]:
+        return self.score_and_embed(texts, hints, language)[0]
+
+    def score_and_embed(
+        self, texts: Sequence[str], hints: Sequence[str | None], language: str | None = None
+    ) -> tuple[list[Scored], dict[int, Any]]:
+        """The scores, and the embedding of every scored text by its index (float16, 512
+        values): the digest groups negative comments by meaning with them, so the scoring
+        worker keeps them instead of the digest embedding the comments again."""
+        import numpy as np
+
         with self._lock:
             self._load()
             languages = [self._language(text, hint, language) for text, hint in zip(texts, hints, strict=True)]
             todo = [i for i, lang in enumerate(languages) if lang is not None]
             semantic: dict[int, float] = {}
+            vectors: dict[int, Any] = {}
             for start in range(0, len(todo), BATCH):
                 chunk = todo[start : start + BATCH]
-                for i, value in zip(chunk, self._semantic([texts[i] for i in chunk]), strict=True):
+                values, embeddings = self._semantic([texts[i] for i in chunk], [languages[i] or "en" for i in chunk])
+                for k, (i, value) in enumerate(zip(chunk, values, strict=True)):
                     semantic[i] = value
+                    vectors[i] = embeddings[k].astype(np.float16)
             out = []
             for i, text in enumerate(texts):
                 lang = languages[i]
@@ -176,7 +198,16 @@ class FeedbackScorer:
                 lexical = self._lexical(text) if lang == "en" else None
                 scorer = SCORER_FULL if lexical is not None else SCORER_SEMANTIC
                 out.append(Scored(lang, combine(lexical, semantic[i]), scorer))
-            return out
+            return out, vectors
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        """The embeddings of ``texts`` (an array, one float16 row of 512 values each)."""
+        import numpy as np
+
+        with self._lock:
+            self._load()
+            parts = [self._use.encode(list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)]
+            return np.concatenate(parts).astype(np.float16) if parts else np.zeros((0, 512), np.float16)
 
     def detect(self, text: str, hint: str | None = None) -> str | None:
         """The comment's own language among :data:`surveys.sentiment.LANGUAGES`, or None."""
@@ -201,16 +232,24 @@ class FeedbackScorer:
         rewritten = feedback_lexicon.rewrite_phrases(text)
         return float(self._vader.polarity_scores(rewritten)["compound"])
 
-    def _semantic(self, texts: list[str]) -> list[float]:
+    def _semantic(self, texts: list[str], languages: list[str]) -> tuple[list[float], Any]:
+        """Each text's semantic score; a text with a contrast clause ("good, but ...") is
+        embedded twice, whole and the clause, in the same batch."""
+        tails = [after_contrast(text, lang) for text, lang in zip(texts, languages, strict=True)]
+        extra = [tail for tail in tails if tail is not None]
+        embeddings = self._use.encode(texts + extra)
+        scores = self._prototype_scores(embeddings)
+        whole, after = scores[: len(texts)], iter(scores[len(texts) :])
+        values = [with_contrast(w, None if tail is None else next(after)) for w, tail in zip(whole, tails, strict=True)]
+        return values, embeddings[: len(texts)]
+
+    def _prototype_scores(self, embeddings: Any) -> list[float]:
         import numpy as np
 
-        embeddings = self._use.encode(texts)
         pos = np.sort(embeddings @ self._pos.T, axis=1)[:, -TOP_K:].mean(axis=1)
         neg = np.sort(embeddings @ self._neg.T, axis=1)[:, -TOP_K:].mean(axis=1)
         neutral = np.sort(embeddings @ self._neutral.T, axis=1)[:, -TOP_K:].mean(axis=1)
-        return [
-            semantic_compound(float(p), float(n), float(z)) for p, n, z in zip(pos, neg, neutral, strict=True)
-        ]
+        return [semantic_compound(float(p), float(n), float(z)) for p, n, z in zip(pos, neg, neutral, strict=True)]
 
 
 _CHILD: FeedbackScorer | None = None
@@ -246,9 +285,10 @@ def _follow_parent() -> None:
     threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
-def _child_score(texts: Sequence[str], hints: Sequence[str | None], language: str | None) -> list[Scored]:
+def _child_call(method: str, *args: Any) -> Any:
+    """Run one of :class:`FeedbackScorer`'s methods on the scoring process's model."""
     assert _CHILD is not None
-    return _CHILD.score_many(texts, hints, language)
+    return getattr(_CHILD, method)(*args)
 
 
 class ProcessScorer:
@@ -268,6 +308,19 @@ class ProcessScorer:
     def score_many(
         self, texts: Sequence[str], hints: Sequence[str | None], language: str | None = None
     ) -> list[Scored]:
+        result: list[Scored] = self._call("score_many", list(texts), list(hints), language)
+        return result
+
+    def score_and_embed(
+        self, texts: Sequence[str], hints: Sequence[str | None], language: str | None = None
+    ) -> tuple[list[Scored], dict[int, Any]]:
+        result: tuple[list[Scored], dict[int, Any]] = self._call("score_and_embed", list(texts), list(hints), language)
+        return result
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        return self._call("embed", list(texts))
+
+    def _call(self, method: str, *args: Any) -> Any:
         with self._lock:
             if self._local is None:
                 try:
@@ -275,12 +328,12 @@ class ProcessScorer:
                         self._pool = ProcessPoolExecutor(
                             max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_child_start
                         )
-                    return self._pool.submit(_child_score, list(texts), list(hints), language).result()
+                    return self._pool.submit(_child_call, method, *args).result()
                 except (BrokenProcessPool, OSError) as exc:
                     log.warning("scoring process unavailable (%s); scoring comments in the bot's own process", exc)
                     self._shutdown()
                     self._local = FeedbackScorer()
-            return self._local.score_many(texts, hints, language)
+            return getattr(self._local, method)(*args)
 
     def close(self) -> None:
         with self._lock:

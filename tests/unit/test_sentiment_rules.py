@@ -101,3 +101,20 @@ def test_inline_scoring_still_works_for_a_scorer_handed_in() -> None:
     t = engine.step(session, inbound, _ctx(lambda text, lang: -0.9))
     assert t.response is not None and t.response.sentiment_label == "negative"
     assert t.escalation is not None and "hidden_detractor" in t.escalation.rules
+
+
+def test_the_clause_after_a_contrast_word_is_what_the_writer_means() -> None:
+    from surveys.sentiment import CONTRAST_WEIGHT, after_contrast, with_contrast
+
+    assert after_contrast("Das Produkt ist gut, aber der Support ist eine Katastrophe", "de") == (
+        "der Support ist eine Katastrophe"
+    )
+    assert after_contrast("Good app but, honestly, the billing is a mess!", "en") == "honestly, the billing is a mess"
+    assert after_contrast("Il prodotto è buono ma l'assistenza è pessima", "it") == "l'assistenza è pessima"
+    # one word after it, no contrast word, another language's word, a language we do not score
+    assert after_contrast("Small bug, otherwise excellent", "en") is None
+    assert after_contrast("Fast and friendly", "en") is None
+    assert after_contrast("Bom, mas a entrega atrasou", "en") is None
+    assert after_contrast("Goed maar de levering was laat", "nl") is None
+    assert with_contrast(0.6, None) == 0.6
+    assert abs(with_contrast(0.6, -0.6) - (0.6 * (1 - CONTRAST_WEIGHT) - 0.6 * CONTRAST_WEIGHT)) < 1e-9
