@@ -213,7 +213,7 @@ class Reports:
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i : i + _CHUNK]
             found = await self._all(
-                f"SELECT id, substr(comment, 1, ?), COALESCE(language, 'en') FROM responses "
+                f"SELECT id, substr(comment, 1, ?), COALESCE(comment_language, language, 'en') FROM responses "
                 f"WHERE id IN ({','.join('?' * len(chunk))})",
                 (MAX_COMMENT_CHARS, *chunk),
             )

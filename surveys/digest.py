@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from surveys.causes import CauseReport, action_lines, cause_json, cause_lines, route_lines
 from surveys.kinds import SCALES, Kind, classify
+from surveys.meaning import MeaningGroup
 from surveys.metrics import (
     LOW_SAMPLE,
     CesResult,
@@ -294,6 +295,9 @@ class SurveyFacts:
     negative: tuple[Comment, ...] = ()
     positive: tuple[Comment, ...] = ()
     theme_comments: tuple[tuple[str, str], ...] = ()  # (text, language) of negative comments
+    # Negative comments grouped by meaning across languages (surveys.meaning), when their
+    # embeddings were at hand; beside the word themes.
+    meaning_groups: tuple[MeaningGroup, ...] = ()
     escalations: EscalationFacts = EscalationFacts()
     rates: tuple[ChannelRate, ...] = ()
     segments: tuple[SegmentCounts, ...] = ()  # one per key asked for (``segments``, ``--by``)
@@ -450,6 +454,14 @@ class SurveySummary:
     @property
     def previous_period(self) -> Period | None:
         return self.facts.periods[-2] if len(self.facts.periods) > 1 else None
+
+
+def meaning_text(groups: Sequence[MeaningGroup]) -> str:
+    """One line per group: its words, how many comments (in which languages), one quote."""
+    return "\n".join(
+        f"{g.name} ({g.count}{', ' + ' '.join(g.languages) if len(g.languages) > 1 else ''}): \u201c{g.quote}\u201d"
+        for g in groups
+    )
 
 
 def summarise(facts: SurveyFacts) -> SurveySummary:
@@ -779,6 +791,8 @@ def survey_blocks(summary: SurveySummary, timezone: str) -> tuple[Block, ...]:
     ]
     if summary.themes:
         blocks.append(Block("field", ", ".join(f"{term} ({count})" for term, count in summary.themes), "Themes"))
+    if facts.meaning_groups:
+        blocks.append(Block("field", meaning_text(facts.meaning_groups), "Complaints by meaning"))
     blocks.append(Block("field", escalation_text(summary), "Escalations"))
     if facts.escalations.opened:
         blocks.append(Block("field", response_time_text(summary), "Median time"))
@@ -1078,6 +1092,10 @@ def survey_json(summary: SurveySummary) -> dict[str, Any]:
         "most_negative": [{"text": c.text, "score": c.score, "sentiment": c.sentiment} for c in facts.negative],
         "most_positive": [{"text": c.text, "score": c.score, "sentiment": c.sentiment} for c in facts.positive],
         "themes": [{"term": t, "comments": n} for t, n in summary.themes],
+        "meaning_groups": [
+            {"words": list(g.words), "comments": g.count, "languages": list(g.languages), "quote": g.quote}
+            for g in facts.meaning_groups
+        ],
         "escalations": {
             "opened": facts.escalations.opened,
             "claimed": facts.escalations.claimed,

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import time as dtime
 from pathlib import Path
 
-from bot.analysis.sentiment_model import shared_scorer
+from bot.analysis.meaning_index import MeaningIndex
+from bot.analysis.sentiment_model import FeedbackScorer, ProcessScorer, shared_scorer
 from bot.config import Config, served_platforms, staff_destinations
 from bot.delivery.outbox import Delivery
 from bot.services.agents import AgentReports
@@ -113,15 +114,23 @@ class Runtime:
         )
         scoring = None
         if sentiment is None:
+            scorer = comment_scorer or shared_scorer()
             scoring = ScoringWorker(
                 store,
-                comment_scorer or shared_scorer(),
+                scorer,
                 config.surveys,
                 desk,
                 clock=clock,
                 on_commit=delivery.wake,
+                meaning=MeaningIndex(scorer if isinstance(scorer, ProcessScorer | FeedbackScorer) else None),
             )
-        digests = DigestService(store, config, clock=clock, on_commit=delivery.wake)
+        digests = DigestService(
+            store,
+            config,
+            clock=clock,
+            on_commit=delivery.wake,
+            meaning=scoring.meaning if scoring is not None else None,
+        )
         service = Service(
             store=store,
             settings=ServiceSettings(config.surveys, config.bot.default_survey, config.bot.default_language),

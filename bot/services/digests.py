@@ -26,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.analysis import charts
+from bot.analysis.meaning_index import MeaningIndex
 from bot.config import Config, DigestConfig, staff_destinations
 from bot.cron import crontab_trigger, last_fire
 from bot.services.quality import cause_report
@@ -59,6 +60,7 @@ log = logging.getLogger(__name__)
 # Themes come from at most this many of the newest negative comments per survey and period:
 # plenty to find recurring words, and it keeps a busy week's digest within its time budget.
 THEME_SAMPLE = 200
+MEANING_GROUPS = 5  # the largest groups of negative comments by meaning, beside the themes
 
 
 def negative_max_score(kind: Kind) -> int:
@@ -89,6 +91,7 @@ class DigestService:
         clock: Callable[[], float] = time.time,
         on_commit: Callable[[], None] = lambda: None,
         chart_dir: str | Path | None = None,
+        meaning: MeaningIndex | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -98,6 +101,9 @@ class DigestService:
         self.digests: dict[str, DigestConfig] = {d.id: d for d in config.digests}
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Embeddings kept by the scoring worker, for grouping negative comments by meaning
+        # (None: no model at hand, the digest shows its word themes alone).
+        self.meaning = meaning
 
     # -- gathering -----------------------------------------------------------------------
 
@@ -167,9 +173,20 @@ class DigestService:
         self, reports: Reports | None, sid: str, periods: Sequence[Period], keys: Sequence[str], min_n: int
     ) -> SurveyFacts:
         if reports is not None:
-            return await self._facts(reports, sid, periods, keys, min_n)
-        async with reading(self.store) as fresh:
-            return await self._facts(fresh, sid, periods, keys, min_n)
+            facts = await self._facts(reports, sid, periods, keys, min_n)
+        else:
+            async with reading(self.store) as fresh:
+                facts = await self._facts(fresh, sid, periods, keys, min_n)
+        return await self._with_meaning(facts, embed_missing=reports is None)
+
+    async def _with_meaning(self, facts: SurveyFacts, *, embed_missing: bool) -> SurveyFacts:
+        """The negative comments grouped by meaning (bot.analysis.meaning_index). Inside a transaction
+        (``/digest``) only comments already embedded by the scoring worker are grouped: the
+        store's lock is never held while the model runs."""
+        if self.meaning is None or len(facts.theme_comments) < 2:
+            return facts
+        groups = await self.meaning.groups(facts.theme_comments, embed_missing=embed_missing, top=MEANING_GROUPS)
+        return replace(facts, meaning_groups=groups)
 
     async def _facts(
         self,

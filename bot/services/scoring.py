@@ -20,9 +20,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
+from bot.analysis.meaning_index import MeaningIndex
 from bot.services.escalations import EscalationDesk
 from storage import sentiment as sql
+from storage.reports import MAX_COMMENT_CHARS
 from storage.sqlite import Store
 from surveys.engine import Escalation, judge_comment
 from surveys.kinds import SurveyDefinition
@@ -32,6 +35,15 @@ log = logging.getLogger(__name__)
 
 BATCH = 64
 RETRY_AFTER = 5.0  # seconds before a failed batch is tried again
+
+
+@runtime_checkable
+class EmbeddingScorer(Protocol):
+    """A :class:`CommentScorer` that also hands back each scored text's embedding."""
+
+    def score_and_embed(
+        self, texts: Sequence[str], hints: Sequence[str | None], language: str | None = None
+    ) -> tuple[list[Scored], dict[int, Any]]: ...
 
 
 @dataclass
@@ -53,6 +65,7 @@ class ScoringWorker:
         on_commit: Callable[[], None] = lambda: None,
         on_scored: Callable[[Sequence[sql.CommentRow], Sequence[int]], None] | None = None,
         batch: int = BATCH,
+        meaning: MeaningIndex | None = None,
     ) -> None:
         self.store = store
         self.scorer = scorer
@@ -62,6 +75,7 @@ class ScoringWorker:
         self.on_commit = on_commit
         self.on_scored = on_scored
         self.batch = batch
+        self.meaning = meaning  # keeps the embeddings the model computes anyway, for digests
         self.stats = ScoringStats()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -109,7 +123,13 @@ class ScoringWorker:
             rows = await sql.pending_comments(conn, self.batch)
         if not rows:
             return 0
-        scores = await asyncio.to_thread(self.scorer.score_many, [r.comment for r in rows], [r.language for r in rows])
+        texts, hints = [r.comment for r in rows], [r.language for r in rows]
+        if self.meaning is not None and isinstance(self.scorer, EmbeddingScorer):
+            scores, vectors = await asyncio.to_thread(self.scorer.score_and_embed, texts, hints)
+            # keyed as the digest reads comments (their first MAX_COMMENT_CHARS characters)
+            self.meaning.remember([texts[i][:MAX_COMMENT_CHARS] for i in vectors], list(vectors.values()))
+        else:
+            scores = await asyncio.to_thread(self.scorer.score_many, texts, hints)
         written = await self._write(rows, scores)
         self.stats.scored += len(written)
         self.stats.batches += 1
