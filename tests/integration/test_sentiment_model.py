@@ -68,6 +68,25 @@ def test_scorer_holds_the_floors_on_our_labelled_set(scorer: FeedbackScorer) -> 
         assert sum(detected[language]) / len(detected[language]) >= 0.97, language
 
 
+def test_alert_thresholds_are_calibrated_on_one_half_and_hold_on_the_other(scorer: FeedbackScorer) -> None:
+    """The "negative comment" and "hidden detractor" thresholds come from the calibration
+    half of our set; on the held-out half they keep false alarms (positive or neutral
+    comments that would alert) within the limit and still catch most negative comments."""
+    from surveys.sentiment import CONTRADICTION_AT, MAX_FALSE_ALARM, NEGATIVE_COMMENT_AT, alarm_rate, calibrate
+    from tests.labelled_set import rows
+
+    data = rows()
+    compounds = [s.compound for s in scorer.score_many([r.text for r in data], [r.language for r in data])]
+
+    def part(calibration: bool, labels: set[str]) -> list[float | None]:
+        return [c for r, c in zip(data, compounds, strict=True) if r.calibration == calibration and r.label in labels]
+
+    assert calibrate(part(True, {"positive", "neutral"})) == NEGATIVE_COMMENT_AT == -CONTRADICTION_AT
+    assert alarm_rate(part(False, {"positive", "neutral"}), NEGATIVE_COMMENT_AT) <= MAX_FALSE_ALARM
+    assert alarm_rate(part(False, {"positive"}), NEGATIVE_COMMENT_AT) <= MAX_FALSE_ALARM
+    assert alarm_rate(part(False, {"negative"}), NEGATIVE_COMMENT_AT) >= 0.5
+
+
 @pytest.mark.parametrize(
     "text",
     [

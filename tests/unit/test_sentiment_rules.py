@@ -118,3 +118,14 @@ def test_the_clause_after_a_contrast_word_is_what_the_writer_means() -> None:
     assert after_contrast("Goed maar de levering was laat", "nl") is None
     assert with_contrast(0.6, None) == 0.6
     assert abs(with_contrast(0.6, -0.6) - (0.6 * (1 - CONTRAST_WEIGHT) - 0.6 * CONTRAST_WEIGHT)) < 1e-9
+
+
+def test_calibration_takes_the_highest_threshold_within_the_false_alarm_limit() -> None:
+    from surveys.sentiment import alarm_rate, calibrate
+
+    calm = [0.5] * 90 + [-0.3] * 6 + [-0.6] * 4 + [None] * 0  # 10% at or below -0.3, 4% below -0.5
+    assert alarm_rate(calm, -0.3) == 0.10 and alarm_rate(calm, -0.6) == 0.04
+    assert calibrate(calm, 0.05, grid=(-0.2, -0.3, -0.4, -0.6, -0.7)) == -0.4  # 4% at -0.4
+    assert calibrate(calm, 0.10, grid=(-0.2, -0.3, -0.4)) == -0.2
+    assert calibrate([-0.95] * 10, 0.05, grid=(-0.2, -0.5)) == -0.5  # nothing qualifies: the strictest
+    assert alarm_rate([None, None], -0.1) == 0.0 and alarm_rate([], -0.1) == 0.0
