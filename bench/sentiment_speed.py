@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 LABELLED = ROOT / "tests" / "data"
 CLEAR = 1.0
-THRESHOLDS = (-0.2, -0.3, -0.4, -0.5)
+THRESHOLDS = (-0.3, -0.4, -0.45, -0.5, -0.6)
 
 
 def rss_mb() -> float:
@@ -107,33 +107,52 @@ def measure_model(quick: bool) -> dict[str, Any]:
     vader = SentimentIntensityAnalyzer()
 
     # 1. our labelled set
-    rows = labelled()
+    from surveys.sentiment import NEGATIVE_COMMENT_AT, alarm_rate, calibrate
+    from tests.labelled_set import rows as labelled_rows
+
+    data = labelled_rows()
+    rows = [(r.language, r.label, r.text) for r in data]
     scored = scorer.score_many([t for _, _, t in rows], [lang for lang, _, _ in rows])
     per_language: dict[str, dict[str, Any]] = {}
-    for (language, truth, text), result in zip(rows, scored, strict=True):
-        entry = per_language.setdefault(language, {"n": 0, "clear": 0, "right": 0, "detected": 0, "vader_right": 0})
+    for r, result in zip(data, scored, strict=True):
+        entry = per_language.setdefault(
+            r.language,
+            {"n": 0, "clear": 0, "right": 0, "held_clear": 0, "held_right": 0, "detected": 0, "vader_right": 0},
+        )
         entry["n"] += 1
-        entry["detected"] += result.language == language
-        if truth != "neutral":
+        entry["detected"] += result.language == r.language
+        if r.label != "neutral":
             entry["clear"] += 1
-            entry["right"] += result.label == truth
-            entry["vader_right"] += label(vader.polarity_scores(text)["compound"]) == truth
+            entry["right"] += result.label == r.label
+            entry["vader_right"] += label(vader.polarity_scores(r.text)["compound"]) == r.label
+            if not r.calibration:
+                entry["held_clear"] += 1
+                entry["held_right"] += result.label == r.label
     for entry in per_language.values():
         entry["clear_right"] = entry["right"] / entry["clear"]
+        entry["held_out_clear_right"] = entry["held_right"] / entry["held_clear"]
         entry["detected_share"] = entry["detected"] / entry["n"]
         entry["plain_vader_clear_right"] = entry["vader_right"] / entry["clear"]
-    negative = [r.compound or 0.0 for (_, t, _), r in zip(rows, scored, strict=True) if t == "negative"]
-    others = [r.compound or 0.0 for (_, t, _), r in zip(rows, scored, strict=True) if t != "negative"]
-    positive = [r.compound or 0.0 for (_, t, _), r in zip(rows, scored, strict=True) if t == "positive"]
-    calibration = [
-        {
-            "threshold": t,
-            "negative_fire": sum(c <= t for c in negative) / len(negative),
-            "false_alarm_positive_or_neutral": sum(c <= t for c in others) / len(others),
-            "false_alarm_positive": sum(c <= t for c in positive) / len(positive),
-        }
-        for t in THRESHOLDS
-    ]
+
+    def part(calibration: bool, labels: set[str]) -> list[float | None]:
+        return [
+            s.compound for r, s in zip(data, scored, strict=True) if r.calibration == calibration and r.label in labels
+        ]
+
+    calibration: dict[str, Any] = {
+        "calibrated_threshold": calibrate(part(True, {"positive", "neutral"})),
+        "in_use": NEGATIVE_COMMENT_AT,
+    }
+    for name, half in (("calibration_half", True), ("held_out_half", False)):
+        calibration[name] = [
+            {
+                "threshold": t,
+                "negative_fire": alarm_rate(part(half, {"negative"}), t),
+                "false_alarm_positive_or_neutral": alarm_rate(part(half, {"positive", "neutral"}), t),
+                "false_alarm_positive": alarm_rate(part(half, {"positive"}), t),
+            }
+            for t in THRESHOLDS
+        ]
 
     # 2. public ground truth, held out
     every = 3 if quick else 1
@@ -162,7 +181,25 @@ def measure_model(quick: bool) -> dict[str, Any]:
     for text in texts:
         vader.polarity_scores(text)
     vader_rate = len(texts) / (time.perf_counter() - t0)
+    # 5. meaning groups for a digest: 200 negative comments, from vectors kept by the worker
+    # against embedding them again (what a digest would do without them)
+    from surveys.meaning import group_by_meaning
+
+    negatives = [(t, lang) for lang, truth, t in rows if truth == "negative"]
+    sample = (negatives * (200 // len(negatives) + 1))[:200]
+    t0 = time.perf_counter()
+    vectors = scorer.embed([t for t, _ in sample])
+    embed_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    groups = group_by_meaning(sample, vectors.astype("float32"))
+    group_s = time.perf_counter() - t0
     return {
+        "meaning_groups": {
+            "comments": len(sample),
+            "groups": len(groups),
+            "group_ms": group_s * 1000,
+            "embed_s": embed_s,
+        },
         "load_s": load_s,
         "load_cpu_s": load_cpu_s,  # robust to a busy machine: wall time there waits for a core
         "load_average": os.getloadavg()[0],
@@ -234,6 +271,133 @@ async def measure_load(users: int) -> dict[str, Any]:
     return results
 
 
+def _child_cpu_s() -> float:
+    """CPU seconds used so far by this process's running children (the scoring process), read
+    from /proc (Linux): ``RUSAGE_CHILDREN`` counts only children that have ended."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+async def service_round(users: int, comments: list[str], scoring_on: bool) -> dict[str, float]:
+    """bench.service_turns' burst (16 people at a time, three turns each) with comments from
+    our labelled set: with the scorer on, the worker scores them while the turns run."""
+    from bot import config as config_mod
+    from bot.runtime import Runtime
+    from surveys.model import Inbound
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = config_mod.load(ROOT / "config.example.toml", env={})
+        storage = config_mod.StorageSettings(str(Path(tmp) / "bot.db"), "normal")
+        cfg = config_mod.Config(**{**cfg.__dict__, "storage": storage})
+        runtime = await Runtime.open(cfg, sentiment=None if scoring_on else (lambda text, lang: 0.1))
+        task = asyncio.create_task(runtime.scoring.run()) if runtime.scoring is not None else None
+        sem = asyncio.Semaphore(16)
+
+        async def one_user(i: int) -> None:
+            user = f"u{i}"
+            steps = ({"command": "feedback"}, {"text": str(i % 11)}, {"text": comments[i % len(comments)]})
+            async with sem:
+                for step, kwargs in enumerate(steps):
+                    await runtime.service.handle(
+                        Inbound(f"b:{user}:{step}", "console", user, user, display_name="B", **kwargs)  # type: ignore[arg-type]
+                    )
+
+        try:
+            cpu0, child0, t0 = time.process_time(), _child_cpu_s(), time.perf_counter()
+            await asyncio.gather(*(one_user(i) for i in range(users)))
+            elapsed = time.perf_counter() - t0
+            cpu, child = time.process_time() - cpu0, _child_cpu_s() - child0
+            if runtime.scoring is not None:
+                await runtime.settle_scoring()  # the next round starts with nothing pending
+        finally:
+            if task is not None and runtime.scoring is not None:
+                runtime.scoring.stop()
+                await task
+            await runtime.close()
+    return {"turns_per_s": users * 3 / elapsed, "cpu_ms_per_turn": cpu * 1000 / (users * 3), "child_cpu_s": child}
+
+
+async def telegram_round(users: int, comments: list[str], scoring_on: bool, first: int) -> dict[str, float]:
+    """The Telegram survey burst (typed scores, comments from our labelled set) through the
+    real PTB against the fake Bot API, scorer on or off."""
+    from tests.e2e.telegram_helpers import bot_config, start_bot
+    from tests.fakes.telegram_api import FakeTelegramAPI
+
+    with tempfile.TemporaryDirectory() as tmp:
+        async with FakeTelegramAPI() as fake:
+            cfg = bot_config(fake, telegram={"concurrency": 16}, durability="normal")
+            sentiment: Any = None if scoring_on else (lambda text, lang: 0.1)
+            bot = await start_bot(
+                fake, Path(tmp) / "bench.db", config=cfg, poll_timeout=1.0, sentiment=sentiment, pacing=False
+            )
+            try:
+                await _burst(fake, range(first - 5, first), comments)  # warm the connections
+                if bot.runtime.scoring is not None:
+                    await bot.runtime.settle_scoring()
+                cpu0, child0, t0 = time.process_time(), _child_cpu_s(), time.perf_counter()
+                await _burst(fake, range(first, first + users), comments)
+                elapsed = time.perf_counter() - t0
+                cpu, child = time.process_time() - cpu0, _child_cpu_s() - child0
+                if bot.runtime.scoring is not None:
+                    await bot.runtime.settle_scoring()
+            finally:
+                await bot.stop()
+    return {"turns_per_s": users * 3 / elapsed, "cpu_ms_per_turn": cpu * 1000 / (users * 3), "child_cpu_s": child}
+
+
+async def measure_overhead(rounds: int, service_users: int, telegram_users: int) -> dict[str, Any]:
+    """Scorer on against scorer off, in the same run: ``rounds`` rounds of each benchmark,
+    the two modes alternating (and their order swapped every round, so a drift in the
+    machine's load colours both alike). Medians and the min-max spread per mode; the ratio
+    of medians. Within noise means the ratio lies inside the off mode's own spread."""
+    from bot.sentiment_model import shared_scorer
+
+    comments = [t for _, _, t in labelled()]
+    shared_scorer().score_many(comments[:8], ["en"] * 8)  # start the scoring process and load the model
+    out: dict[str, Any] = {}
+    for name in ("service", "telegram"):
+        samples: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
+        for r in range(rounds):
+            order = ("off", "on") if r % 2 == 0 else ("on", "off")
+            for mode in order:
+                if name == "service":
+                    result = await service_round(service_users, comments, mode == "on")
+                else:
+                    first = 400_000 + (2 * r + (mode == "on")) * (telegram_users + 10)
+                    result = await telegram_round(telegram_users, comments, mode == "on", first)
+                samples[mode].append(result)
+        entry: dict[str, Any] = {"rounds": rounds}
+        for mode, results in samples.items():
+            rates = sorted(x["turns_per_s"] for x in results)
+            entry[mode] = {
+                "turns_per_s_median": statistics.median(rates),
+                "turns_per_s_min": rates[0],
+                "turns_per_s_max": rates[-1],
+                "cpu_ms_per_turn_median": statistics.median(x["cpu_ms_per_turn"] for x in results),
+                "child_cpu_s_median": statistics.median(x["child_cpu_s"] for x in results),
+                "all": rates,
+            }
+        off = entry["off"]
+        entry["ratio_of_medians"] = entry["on"]["turns_per_s_median"] / off["turns_per_s_median"]
+        entry["off_spread"] = (
+            off["turns_per_s_min"] / off["turns_per_s_median"],
+            off["turns_per_s_max"] / off["turns_per_s_median"],
+        )
+        out[name] = entry
+    return out
+
+
 async def _burst(fake: Any, users: range, comments: list[str]) -> None:
     sent0 = fake.sent_count
     for user in users:
@@ -263,13 +427,20 @@ def summary(figures: dict[str, Any]) -> list[str]:
         ),
         "language detected right: "
         + ", ".join(f"{lang} {e['detected_share']:.2f}" for lang, e in m["labelled"].items()),
-        "thresholds (negative fire / false alarm on positive+neutral / on positive): "
-        + "; ".join(
-            f"{c['threshold']}: {c['negative_fire']:.2f}/{c['false_alarm_positive_or_neutral']:.3f}/"
-            f"{c['false_alarm_positive']:.3f}"
-            for c in m["calibration"]
-        ),
+        "held-out half, clear comments right: "
+        + ", ".join(f"{lang} {e['held_out_clear_right']:.2f}" for lang, e in m["labelled"].items()),
+        f"threshold calibrated on the calibration half: {m['calibration']['calibrated_threshold']} "
+        f"(in use {m['calibration']['in_use']})",
     ]
+    for half in ("calibration_half", "held_out_half"):
+        lines.append(
+            f"{half.replace('_', ' ')} (negative fire / false alarm on positive+neutral / on positive): "
+            + "; ".join(
+                f"{c['threshold']}: {c['negative_fire']:.2f}/{c['false_alarm_positive_or_neutral']:.3f}/"
+                f"{c['false_alarm_positive']:.3f}"
+                for c in m["calibration"][half]
+            )
+        )
     for key, p in m["public"].items():
         o, v = p["ours"], p["plain_vader"]
         lines.append(
@@ -285,6 +456,11 @@ def summary(figures: dict[str, Any]) -> list[str]:
         + f"; {m['comments_per_s_batched']:.0f} comments/s batched, {m['comments_per_s_one_at_a_time']:.0f}/s one at a"
         f" time (plain VADER {m['plain_vader_per_s']:.0f}/s)"
     )
+    g = m["meaning_groups"]
+    lines.append(
+        f"meaning groups of {g['comments']} negative comments: {g['group_ms']:.0f} ms from kept vectors "
+        f"(embedding them again: {g['embed_s']:.2f} s)"
+    )
     load = figures["telegram"]
     d = load["deferred_model"]
     lines.append(
@@ -296,15 +472,42 @@ def summary(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+def overhead_lines(overhead: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, e in overhead.items():
+        on, off = e["on"], e["off"]
+        lines.append(
+            f"{name} turns, {e['rounds']} rounds each: scorer off {off['turns_per_s_median']:.0f}/s "
+            f"({off['turns_per_s_min']:.0f}-{off['turns_per_s_max']:.0f}), scorer on {on['turns_per_s_median']:.0f}/s "
+            f"({on['turns_per_s_min']:.0f}-{on['turns_per_s_max']:.0f}); ratio of medians {e['ratio_of_medians']:.2f} "
+            f"(off's own spread {e['off_spread'][0]:.2f}-{e['off_spread'][1]:.2f}); bot CPU/turn "
+            f"{off['cpu_ms_per_turn_median']:.2f} vs {on['cpu_ms_per_turn_median']:.2f} ms; scoring process "
+            f"{on['child_cpu_s_median']:.1f} s CPU a round"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a third of the public sets, a smaller burst")
     parser.add_argument("--users", type=int, default=None, help="surveys in the Telegram burst")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds of scorer on/off per benchmark")
+    parser.add_argument(
+        "--part", choices=("all", "model", "overhead"), default="all", help="only the model figures, or only on/off"
+    )
     args = parser.parse_args()
-    figures: dict[str, Any] = {"model": measure_model(args.quick)}
-    figures["telegram"] = asyncio.run(measure_load(args.users or (100 if args.quick else 300)))
-    for line in summary(figures):
-        print(line)
+    figures: dict[str, Any] = {}
+    if args.part in ("all", "model"):
+        figures["model"] = measure_model(args.quick)
+        figures["telegram"] = asyncio.run(measure_load(args.users or (100 if args.quick else 300)))
+        for line in summary(figures):
+            print(line)
+    if args.part in ("all", "overhead"):
+        rounds = args.rounds or (3 if args.quick else 5)
+        users = 100 if args.quick else 200
+        figures["overhead"] = asyncio.run(measure_overhead(rounds, users * 2, users))
+        for line in overhead_lines(figures["overhead"]):
+            print(line)
     print(json.dumps(figures))
 
 

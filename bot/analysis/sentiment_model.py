@@ -17,6 +17,7 @@ bot, never the event loop). Scoring is thread-safe: one lock around the model.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -256,15 +257,21 @@ _CHILD: FeedbackScorer | None = None
 
 
 def _child_start() -> None:
-    """In the scoring process: a lower priority than the bot, so survey turns win the CPU,
-    and an end with the bot however the bot ends."""
+    """In the scoring process: idle priority, and an end with the bot however the bot ends."""
     global _CHILD
-    try:
-        os.nice(5)
-    except OSError:  # pragma: no cover - not permitted here: run at the same priority
-        pass
+    lower_priority()
     _follow_parent()
     _CHILD = FeedbackScorer()
+
+
+def lower_priority() -> None:
+    """A lower priority than the bot (``nice 10``), so survey turns win a contended core.
+
+    Not Linux's ``SCHED_IDLE``: on a host kept busy by other work the scoring process would
+    then get no CPU at all, and scores (with their alerts) would wait indefinitely. Pacing
+    (``bot.scoring``: scoring waits for a pause in the turns) is what keeps it off the turns."""
+    with contextlib.suppress(OSError):
+        os.nice(10)
 
 
 def _follow_parent() -> None:

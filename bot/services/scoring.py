@@ -35,6 +35,13 @@ log = logging.getLogger(__name__)
 
 BATCH = 64
 RETRY_AFTER = 5.0  # seconds before a failed batch is tried again
+# Pacing: scoring waits until commits pause for QUIET seconds, but never lets the oldest
+# waiting comment wait more than MAX_DELAY seconds. Why: the model costs 8-19 ms of CPU a
+# comment in a batch (150 ms alone), ten times a survey turn; scored while a burst of turns
+# runs, it competed with them for the machine's cores (turns ran at 0.67-0.77 of their speed).
+# Waiting for the pause moves that work after the burst and makes the batches large.
+QUIET = 0.5
+MAX_DELAY = 5.0
 
 
 @runtime_checkable
@@ -66,6 +73,8 @@ class ScoringWorker:
         on_scored: Callable[[Sequence[sql.CommentRow], Sequence[int]], None] | None = None,
         batch: int = BATCH,
         meaning: MeaningIndex | None = None,
+        quiet: float = QUIET,
+        max_delay: float = MAX_DELAY,
     ) -> None:
         self.store = store
         self.scorer = scorer
@@ -75,6 +84,8 @@ class ScoringWorker:
         self.on_commit = on_commit
         self.on_scored = on_scored
         self.batch = batch
+        self.quiet = quiet
+        self.max_delay = max_delay
         self.meaning = meaning  # keeps the embeddings the model computes anyway, for digests
         self.stats = ScoringStats()
         self._wake = asyncio.Event()
@@ -89,10 +100,11 @@ class ScoringWorker:
         self._wake.set()  # whatever was pending before a restart
         while not self._stopping:
             await self._wake.wait()
+            await self._pause_in_turns()
             self._wake.clear()
             try:
-                while await self.score_once():
-                    pass
+                while await self.score_once() >= self.batch:
+                    pass  # a full batch: more may be waiting
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -101,6 +113,21 @@ class ScoringWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), RETRY_AFTER)
                 self._wake.set()
+
+    async def _pause_in_turns(self) -> None:
+        """Return once no commit has woken the worker for ``quiet`` seconds, or ``max_delay``
+        seconds after the first wake, or when stopping."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_delay
+        while not self._stopping:
+            self._wake.clear()
+            remaining = deadline - loop.time()
+            if remaining <= 0 or self.quiet <= 0:
+                return
+            try:
+                await asyncio.wait_for(self._wake.wait(), min(self.quiet, remaining))
+            except TimeoutError:
+                return  # a pause in the turns
 
     def stop(self) -> None:
         self._stopping = True
