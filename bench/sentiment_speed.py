@@ -289,7 +289,7 @@ def _child_cpu_s() -> float:
     return total
 
 
-async def service_round(users: int, comments: list[str], scoring_on: bool) -> dict[str, float]:
+async def service_round(users: int, comments: list[str], scoring_on: bool, paced: bool = True) -> dict[str, float]:
     """bench.service_turns' burst (16 people at a time, three turns each) with comments from
     our labelled set: with the scorer on, the worker scores them while the turns run."""
     from bot import config as config_mod
@@ -301,6 +301,8 @@ async def service_round(users: int, comments: list[str], scoring_on: bool) -> di
         storage = config_mod.StorageSettings(str(Path(tmp) / "bot.db"), "normal")
         cfg = config_mod.Config(**{**cfg.__dict__, "storage": storage})
         runtime = await Runtime.open(cfg, sentiment=None if scoring_on else (lambda text, lang: 0.1))
+        if runtime.scoring is not None and not paced:
+            runtime.scoring.quiet = runtime.scoring.max_delay = 0.0  # the design before pacing
         task = asyncio.create_task(runtime.scoring.run()) if runtime.scoring is not None else None
         sem = asyncio.Semaphore(16)
 
@@ -328,7 +330,9 @@ async def service_round(users: int, comments: list[str], scoring_on: bool) -> di
     return {"turns_per_s": users * 3 / elapsed, "cpu_ms_per_turn": cpu * 1000 / (users * 3), "child_cpu_s": child}
 
 
-async def telegram_round(users: int, comments: list[str], scoring_on: bool, first: int) -> dict[str, float]:
+async def telegram_round(
+    users: int, comments: list[str], scoring_on: bool, first: int, paced: bool = True
+) -> dict[str, float]:
     """The Telegram survey burst (typed scores, comments from our labelled set) through the
     real PTB against the fake Bot API, scorer on or off."""
     from tests.e2e.telegram_helpers import bot_config, start_bot
@@ -341,6 +345,8 @@ async def telegram_round(users: int, comments: list[str], scoring_on: bool, firs
             bot = await start_bot(
                 fake, Path(tmp) / "bench.db", config=cfg, poll_timeout=1.0, sentiment=sentiment, pacing=False
             )
+            if bot.runtime.scoring is not None and not paced:
+                bot.runtime.scoring.quiet = bot.runtime.scoring.max_delay = 0.0  # the design before pacing
             try:
                 await _burst(fake, range(first - 5, first), comments)  # warm the connections
                 if bot.runtime.scoring is not None:
@@ -356,10 +362,15 @@ async def telegram_round(users: int, comments: list[str], scoring_on: bool, firs
     return {"turns_per_s": users * 3 / elapsed, "cpu_ms_per_turn": cpu * 1000 / (users * 3), "child_cpu_s": child}
 
 
+# Scorer off (a fixed score inline), on (the worker, paced: the default), and on without
+# pacing (scoring while the turns run: the design before, kept to show the cause).
+MODES = ("off", "on", "on_unpaced")
+
+
 async def measure_overhead(rounds: int, service_users: int, telegram_users: int) -> dict[str, Any]:
     """Scorer on against scorer off, in the same run: ``rounds`` rounds of each benchmark,
-    the two modes alternating (and their order swapped every round, so a drift in the
-    machine's load colours both alike). Medians and the min-max spread per mode; the ratio
+    the modes alternating (their order rotated every round, so a drift in the machine's
+    load colours all alike). Medians and the min-max spread per mode; the ratio
     of medians. Within noise means the ratio lies inside the off mode's own spread."""
     from bot.sentiment_model import shared_scorer
 
@@ -367,15 +378,16 @@ async def measure_overhead(rounds: int, service_users: int, telegram_users: int)
     shared_scorer().score_many(comments[:8], ["en"] * 8)  # start the scoring process and load the model
     out: dict[str, Any] = {}
     for name in ("service", "telegram"):
-        samples: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
+        samples: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
         for r in range(rounds):
-            order = ("off", "on") if r % 2 == 0 else ("on", "off")
+            order = MODES[r % len(MODES) :] + MODES[: r % len(MODES)]
             for mode in order:
+                on, paced = mode != "off", mode == "on"
                 if name == "service":
-                    result = await service_round(service_users, comments, mode == "on")
+                    result = await service_round(service_users, comments, on, paced)
                 else:
-                    first = 400_000 + (2 * r + (mode == "on")) * (telegram_users + 10)
-                    result = await telegram_round(telegram_users, comments, mode == "on", first)
+                    first = 400_000 + (len(MODES) * r + MODES.index(mode)) * (telegram_users + 10)
+                    result = await telegram_round(telegram_users, comments, on, first, paced)
                 samples[mode].append(result)
         entry: dict[str, Any] = {"rounds": rounds}
         for mode, results in samples.items():
@@ -390,6 +402,7 @@ async def measure_overhead(rounds: int, service_users: int, telegram_users: int)
             }
         off = entry["off"]
         entry["ratio_of_medians"] = entry["on"]["turns_per_s_median"] / off["turns_per_s_median"]
+        entry["unpaced_ratio_of_medians"] = entry["on_unpaced"]["turns_per_s_median"] / off["turns_per_s_median"]
         entry["off_spread"] = (
             off["turns_per_s_min"] / off["turns_per_s_median"],
             off["turns_per_s_max"] / off["turns_per_s_median"],
@@ -480,7 +493,8 @@ def overhead_lines(overhead: dict[str, Any]) -> list[str]:
             f"{name} turns, {e['rounds']} rounds each: scorer off {off['turns_per_s_median']:.0f}/s "
             f"({off['turns_per_s_min']:.0f}-{off['turns_per_s_max']:.0f}), scorer on {on['turns_per_s_median']:.0f}/s "
             f"({on['turns_per_s_min']:.0f}-{on['turns_per_s_max']:.0f}); ratio of medians {e['ratio_of_medians']:.2f} "
-            f"(off's own spread {e['off_spread'][0]:.2f}-{e['off_spread'][1]:.2f}); bot CPU/turn "
+            f"(off's own spread {e['off_spread'][0]:.2f}-{e['off_spread'][1]:.2f}); without pacing "
+            f"{e['on_unpaced']['turns_per_s_median']:.0f}/s, ratio {e['unpaced_ratio_of_medians']:.2f}; bot CPU/turn "
             f"{off['cpu_ms_per_turn_median']:.2f} vs {on['cpu_ms_per_turn_median']:.2f} ms; scoring process "
             f"{on['child_cpu_s_median']:.1f} s CPU a round"
         )
