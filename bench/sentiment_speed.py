@@ -293,7 +293,7 @@ async def service_round(users: int, comments: list[str], scoring_on: bool, paced
     """bench.service_turns' burst (16 people at a time, three turns each) with comments from
     our labelled set: with the scorer on, the worker scores them while the turns run."""
     from bot import config as config_mod
-    from bot.runtime import Runtime
+    from bot.bootstrap.runtime import Runtime
     from surveys.model import Inbound
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -372,7 +372,7 @@ async def measure_overhead(rounds: int, service_users: int, telegram_users: int)
     the modes alternating (their order rotated every round, so a drift in the machine's
     load colours all alike). Medians and the min-max spread per mode; the ratio
     of medians. Within noise means the ratio lies inside the off mode's own spread."""
-    from bot.sentiment_model import shared_scorer
+    from bot.analysis.sentiment_model import shared_scorer
 
     comments = [t for _, _, t in labelled()]
     shared_scorer().score_many(comments[:8], ["en"] * 8)  # start the scoring process and load the model

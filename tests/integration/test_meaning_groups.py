@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from bot.analysis.meaning_index import MeaningIndex
-from bot.bootstrap.runtime import Runtime
 from bot.analysis.sentiment_model import FeedbackScorer
+from bot.bootstrap.runtime import Runtime
 from surveys.digest import digest_blocks, plain_text
 from surveys.meaning import group_by_meaning
 from surveys.model import Inbound
