@@ -17,7 +17,14 @@ Four parts, each against a floor measured in the same run:
    languages, scored by the worker after the commit: turns/s beside the same burst with a fixed
    inline score (the hot path's floor), and commit-to-score latency p50/p99.
 
-    .venv/bin/python -m bench.sentiment_speed [--quick]
+5. **Scorer on against off**: the service and Telegram bursts, in alternating rounds of one
+   run: scorer off (a fixed inline score), on (the paced worker), on without pacing; medians,
+   min-max, bot CPU per turn and the scoring process's CPU while the turns ran.
+
+Part 1 reports the held-out half of our set (tests/labelled_set.py) beside the whole, and
+the alert-threshold table on each half (calibrated on the calibration half only).
+
+    .venv/bin/python -m bench.sentiment_speed [--quick] [--part all|model|overhead] [--rounds N]
 """
 
 from __future__ import annotations
