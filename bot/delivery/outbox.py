@@ -182,6 +182,12 @@ class Delivery:
             self.owned = set()
         self.owned.add(platform)
         self._unreleased.add(platform)
+        pacer = self.pacers.get(platform)
+        if pacer is not None:
+            # The previous sender's last sends may still be in the platform's window: start
+            # one window later, so no second the platform counts ever holds more than its
+            # limit across the handover (about a second added to a failover).
+            pacer.pause(pacer.window)
         self.wake()
 
     def disown(self, platform: str) -> None:
