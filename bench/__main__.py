@@ -34,6 +34,10 @@ PLANS: dict[str, dict[str, list[str]]] = {
         "quick": ["bench.postgres_turns", "--users", "100"],
         "full": ["bench.postgres_turns", "--users", "500"],
     },
+    "instances": {
+        "quick": ["bench.multi_instances", "--quick"],
+        "full": ["bench.multi_instances"],
+    },
     "telegram": {
         "quick": ["bench.telegram_turns", "--users", "100", "--latency-users", "40", "--rounds", "1"],
         "full": ["bench.telegram_turns"],
@@ -210,6 +214,40 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         )
     elif postgres:
         out.append(("Service turns/s on PostgreSQL", "skipped", postgres["postgres"].get("skipped", ""), "-"))
+    multi = (get("instances") or {}).get("figures")
+    if multi and "turns" in multi:
+        one = multi["turns"][0]["turns_per_s"]
+        for row in multi["turns"]:
+            out.append(
+                (
+                    f"Webhook turns/s, {row['instances']} instance(s) on one PostgreSQL "
+                    "(client + server CPU ms/turn; 2 cores cap the total)",
+                    f"{row['turns_per_s']:.0f} ({row['client_cpu_ms_per_turn']:.2f} + "
+                    f"{row['server_cpu_ms_per_turn']:.2f})",
+                    f"{one:.0f} with 1 instance",
+                    f"{row['turns_per_s'] / one:.2f}",
+                )
+            )
+        f = multi["failover"]
+        out.append(
+            (
+                f"Failover after SIGKILL of the sender: role taken / sending again (median of {f['trials']})",
+                f"{f['takeover_median_s']:.2f} s / {f['sending_resumed_median_s']:.2f} s",
+                "2 s (issue target, role taken)",
+                f"{f['takeover_median_s'] / 2.0:.2f}",
+            )
+        )
+        k = multi["campaign"]
+        out.append(
+            (
+                f"Campaign of {k['recipients']} over 3 instances (sends/s; most in any second; 429s)",
+                f"{k['sends_per_s']:.1f}; {k['max_in_any_second']}; {k['rate_limited_429']}",
+                f"{k['allowed_per_s']}/s allowed",
+                f"{k['sends_per_s'] / k['allowed_per_s']:.2f}",
+            )
+        )
+    elif multi:
+        out.append(("Several instances on PostgreSQL", "skipped", multi.get("skipped", ""), "-"))
     campaign = (get("campaign") or {}).get("figures")
     if campaign:
         out.append(

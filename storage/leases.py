@@ -84,3 +84,17 @@ class SoleLeases:
 
     async def close(self) -> None:
         return None
+
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def open_leases(target: str) -> Leases:
+    """The leases for the database at ``target`` (what ``[storage]`` names): PostgreSQL's
+    session advisory locks, shared by every instance, for a ``postgresql://`` URL; for an
+    SQLite path, this instance holds every role."""
+    if target.startswith(POSTGRES_SCHEMES):
+        from storage.postgres.leases import PgLeases
+
+        return PgLeases(target)
+    return SoleLeases()

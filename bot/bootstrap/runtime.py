@@ -29,7 +29,7 @@ from bot.services.trends import TrendWatch
 from bot.web.http import HttpServer
 from handlers.base import Channel
 from storage.backends import open_store
-from storage.leases import Leases, SoleLeases
+from storage.leases import Leases, SoleLeases, open_leases
 from storage.sqlite import Store
 from surveys.invitations import Policy
 from surveys.sentiment import CommentScorer, SentimentScorer
@@ -77,7 +77,8 @@ class Runtime:
         """``sentiment``: score each comment inside its turn with this (tests and benchmarks
         with a fixed table). Otherwise comments are scored after the commit by a
         :class:`ScoringWorker` with ``comment_scorer`` (default: the packaged model)."""
-        store = await open_store(db_path or config.storage.url or config.storage.path, config.storage.durability)
+        target = db_path or config.storage.url or config.storage.path
+        store = await open_store(target, config.storage.durability)
         esc = config.escalation
         desk = EscalationDesk(
             EscalationSettings(
@@ -179,6 +180,7 @@ class Runtime:
             trends=trends,
             agent_reports=agent_reports,
             scoring=scoring,
+            leases=open_leases(target),  # on the database the store opened
         )
 
     async def health_facts(self) -> dict[str, int]:

@@ -371,6 +371,9 @@ class FakeTelegramAPI:
         #: Every request, in arrival order.
         self.calls: list[ApiCall] = []
         self.rate_limited_count = 0
+        # The most getUpdates calls from connected clients at one moment (Telegram allows one).
+        self.max_concurrent_polls = 0
+        self._polls: dict[int, web.Request] = {}  # by id(): requests are mappings, not hashable
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.webhook_params: JSON = {}
@@ -1006,6 +1009,14 @@ class FakeTelegramAPI:
         if self.latency > 0 and not self._stopping:
             await asyncio.sleep(self.latency)
 
+        polling = key == "getupdates"
+        if polling:
+            # Telegram allows one getUpdates consumer per bot: count the polls that overlap
+            # another poll whose client is still connected (a killed client's poll lingers
+            # here until its timeout, but nobody is waiting for it any more).
+            live = [r for r in self._polls.values() if r.transport is not None and not r.transport.is_closing()]
+            self.max_concurrent_polls = max(self.max_concurrent_polls, len(live) + 1)
+            self._polls[id(request)] = request
         try:
             if token != self.token:
                 raise FakeAPIError(401, "Unauthorized")
@@ -1015,6 +1026,9 @@ class FakeTelegramAPI:
         except Exception as exc:
             _log.debug("fake Telegram API handler for %s failed", method, exc_info=True)
             return self._respond(call, 500, FakeAPIError(500, f"Internal Server Error: {exc}").body())
+        finally:
+            if polling:
+                self._polls.pop(id(request), None)
         return self._respond(call, 200, {"ok": True, "result": result})
 
     async def _dispatch(self, key: str, params: JSON, files: dict[str, UploadedFile]) -> Any:

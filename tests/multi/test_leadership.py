@@ -217,3 +217,41 @@ async def test_a_sender_that_loses_its_role_starts_nothing_more(runtime: Runtime
     await runtime.delivery.drain()
     assert len(channel.texts) > 1
     assert await status_counts(runtime) == {"sent": 1 + counts["sending"]}
+
+
+async def test_a_sender_whose_lock_connection_fails_stops_at_once(pg_url: str, runtime: Runtime) -> None:
+    """PostgreSQL leases: the server ends the session holding the sender's lock (a network
+    failure, a restart): the role is dropped and the delivery loop stops sending for it."""
+    import asyncpg
+
+    from storage.postgres.leases import PgLeases
+
+    async def own() -> None:
+        runtime.delivery.own("console")
+
+    async def disown() -> None:
+        runtime.delivery.disown("console")
+
+    runtime.delivery.owned = set()
+    leader = Leadership(PgLeases(pg_url, heartbeat=0.2), [Role("sender:console", own, disown)], retry=3600)
+    await leader.start()
+    try:
+        assert leader.leading() == ["sender:console"] and runtime.delivery.sends_for("console")
+        admin = await asyncpg.connect(pg_url)
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = 'feedbackbot leases'"
+            )
+        finally:
+            await admin.close()
+        for _ in range(200):
+            if not runtime.delivery.sends_for("console"):
+                break
+            await asyncio.sleep(0.02)
+        assert not runtime.delivery.sends_for("console")
+        assert leader.leading() == []
+        assert await leader.take_free_roles() == ["sender:console"]  # a new connection, the role again
+        assert runtime.delivery.sends_for("console")
+    finally:
+        await leader.stop()
