@@ -58,7 +58,10 @@ async def test_a_failed_lock_connection_loses_the_role_at_once(pg_url: str) -> N
         admin = await asyncpg.connect(pg_url)
         try:
             pid = await admin.fetchval(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid",
+                # Advisory locks are per database: other databases on this server (other test runs)
+                # may hold the same key, and terminating their backend would prove nothing here.
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 LEASE_CLASS,
                 lease_key("sender:telegram") & 0xFFFFFFFF,
             )
