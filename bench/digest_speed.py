@@ -23,21 +23,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
 import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot import config as config_mod
-from bot.services.digests import DigestService
+from bot.services.digests import DigestService, negative_max_score
+from storage.reports import reading
 from storage.sqlite import Store
-from surveys.digest import digest_messages
+from surveys.digest import SERIES_LENGTH, digest_messages, series_periods
+from surveys.kinds import SCALES
 from surveys.model import Destination
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,15 +201,49 @@ class Timer:
         self.runs: list[tuple[float, float]] = []
         self.segmented: list[float] = []
         self.floors: list[float] = []
+        self.parts: dict[str, list[float]] = {}
         self.cold = 0.0
         self.in_week = 0
         self.segment_rows = 0
 
     @classmethod
-    async def open(cls, path: Path) -> Timer:
+    async def open(cls, path: Path, timezone: str | None = None) -> Timer:
         cfg = config_mod.load(ROOT / "config.example.toml", env={})
+        if timezone:  # the digest's weeks start at midnight there
+            cfg = replace(cfg, bot=replace(cfg.bot, timezone=timezone))
         store = await Store.open(path, "normal")
         return cls(store, DigestService(store, cfg, clock=lambda: NOW, chart_dir=path.parent / "charts"))
+
+    async def once_parts(self) -> None:
+        """Each read of the segmented digest on its own, summed over the surveys: where the
+        time goes (the digest itself overlaps computing one survey with reading the next)."""
+        periods = series_periods(self.period, SERIES_LENGTH)
+        windows = [(p.start_ts, p.end_ts) for p in periods]
+        start, end = self.period.start_ts, self.period.end_ts
+        spent: dict[str, float] = {}
+
+        async def timed(name: str, work: Awaitable[Any]) -> None:
+            t0 = time.perf_counter()
+            await work
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
+
+        for sid in self.surveys:
+            kind = self.service.config.surveys[sid].kind
+            scale = SCALES[kind]
+            scores = range(scale.low, scale.high + 1)
+            async with reading(self.store) as reports:
+                await timed("score_counts", reports.score_counts(sid, scores, windows))
+                await timed("segments", reports.segments(sid, list(CONTEXT), windows[-2:], scores))
+                await timed(
+                    "comment_facts",
+                    reports.comment_facts(sid, start, end, negative_max_score=negative_max_score(kind)),
+                )
+                await timed("escalation_facts", reports.escalation_facts(sid, start, end))
+                await timed("invitations", reports.invitation_counts(sid, start, end))
+                await timed("invitations", reports.self_started(sid, start, end))
+        await timed("causes", self.service.causes(None, self.surveys, self.period))
+        for name, seconds in spent.items():
+            self.parts.setdefault(name, []).append(seconds)
 
     async def once(self) -> tuple[float, float]:
         t0 = time.perf_counter()
@@ -242,6 +280,7 @@ class Timer:
         totals = sorted(g + c for g, c in self.runs)
         return {
             "week": self.period.label,
+            "timezone": self.service.config.bot.timezone,
             "responses_in_week": self.in_week,
             "segment_keys": len(CONTEXT),
             "segment_rows": self.segment_rows,
@@ -254,12 +293,13 @@ class Timer:
             "gather_median_ms": 1000 * statistics.median(g for g, _ in self.runs),
             "compose_median_ms": 1000 * statistics.median(c for _, c in self.runs),
             "floor_week_count_ms": 1000 * statistics.median(self.floors),
+            "parts_median_ms": {name: 1000 * statistics.median(v) for name, v in self.parts.items()},
         }
 
 
-async def measure(paths: dict[str, Path], repeat: int) -> dict[str, dict[str, Any]]:
+async def measure(paths: dict[str, Path], repeat: int, timezone: str | None = None) -> dict[str, dict[str, Any]]:
     """Alternate between the databases run by run, so machine noise hits both alike."""
-    timers = {name: await Timer.open(path) for name, path in paths.items()}
+    timers = {name: await Timer.open(path, timezone) for name, path in paths.items()}
     try:
         for timer in timers.values():
             timer.cold = sum(await timer.once())
@@ -268,33 +308,41 @@ async def measure(paths: dict[str, Path], repeat: int) -> dict[str, dict[str, An
                 timer.runs.append(await timer.once())
                 timer.segmented.append(await timer.once_segmented())
                 timer.floors.append(await timer.floor())
+                await timer.once_parts()
         return {name: timer.figures() for name, timer in timers.items()}
     finally:
         for timer in timers.values():
             await timer.store.close()
 
 
-async def main_async(total: int, repeat: int, keep: str | None) -> dict[str, Any]:
+async def main_async(
+    total: int, repeat: int, keep: str | None, reuse: bool = False, timezone: str | None = None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(keep) if keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        small, large = folder / "digest-bench-small.db", folder / "digest-bench-large.db"
-        for path in (small, large):
-            path.unlink(missing_ok=True)
-        store = await Store.open(small, "normal")  # creates and migrates the schema
-        await store.close()
-        span = YEARS * 365 * 86400
+        small, large = folder / f"digest-bench-small-{total}.db", folder / f"digest-bench-large-{total}.db"
+        built_recent = built_old = 0.0
+        if not (reuse and small.exists() and large.exists()):
+            for path in (small, large):
+                path.unlink(missing_ok=True)
+            store = await Store.open(small, "normal")  # creates and migrates the schema
+            await store.close()
+            span = YEARS * 365 * 86400
+            recent = total // 10
+            cut = NOW - span * recent / total
+            # The same recent tenth in both; the large one also gets the older nine tenths.
+            built_recent = build(small, recent, cut, NOW, 1, seed=1)
+            shutil.copyfile(small, large)
+            built_old = build(large, total - recent, NOW - span, cut, recent + 1, seed=2)
         recent = total // 10
-        cut = NOW - span * recent / total
-        # The same recent tenth in both; the large one also gets the older nine tenths.
-        built_recent = build(small, recent, cut, NOW, 1, seed=1)
-        shutil.copyfile(small, large)
-        built_old = build(large, total - recent, NOW - span, cut, recent + 1, seed=2)
-        figures = await measure({"small": small, "large": large}, repeat)
+        figures = await measure({"small": small, "large": large}, repeat, timezone)
         size_mb = large.stat().st_size / 1e6
     return {
         "history_small": recent,
         "history_large": total,
+        "timezone": figures["large"]["timezone"],
+        "load_average": list(os.getloadavg()),
         "build_seconds": built_recent + built_old,
         "db_mb": round(size_mb, 1),
         **figures,
@@ -310,11 +358,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 responses and fewer repeats")
     parser.add_argument("--repeat", type=int, default=30, help="timed digests per history size")
     parser.add_argument("--keep", metavar="DIR", help="build the database in DIR and keep it")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: use the databases kept there by an earlier run (same --responses)",
+    )
+    parser.add_argument(
+        "--timezone", metavar="ZONE", help="the digest's time zone (default: the example config's, UTC); "
+        "outside UTC a week's edges are counted from the rows"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     total = 100_000 if args.quick and args.responses == 1_000_000 else args.responses
     repeat = min(args.repeat, 10) if args.quick else args.repeat
-    result = asyncio.run(main_async(max(total, 1000), max(repeat, 3), args.keep))
+    result = asyncio.run(main_async(max(total, 1000), max(repeat, 3), args.keep, args.reuse, args.timezone))
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -340,6 +397,14 @@ def main() -> None:
         f"{large['segments_median_ms']:.1f} ms (p90 {large['segments_p90_ms']:.1f} ms), "
         f"{result['segments_ratio_large_to_small']:.2f}x (target < 100 ms and < 1.5x)"
     )
+    load = ", ".join(f"{x:.1f}" for x in result["load_average"])
+    print(f"weeks from midnight {large['timezone']}; load average {load}")
+    print("reads of the segmented digest, each on its own (ms, summed over the surveys):")
+    for name in result["small"]["parts_median_ms"]:
+        print(
+            f"  {name:<17} {result['small']['parts_median_ms'][name]:>7.1f} "
+            f"{result['large']['parts_median_ms'][name]:>7.1f}"
+        )
 
 
 if __name__ == "__main__":

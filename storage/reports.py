@@ -12,6 +12,7 @@ inside the event's transaction, which holds the lock).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -25,7 +26,7 @@ from surveys.digest import ChannelRate, Comment, EscalationFacts
 
 MAX_COMMENT_CHARS = 600  # what is read of a comment for quotes and themes
 _CHUNK = 500  # ids per IN (...) list
-SEEK_VALUES = 200  # a segment key with at most this many values is counted by index seeks
+DAY = 86400  # the per-day counts (migration 0017) are kept per UTC day of this many seconds
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,28 @@ class CommentFacts:
     negative: list[Comment]  # most negative first
     positive: list[Comment]  # most positive first
     themes: list[tuple[str, str]]  # (text, language) of the newest negative comments
+
+
+def day_split(start: float, end: float) -> tuple[int, int, list[tuple[float, float]]]:
+    """Cut the window ``[start, end)`` into the whole UTC days inside it, ``first <= day <
+    last`` (read from the per-day counts), and the partial edges before and after them (read
+    row by row): exact for any window, whatever its time zone, DST change or half-hour
+    offset, and the edges of a window from local midnight to local midnight add up to about
+    one day. A window shorter than a day is all edge."""
+    first = math.ceil(start / DAY)
+    while first * DAY < start:  # the division may round down below a midnight
+        first += 1
+    while (first - 1) * DAY >= start:
+        first -= 1
+    last = math.floor(end / DAY)
+    while last * DAY > end:
+        last -= 1
+    while (last + 1) * DAY <= end:
+        last += 1
+    if last <= first:
+        return first, first, [(start, end)] if end > start else []
+    edges = [(a, b) for a, b in ((start, float(first * DAY)), (float(last * DAY), end)) if b > a]
+    return first, last, edges
 
 
 @asynccontextmanager
@@ -56,24 +79,33 @@ class Reports:
     async def score_counts(
         self, survey_id: str, scores: Sequence[int], windows: Sequence[tuple[float, float]]
     ) -> list[dict[int, int]]:
-        """Answered responses by score in each window, in one statement: one covering index
-        range per (score, window) on ``responses (survey_id, status, score, created_at)``, so
-        nothing is sorted and the table itself is not read."""
+        """Answered responses by score in each window, in one statement: the whole UTC days
+        inside a window from ``response_days`` (one short range per window), its partial edge
+        days from the covering index ``responses (survey_id, created_at, status, score, ...)``
+        (see :func:`day_split`). Neither the table nor the history is read."""
         if not windows or not scores:
             return [{} for _ in windows]
         arms = []
         params: list[Any] = []
         for i, (start, end) in enumerate(windows):
-            for score in scores:
+            first, last, edges = day_split(start, end)
+            if last > first:
                 arms.append(
-                    f"SELECT {int(i)}, {int(score)}, COUNT(*) FROM responses WHERE survey_id = ? "
-                    f"AND status = 'answered' AND score = {int(score)} AND created_at >= ? AND created_at < ?"
+                    f"SELECT {int(i)}, score, SUM(n) FROM response_days WHERE survey_id = ? AND day >= ? AND day < ? "
+                    "GROUP BY score"
                 )
-                params += [survey_id, start, end]
+                params += [survey_id, first, last]
+            for a, b in edges:
+                arms.append(
+                    f"SELECT {int(i)}, score, COUNT(*) FROM responses WHERE survey_id = ? AND created_at >= ? "
+                    "AND created_at < ? AND status = 'answered' AND score IS NOT NULL GROUP BY score"
+                )
+                params += [survey_id, a, b]
+        wanted = {int(s) for s in scores}
         counts: list[dict[int, int]] = [{} for _ in windows]
         for w, score, n in await self._all(" UNION ALL ".join(arms), params):
-            if n:
-                counts[int(w)][int(score)] = int(n)
+            if n and score is not None and int(score) in wanted:
+                counts[int(w)][int(score)] = counts[int(w)].get(int(score), 0) + int(n)
         return counts
 
     async def segment_counts(
@@ -90,49 +122,42 @@ class Reports:
         scores: Sequence[int] = (),
     ) -> dict[str, list[dict[str, dict[int, int]]]]:
         """For each key, answered responses by segment value and score in each window, in one
-        statement (plus one to size the keys). Never a scan of the history or of context JSON:
-
-        * a context key with at most ``SEEK_VALUES`` distinct values (agents, teams, plans) is
-          counted by one seek per (value, score, window) on ``response_context (survey_id, key,
-          value, score, created_at)``: no sorting, and the cost barely grows with the week's
-          volume (needs ``scores``, the survey's scale);
-        * a key with more values (an order id) reads the window's range of ``response_context
-          (survey_id, key, created_at, value, score)`` and groups it;
-        * ``platform`` and ``language`` read the covering index ``responses (survey_id,
-          created_at, status, score, channel, language)``."""
+        statement. Never a scan of the history, of a whole window or of context JSON: the whole
+        UTC days inside a window are read from the per-day counts (``segment_days`` for a
+        context key, ``response_days`` for ``platform`` and ``language``: about seven rows per
+        value and score for a week), and only its partial edge days (see :func:`day_split`)
+        from the rows themselves, through ``response_context (survey_id, key, created_at, value,
+        score)`` and ``responses (survey_id, created_at, status, score, channel, language)``.
+        ``scores``, the survey's scale, limits the scores counted (all when empty)."""
         out: dict[str, list[dict[str, dict[int, int]]]] = {key: [{} for _ in windows] for key in keys}
-        context_keys = [k for k in keys if k not in ("platform", "language")]
-        few: set[str] = set()
-        if scores and context_keys and windows:
-            sizing = " UNION ALL ".join(
-                f"SELECT {i}, (SELECT COUNT(*) FROM (SELECT 1 FROM segment_values WHERE survey_id = ? AND key = ? "
-                f"LIMIT {SEEK_VALUES + 1}))"
-                for i in range(len(context_keys))
-            )
-            sized = await self._all(sizing, [p for key in context_keys for p in (survey_id, key)])
-            few = {context_keys[int(i)] for i, n in sized if int(n) <= SEEK_VALUES}
-        score_list = ", ".join(f"({int(s)})" for s in scores)
         arms: list[str] = []
         params: list[Any] = []
         for k, key in enumerate(keys):
             for i, (start, end) in enumerate(windows):
+                first, last, edges = day_split(start, end)
                 if key in ("platform", "language"):
                     column = "channel" if key == "platform" else "language"
+                    if last > first:
+                        arms.append(
+                            f"SELECT {int(k)}, {int(i)}, {column}, score, SUM(n) FROM response_days "
+                            "WHERE survey_id = ? AND day >= ? AND day < ? GROUP BY 3, 4"
+                        )
+                        params += [survey_id, first, last]
+                    for a, b in edges:
+                        arms.append(
+                            f"SELECT {int(k)}, {int(i)}, COALESCE({column}, 'unknown'), score, COUNT(*) "
+                            "FROM responses WHERE survey_id = ? AND created_at >= ? AND created_at < ? "
+                            "AND status = 'answered' AND score IS NOT NULL GROUP BY 3, 4"
+                        )
+                        params += [survey_id, a, b]
+                    continue
+                if last > first:
                     arms.append(
-                        f"SELECT {int(k)}, {int(i)}, COALESCE({column}, 'unknown'), score, COUNT(*) FROM responses "
-                        "WHERE survey_id = ? AND created_at >= ? AND created_at < ? AND status = 'answered' "
-                        "AND score IS NOT NULL GROUP BY 3, 4"
+                        f"SELECT {int(k)}, {int(i)}, value, score, SUM(n) FROM segment_days "
+                        "WHERE survey_id = ? AND key = ? AND day >= ? AND day < ? GROUP BY 3, 4"
                     )
-                    params += [survey_id, start, end]
-                elif key in few:
-                    arms.append(
-                        f"SELECT {int(k)}, {int(i)}, v.value, s.column1, (SELECT COUNT(*) FROM response_context c "
-                        "WHERE c.survey_id = v.survey_id AND c.key = v.key AND c.value = v.value "
-                        "AND c.score = s.column1 AND c.created_at >= ? AND c.created_at < ?) "
-                        f"FROM segment_values v, (VALUES {score_list}) s WHERE v.survey_id = ? AND v.key = ?"
-                    )
-                    params += [start, end, survey_id, key]
-                else:
+                    params += [survey_id, key, first, last]
+                for a, b in edges:
                     arms.append(
                         # INDEXED BY: left alone, the planner may prefer the value-ordered index
                         # (it saves the sort) and read the key's whole history.
@@ -140,11 +165,12 @@ class Reports:
                         "INDEXED BY response_context_segment "
                         "WHERE survey_id = ? AND key = ? AND created_at >= ? AND created_at < ? GROUP BY 3, 4"
                     )
-                    params += [survey_id, key, start, end]
+                    params += [survey_id, key, a, b]
         if not arms:
             return out
+        wanted = {int(s) for s in scores}
         for k, w, value, score, n in await self._all(" UNION ALL ".join(arms), params):
-            if n:
+            if n and (not wanted or int(score) in wanted):
                 by_score = out[keys[int(k)]][int(w)].setdefault(str(value), {})
                 by_score[int(score)] = by_score.get(int(score), 0) + int(n)
         return out

@@ -293,31 +293,71 @@ async def test_by_survey_puts_surveys_of_the_same_kind_side_by_side(runtime: Run
     assert [(r.value, r.n) for r in csat.segments[1].rows] == [("ann", 12)]
 
 
-async def test_seek_and_range_counts_agree_and_use_their_indexes(runtime: Runtime) -> None:
+async def test_day_counts_and_edges_agree_and_use_their_indexes(runtime: Runtime) -> None:
     db = sqlite3.connect(runtime.store.path, isolation_level=None)
     agents_week(db)
-    # 201 order ids: too many values to count by seeks, so the range scan is used for "order"
     insert(db, "nps", "nps", [(7, {"order": f"o{i}", "agent": "cai"}, WEEK + 1000 + i) for i in range(201)])
     db.close()
+    # Berlin weeks: each window is six whole UTC days from the day counts plus two edges.
     windows = [(WEEK_BEFORE - 3600, WEEK - 3600), (WEEK - 3600, WEEK + 7 * 86400)]
     async with reading(runtime.store) as reports:
-        ranged = await reports.segments("nps", ["agent", "order"], windows)  # no scale: range scans
-        seeks = await reports.segments("nps", ["agent", "order"], windows, range(0, 11))
-        assert seeks == ranged
-        assert seeks["agent"][1] == {"ann": {10: 12, 2: 3}, "bob": {5: 4}, "cai": {7: 201}}
-        assert seeks["agent"][0] == {"ann": {9: 10}}
-        assert len(seeks["order"][1]) == 201
-        async with reports.conn.execute(
-            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM response_context c WHERE c.survey_id = 'nps' AND c.key = 'agent' "
-            "AND c.value = 'ann' AND c.score = 10 AND c.created_at >= 0 AND c.created_at < 1"
-        ) as cur:
-            assert "COVERING INDEX response_context_value" in str([tuple(r) for r in await cur.fetchall()])
+        counted = await reports.segments("nps", ["agent", "order", "platform"], windows, range(0, 11))
+        assert counted["agent"][1] == {"ann": {10: 12, 2: 3}, "bob": {5: 4}, "cai": {7: 201}}
+        assert counted["agent"][0] == {"ann": {9: 10}}
+        assert len(counted["order"][1]) == 201
+        assert counted["platform"][1] == {"telegram": {10: 12, 2: 3, 5: 4, 8: 2, 7: 201}}
+        for sql in (
+            "SELECT value, score, SUM(n) FROM segment_days WHERE survey_id = 'nps' AND key = 'agent' "
+            "AND day >= 1 AND day < 8 GROUP BY 1, 2",
+            "SELECT channel, score, SUM(n) FROM response_days WHERE survey_id = 'nps' AND day >= 1 AND day < 8 "
+            "GROUP BY 1, 2",
+        ):
+            async with reports.conn.execute(f"EXPLAIN QUERY PLAN {sql}") as cur:
+                plan = str([tuple(r) for r in await cur.fetchall()])
+            assert "SEARCH" in plan and "PRIMARY KEY" in plan and "SCAN" not in plan.replace("SCAN CONSTANT", "")
 
 
 async def test_values_nobody_carries_any_more_are_forgotten(runtime: Runtime) -> None:
     db = sqlite3.connect(runtime.store.path, isolation_level=None)
     insert(db, "nps", "nps", [(9, {"email": "ann@example.com"}, WEEK), (9, {"email": "bob@example.com"}, WEEK + 1)])
-    assert db.execute("SELECT COUNT(*) FROM segment_values WHERE key = 'email'").fetchone()[0] == 2
+    assert db.execute("SELECT COUNT(*) FROM segment_days WHERE key = 'email'").fetchone()[0] == 2
     db.execute("UPDATE responses SET context = '{}' WHERE context LIKE '%ann@%'")  # what erasure does
-    assert [r[0] for r in db.execute("SELECT value FROM segment_values WHERE key = 'email'")] == ["bob@example.com"]
+    assert [r[0] for r in db.execute("SELECT value FROM segment_days WHERE key = 'email'")] == ["bob@example.com"]
     db.close()
+
+
+BIG_TABLES = ("responses", "r", "response_context", "c", "sessions", "s", "invitations", "i", "escalations",
+              "respondents", "p", "segment_days", "response_days")
+
+
+async def test_every_read_of_a_segmented_digest_goes_through_an_index(runtime: Runtime) -> None:
+    """Every statement a digest by context, platform and language runs, as SQLite plans it:
+    no table is scanned, and the responses, context, comments and escalations of the window
+    are read from covering indexes or the per-day counts (a busy week's rows stay unread)."""
+    db = sqlite3.connect(runtime.store.path, isolation_level=None)
+    agents_week(db)
+    db.execute("UPDATE responses SET comment = 'slow', comment_status = 'given', sentiment_label = 'negative'")
+    # No ANALYZE: the store never runs it, so the planner chooses without statistics.
+    statements: list[str] = []
+    await runtime.store.conn.set_trace_callback(statements.append)
+    try:
+        period = runtime.digests.default_period(WEEK + 7 * 86400)  # type: ignore[union-attr]
+        await runtime.digests.gather(["nps"], period, segments=["agent", "platform", "language"], min_n=1)  # type: ignore[union-attr]
+    finally:
+        await runtime.store.conn.set_trace_callback(None)
+    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert reads
+    plans = {s: [str(r[3]) for r in db.execute(f"EXPLAIN QUERY PLAN {s}")] for s in reads}
+    db.close()
+    for sql, plan in plans.items():
+        # (small tables such as the corrective actions may be scanned)
+        scans = [line for line in plan if line.split(" USING")[0] in {f"SCAN {t}" for t in BIG_TABLES}]
+        assert not scans, (sql, plan)
+        for line in plan:
+            if line.startswith("SEARCH responses") and "INTEGER PRIMARY KEY" not in line:
+                assert "COVERING INDEX" in line, (sql, plan)
+            if line.startswith(("SEARCH response_context", "SEARCH escalations")):
+                assert "COVERING INDEX" in line, (sql, plan)
+    joined = " ".join(line for plan in plans.values() for line in plan)
+    for used in ("segment_days", "response_days", "responses_comments", "escalations_opened_facts"):
+        assert used in joined, used

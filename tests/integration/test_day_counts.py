@@ -1,0 +1,188 @@
+"""The per-day counts (migration 0017) against a direct count: random responses written,
+changed, deleted, erased and anonymised by retention through the real store, then every
+window a digest can ask for (weeks, months, days and arbitrary spans in time zones with DST
+changes and half-hour or 45-minute offsets) counted both ways. The direct count reads the
+responses themselves and parses their context in Python, so it shares no SQL with the store."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import sqlite3
+import tempfile
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from storage.reports import DAY, day_split, reading
+from storage.sqlite import Store
+from surveys.digest import PeriodSpec, last_complete, series_periods
+
+# 1 March to 15 April 2026: Europe, North America and Lord Howe Island change their clocks.
+BEGIN = datetime(2026, 3, 1, tzinfo=UTC).timestamp()
+END = datetime(2026, 4, 15, tzinfo=UTC).timestamp()
+ZONES = ("UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe")
+SURVEYS = ("nps", "csat")
+KEYS = ("agent", "team", "platform", "language")
+SCALE = range(0, 11)
+
+moment = st.floats(BEGIN - 2 * DAY, END + 2 * DAY, allow_nan=False) | st.sampled_from(
+    # exact UTC midnights and local midnights around the clock changes
+    [BEGIN, BEGIN + DAY, END - DAY, datetime(2026, 3, 29, 0, 0, tzinfo=ZoneInfo("Europe/Berlin")).timestamp(),
+     datetime(2026, 3, 8, 0, 0, tzinfo=ZoneInfo("America/St_Johns")).timestamp(),
+     datetime(2026, 4, 5, 0, 0, tzinfo=ZoneInfo("Australia/Lord_Howe")).timestamp()]
+)
+context = st.one_of(
+    st.dictionaries(
+        st.sampled_from(["agent", "team", "", "order"]),
+        st.sampled_from(["ann", "bob", "cai", "north", "south"]) | st.integers(0, 3),
+        max_size=3,
+    ).map(json.dumps),
+    st.sampled_from(['{"agent": "ann", "agent": "bob"}', "not json", "", '{"agent": {"x": 1}}', '{"team": null}']),
+)
+response = st.tuples(
+    st.sampled_from(SURVEYS),
+    st.sampled_from(["answered", "answered", "answered", "partial", "expired"]),
+    st.none() | st.integers(0, 10),
+    context,
+    st.sampled_from(["telegram", "slack", None]),
+    st.sampled_from(["en", "de", None]),
+    moment,
+    st.sampled_from([1, 2, 3, None]),  # respondent
+)
+change = st.one_of(
+    st.tuples(st.just("score"), st.none() | st.integers(0, 10)),
+    st.tuples(st.just("status"), st.sampled_from(["answered", "partial"])),
+    st.tuples(st.just("context"), context),
+    st.tuples(st.just("created_at"), moment),
+    st.tuples(st.just("channel"), st.sampled_from(["telegram", "slack", None])),
+    st.tuples(st.just("language"), st.sampled_from(["en", "de", None])),
+    st.tuples(st.just("survey_id"), st.sampled_from(SURVEYS)),
+)
+operation = st.one_of(
+    st.tuples(st.just("update"), st.integers(0, 200), change),
+    st.tuples(st.just("delete"), st.integers(0, 200)),
+    st.tuples(st.just("erase"), st.sampled_from([1, 2, 3])),
+    st.tuples(st.just("retain"), moment),
+)
+
+
+def windows(zone: str) -> list[tuple[float, float]]:
+    """What digests ask for in ``zone``: the weeks of a chart, months, single days."""
+    tz = ZoneInfo(zone)
+    out: list[tuple[float, float]] = []
+    day = datetime(2026, 3, 30, tzinfo=UTC).timestamp()
+    for spec, at in (("week", END), ("month", END), ("days:1", day), ("days:3", END)):
+        periods = series_periods(last_complete(PeriodSpec.parse(spec), datetime.fromtimestamp(at, tz)), 8)
+        out += [(p.start_ts, p.end_ts) for p in periods]
+    return out
+
+
+def direct(rows: list[tuple[Any, ...]], survey: str, key: str, start: float, end: float) -> dict[str, dict[int, int]]:
+    """Answered responses with a score in [start, end) by the key's value and score."""
+    out: dict[str, Counter[int]] = {}
+    for sid, status, score, ctx, channel, language, at in rows:
+        if sid != survey or status != "answered" or score is None or not start <= at < end:
+            continue
+        if key in ("platform", "language"):
+            value = (channel if key == "platform" else language) or "unknown"
+        else:
+            try:
+                parsed = json.loads(ctx)
+            except ValueError:
+                continue
+            if not isinstance(parsed, dict):
+                continue
+            found = parsed.get(key)
+            if key == "" or isinstance(found, (dict, list, bool)) or found is None:
+                continue
+            value = str(found)
+        out.setdefault(value, Counter())[int(score)] += 1
+    return {value: dict(scores) for value, scores in out.items()}
+
+
+async def scenario(path: Path, responses: list[Any], operations: list[Any], zone: str, extra: list[Any]) -> None:
+    store = await Store.open(path, "normal")
+    try:
+        db = sqlite3.connect(path, isolation_level=None)
+        db.executemany(
+            "INSERT INTO respondents (id, platform, user_id, chat_id, created_at, updated_at) "
+            "VALUES (?, 'telegram', ?, ?, 0, 0)",
+            [(i, f"u{i}", f"u{i}") for i in (1, 2, 3)],
+        )
+        db.executemany(
+            "INSERT INTO responses (survey_id, kind, status, score, context, channel, language, created_at, updated_at,"
+            " respondent_id) VALUES (?, 'nps', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(s, st_, sc, ctx, ch, lang, at, at, who) for s, st_, sc, ctx, ch, lang, at, who in responses],
+        )
+        ids = [int(r[0]) for r in db.execute("SELECT id FROM responses ORDER BY id")]
+        for op in operations:
+            if op[0] in ("update", "delete") and ids:
+                rid = ids[op[1] % len(ids)]
+                if op[0] == "delete":
+                    db.execute("DELETE FROM responses WHERE id = ?", (rid,))
+                else:
+                    column, value = op[2]
+                    db.execute(f"UPDATE responses SET {column} = ? WHERE id = ?", (value, rid))
+            elif op[0] == "erase":
+                async with store.transaction() as tx:
+                    await tx.erase_person(op[1])
+            elif op[0] == "retain":
+                await store.apply_retention(op[1])
+        rows = [tuple(r) for r in db.execute(
+            "SELECT survey_id, status, score, context, channel, language, created_at FROM responses"
+        )]
+        db.close()
+        spans = windows(zone) + [(min(a, b), max(a, b)) for a, b in extra]
+        async with reading(store) as reports:
+            for survey in SURVEYS:
+                got = await reports.segments(survey, KEYS, spans, SCALE)
+                for key in KEYS:
+                    for i, (start, end) in enumerate(spans):
+                        assert got[key][i] == direct(rows, survey, key, start, end), (survey, key, zone, start, end)
+                counts = await reports.score_counts(survey, SCALE, spans)
+                for i, (start, end) in enumerate(spans):
+                    expected = Counter(
+                        int(score) for sid, status, score, *_, at in rows
+                        if sid == survey and status == "answered" and score is not None and start <= at < end
+                    )
+                    assert counts[i] == dict(expected), (survey, zone, start, end)
+    finally:
+        await store.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    responses=st.lists(response, min_size=1, max_size=60),
+    operations=st.lists(operation, max_size=25),
+    zone=st.sampled_from(ZONES),
+    extra=st.lists(st.tuples(moment, moment), max_size=4),
+)
+def test_day_counts_equal_a_direct_count(
+    responses: list[Any], operations: list[Any], zone: str, extra: list[Any]
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(scenario(Path(tmp) / "fb.db", responses, operations, zone, extra))
+
+
+@given(start=moment, length=st.floats(0, 40 * DAY, allow_nan=False))
+def test_day_split_covers_the_window_exactly(start: float, length: float) -> None:
+    end = start + length
+    first, last, edges = day_split(start, end)
+    pieces = sorted(edges + ([(float(first * DAY), float(last * DAY))] if last > first else []))
+    if end <= start:
+        assert pieces == []
+        return
+    # contiguous from start to end: whole days in the middle, at most two edges of under a day
+    assert pieces[0][0] == start and pieces[-1][1] == end
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(pieces))
+    if last > first:
+        assert len(edges) <= 2 and all(b - a < DAY for a, b in edges)
+    else:
+        assert edges == [(start, end)] and length < 2 * DAY
