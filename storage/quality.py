@@ -155,7 +155,7 @@ async def actions_of_alert(conn: aiosqlite.Connection, escalation_id: int) -> li
 async def resolved_alerts(
     conn: aiosqlite.Connection, start: float, end: float, surveys: Sequence[str] = ()
 ) -> list[ResolvedAlert]:
-    """Alerts resolved in ``[start, end)`` (through ``escalations_resolved``)."""
+    """Alerts resolved in ``[start, end)`` (through ``escalations_resolved_causes``, covering)."""
     sql = (
         "SELECT cause, opened_at, resolved_at, recovered, route FROM escalations "
         "WHERE resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?"
