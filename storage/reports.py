@@ -37,12 +37,15 @@ class CommentFacts:
     themes: list[tuple[str, str]]  # (text, language) of the newest negative comments
 
 
-def day_split(start: float, end: float) -> tuple[int, int, list[tuple[float, float]]]:
-    """Cut the window ``[start, end)`` into the whole UTC days inside it, ``first <= day <
-    last`` (read from the per-day counts), and the partial edges before and after them (read
-    row by row): exact for any window, whatever its time zone, DST change or half-hour
-    offset, and the edges of a window from local midnight to local midnight add up to about
-    one day. A window shorter than a day is all edge."""
+def day_split(start: float, end: float) -> tuple[int, int, list[tuple[float, float, int]]]:
+    """Cut the window ``[start, end)`` into UTC days ``first <= day < last``, read from the
+    per-day counts, and pieces ``(a, b, sign)`` read row by row, whose rows in ``[a, b)`` are
+    added (sign 1) or taken away (sign -1): exact for any window, whatever its time zone, DST
+    change or half-hour offset. An edge day the window covers for more than half is counted
+    whole from the day counts less the rows of the part outside, so each edge costs at most
+    half a day of rows: a week from local midnight to local midnight reads 2 x |UTC offset|
+    hours of rows (2 h in Berlin in winter, 11 h in India), never more than a day. A window
+    that contains no whole UTC day is read row by row."""
     first = math.ceil(start / DAY)
     while first * DAY < start:  # the division may round down below a midnight
         first += 1
@@ -54,9 +57,26 @@ def day_split(start: float, end: float) -> tuple[int, int, list[tuple[float, flo
     while (last + 1) * DAY <= end:
         last += 1
     if last <= first:
-        return first, first, [(start, end)] if end > start else []
-    edges = [(a, b) for a, b in ((start, float(first * DAY)), (float(last * DAY), end)) if b > a]
-    return first, last, edges
+        return first, first, [(start, end, 1)] if end > start else []
+    pieces: list[tuple[float, float, int]] = []
+    if start < first * DAY:
+        if first * DAY - start <= DAY / 2:
+            pieces.append((start, float(first * DAY), 1))
+        else:
+            first -= 1
+            pieces.append((float(first * DAY), start, -1))
+    if end > last * DAY:
+        if end - last * DAY <= DAY / 2:
+            pieces.append((float(last * DAY), end, 1))
+        else:
+            last += 1
+            pieces.append((end, float(last * DAY), -1))
+    return first, last, pieces
+
+
+def _nonzero(counts: dict[str, dict[int, int]]) -> dict[str, dict[int, int]]:
+    kept = {value: {s: n for s, n in by_score.items() if n} for value, by_score in counts.items()}
+    return {value: by_score for value, by_score in kept.items() if by_score}
 
 
 @asynccontextmanager
@@ -79,26 +99,27 @@ class Reports:
     async def score_counts(
         self, survey_id: str, scores: Sequence[int], windows: Sequence[tuple[float, float]]
     ) -> list[dict[int, int]]:
-        """Answered responses by score in each window, in one statement: the whole UTC days
-        inside a window from ``response_days`` (one short range per window), its partial edge
-        days from the covering index ``responses (survey_id, created_at, status, score, ...)``
-        (see :func:`day_split`). Neither the table nor the history is read."""
+        """Answered responses by score in each window, in one statement: the UTC days of a
+        window from ``response_days`` (one short range per window), the parts of its edge days
+        from the covering index ``responses (survey_id, created_at, status, score, ...)`` (see
+        :func:`day_split`). Neither the table nor the history is read."""
         if not windows or not scores:
             return [{} for _ in windows]
         arms = []
         params: list[Any] = []
         for i, (start, end) in enumerate(windows):
-            first, last, edges = day_split(start, end)
+            first, last, pieces = day_split(start, end)
             if last > first:
                 arms.append(
                     f"SELECT {int(i)}, score, SUM(n) FROM response_days WHERE survey_id = ? AND day >= ? AND day < ? "
                     "GROUP BY score"
                 )
                 params += [survey_id, first, last]
-            for a, b in edges:
+            for a, b, sign in pieces:
                 arms.append(
-                    f"SELECT {int(i)}, score, COUNT(*) FROM responses WHERE survey_id = ? AND created_at >= ? "
-                    "AND created_at < ? AND status = 'answered' AND score IS NOT NULL GROUP BY score"
+                    f"SELECT {int(i)}, score, {int(sign)} * COUNT(*) FROM responses WHERE survey_id = ? "
+                    "AND created_at >= ? AND created_at < ? AND status = 'answered' AND score IS NOT NULL "
+                    "GROUP BY score"
                 )
                 params += [survey_id, a, b]
         wanted = {int(s) for s in scores}
@@ -106,7 +127,7 @@ class Reports:
         for w, score, n in await self._all(" UNION ALL ".join(arms), params):
             if n and score is not None and int(score) in wanted:
                 counts[int(w)][int(score)] = counts[int(w)].get(int(score), 0) + int(n)
-        return counts
+        return [{score: n for score, n in window.items() if n} for window in counts]
 
     async def segment_counts(
         self, survey_id: str, key: str, windows: Sequence[tuple[float, float]], scores: Sequence[int] = ()
@@ -122,19 +143,20 @@ class Reports:
         scores: Sequence[int] = (),
     ) -> dict[str, list[dict[str, dict[int, int]]]]:
         """For each key, answered responses by segment value and score in each window, in one
-        statement. Never a scan of the history, of a whole window or of context JSON: the whole
-        UTC days inside a window are read from the per-day counts (``segment_days`` for a
-        context key, ``response_days`` for ``platform`` and ``language``: about seven rows per
-        value and score for a week), and only its partial edge days (see :func:`day_split`)
-        from the rows themselves, through ``response_context (survey_id, key, created_at, value,
-        score)`` and ``responses (survey_id, created_at, status, score, channel, language)``.
+        statement. Never a scan of the history, of a whole window or of context JSON: the UTC
+        days of a window are read from the per-day counts (``segment_days`` for a context key,
+        ``response_days`` for ``platform`` and ``language``: about seven rows per value and
+        score for a week), and only the parts of its edge days (at most half a day each, see
+        :func:`day_split`) from the rows themselves, through ``response_context (survey_id, key,
+        created_at, value, score)`` and ``responses (survey_id, created_at, status, score,
+        channel, language)``.
         ``scores``, the survey's scale, limits the scores counted (all when empty)."""
         out: dict[str, list[dict[str, dict[int, int]]]] = {key: [{} for _ in windows] for key in keys}
         arms: list[str] = []
         params: list[Any] = []
         for k, key in enumerate(keys):
             for i, (start, end) in enumerate(windows):
-                first, last, edges = day_split(start, end)
+                first, last, pieces = day_split(start, end)
                 if key in ("platform", "language"):
                     column = "channel" if key == "platform" else "language"
                     if last > first:
@@ -143,9 +165,9 @@ class Reports:
                             "WHERE survey_id = ? AND day >= ? AND day < ? GROUP BY 3, 4"
                         )
                         params += [survey_id, first, last]
-                    for a, b in edges:
+                    for a, b, sign in pieces:
                         arms.append(
-                            f"SELECT {int(k)}, {int(i)}, COALESCE({column}, 'unknown'), score, COUNT(*) "
+                            f"SELECT {int(k)}, {int(i)}, COALESCE({column}, 'unknown'), score, {int(sign)} * COUNT(*) "
                             "FROM responses WHERE survey_id = ? AND created_at >= ? AND created_at < ? "
                             "AND status = 'answered' AND score IS NOT NULL GROUP BY 3, 4"
                         )
@@ -157,11 +179,11 @@ class Reports:
                         "WHERE survey_id = ? AND key = ? AND day >= ? AND day < ? GROUP BY 3, 4"
                     )
                     params += [survey_id, key, first, last]
-                for a, b in edges:
+                for a, b, sign in pieces:
                     arms.append(
-                        # INDEXED BY: left alone, the planner may prefer the value-ordered index
-                        # (it saves the sort) and read the key's whole history.
-                        f"SELECT {int(k)}, {int(i)}, value, score, COUNT(*) FROM response_context "
+                        # INDEXED BY: left alone, the planner may prefer the primary key (it
+                        # saves the sort) and read the key's whole history.
+                        f"SELECT {int(k)}, {int(i)}, value, score, {int(sign)} * COUNT(*) FROM response_context "
                         "INDEXED BY response_context_segment "
                         "WHERE survey_id = ? AND key = ? AND created_at >= ? AND created_at < ? GROUP BY 3, 4"
                     )
@@ -173,7 +195,9 @@ class Reports:
             if n and (not wanted or int(score) in wanted):
                 by_score = out[keys[int(k)]][int(w)].setdefault(str(value), {})
                 by_score[int(score)] = by_score.get(int(score), 0) + int(n)
-        return out
+        # A day counted whole less the part outside the window nets to zero for a value or
+        # score seen only outside it: drop those.
+        return {key: [_nonzero(window) for window in counted] for key, counted in out.items()}
 
     async def segment_comments(
         self, survey_id: str, key: str, value: str, start: float, end: float, limit: int

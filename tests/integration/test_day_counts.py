@@ -7,8 +7,8 @@ responses themselves and parses their context in Python, so it shares no SQL wit
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
+import math
 import sqlite3
 import tempfile
 from collections import Counter
@@ -32,7 +32,12 @@ SURVEYS = ("nps", "csat")
 KEYS = ("agent", "team", "platform", "language")
 SCALE = range(0, 11)
 
-moment = st.floats(BEGIN - 2 * DAY, END + 2 * DAY, allow_nan=False) | st.sampled_from(
+moment = st.builds(  # any minute (and second) of the span, evenly: hypothesis's floats favour the ends
+    lambda day, minute, second: BEGIN + day * DAY + minute * 60 + second,
+    st.integers(-2, 47),
+    st.integers(0, 1439),
+    st.floats(0, 60, exclude_max=True, allow_nan=False),
+) | st.floats(BEGIN - 2 * DAY, END + 2 * DAY, allow_nan=False) | st.sampled_from(
     # exact UTC midnights and local midnights around the clock changes
     [BEGIN, BEGIN + DAY, END - DAY, datetime(2026, 3, 29, 0, 0, tzinfo=ZoneInfo("Europe/Berlin")).timestamp(),
      datetime(2026, 3, 8, 0, 0, tzinfo=ZoneInfo("America/St_Johns")).timestamp(),
@@ -159,7 +164,7 @@ async def scenario(path: Path, responses: list[Any], operations: list[Any], zone
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
-    responses=st.lists(response, min_size=1, max_size=60),
+    responses=st.lists(response, min_size=20, max_size=80),
     operations=st.lists(operation, max_size=25),
     zone=st.sampled_from(ZONES),
     extra=st.lists(st.tuples(moment, moment), max_size=4),
@@ -171,18 +176,14 @@ def test_day_counts_equal_a_direct_count(
         asyncio.run(scenario(Path(tmp) / "fb.db", responses, operations, zone, extra))
 
 
-@given(start=moment, length=st.floats(0, 40 * DAY, allow_nan=False))
-def test_day_split_covers_the_window_exactly(start: float, length: float) -> None:
+@given(start=moment, length=st.floats(0, 40 * DAY, allow_nan=False), probes=st.lists(moment, max_size=20))
+def test_day_split_counts_every_moment_of_the_window_once(start: float, length: float, probes: list[float]) -> None:
     end = start + length
-    first, last, edges = day_split(start, end)
-    pieces = sorted(edges + ([(float(first * DAY), float(last * DAY))] if last > first else []))
-    if end <= start:
-        assert pieces == []
-        return
-    # contiguous from start to end: whole days in the middle, at most two edges of under a day
-    assert pieces[0][0] == start and pieces[-1][1] == end
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(pieces))
-    if last > first:
-        assert len(edges) <= 2 and all(b - a < DAY for a, b in edges)
-    else:
-        assert edges == [(start, end)] and length < 2 * DAY
+    first, last, pieces = day_split(start, end)
+    assert all(b - a <= DAY / 2 for a, b, _ in pieces) or last == first  # at most half a day of rows per edge
+    assert len(pieces) <= 2
+    # Every moment, including each piece's own bounds, is counted once inside the window, never outside.
+    bounds = [x for a, b, _ in pieces for x in (a, b)] + [first * DAY, last * DAY, start, end]
+    for x in [*probes, *bounds, *(math.nextafter(x, -math.inf) for x in bounds)]:
+        counted = int(first * DAY <= x < last * DAY) + sum(sign for a, b, sign in pieces if a <= x < b)
+        assert counted == int(start <= x < end), x
