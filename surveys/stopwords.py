@@ -13,6 +13,8 @@ than three letters are dropped by the tokeniser anyway but are kept here for com
 
 from __future__ import annotations
 
+import functools
+
 _EN_FUNCTION = """
 a about above after again against ago all almost along already although always am among an and another
 any anybody anyone anything anyway anywhere are aren't around as at away back be became because become
@@ -191,6 +193,7 @@ def stop_words(language: str | None) -> frozenset[str]:
     return STOP_WORDS.get(language_code(language), STOP_WORDS["en"])
 
 
+@functools.lru_cache(maxsize=256)
 def language_code(language: str | None) -> str:
     """Base code of a language tag ("pt-BR", "de_DE", "EN" -> "pt", "de", "en"); "en" when the
     language is missing or not supported."""

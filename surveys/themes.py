@@ -71,8 +71,11 @@ NEGATORS: dict[str, frozenset[str]] = {
 _NEGATION_BRIDGE = frozenset("de di da d so too very that particularly really all at".split())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str, language: str) -> str:
-    """The Snowball stem of each word of a term (a word or a two-word phrase)."""
+    """The Snowball stem of each word of a term (a word or a two-word phrase), remembered:
+    the same words and phrases recur across a period's comments (half of a digest's time at
+    volume went into stemming them again)."""
     lang = language_code(language)
     name = _SNOWBALL.get(lang)
     if name is None:
