@@ -20,13 +20,13 @@ import asyncpg
 from storage.postgres.store import Store as PgStore
 from storage.sqlite import Store as SqliteStore
 
-# Parents before children (foreign keys), derived tables after the responses they come from.
+# Parents before children (foreign keys), derived tables after the responses they come from
+# (the per-day counts are not copied: PostgreSQL's triggers count the rows as they arrive).
 TABLES = (
     "respondents",
     "sessions",
     "responses",
     "response_context",
-    "segment_values",
     "escalations",
     "invitations",
     "processed_events",

@@ -575,7 +575,7 @@ class Store:
         "sessions",
         "responses",
         "response_context",
-        "segment_values",
+        "segment_days",
         "invitations",
         "escalations",
         "outbox",
