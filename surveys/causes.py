@@ -368,6 +368,12 @@ class CauseReport:
     def resolved(self) -> int:
         return sum(r.count for r in self.rows)
 
+    @property
+    def resolved_text(self) -> str:
+        """"1 alert resolved", "4 alerts resolved": the count as a manager reads it in titles."""
+        n = self.resolved
+        return f"{n} alert resolved" if n == 1 else f"{n} alerts resolved"
+
     def name(self, cause: str) -> str:
         return self.names.get(cause, cause.replace("_", " ")) if cause else "(no cause given)"
 
@@ -445,7 +451,7 @@ def actions_summary(report: CauseReport) -> str:
 
 def cause_text(report: CauseReport) -> str:
     """The report as plain text with the fixed-width table (``feedbackbot digest --causes``)."""
-    out = [f"ROOT CAUSES · {report.period_label} · {report.resolved} alerts resolved"]
+    out = [f"ROOT CAUSES · {report.period_label} · {report.resolved_text}"]
     table = pareto_table(report.rows, report.names)
     out += table or ["No alert was resolved in this period."]
     routes = route_table(report)

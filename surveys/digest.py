@@ -935,7 +935,7 @@ def cause_blocks(report: CauseReport) -> tuple[Block, ...]:
     previous period, recovery rate and median time to resolve), then the open actions."""
     blocks = [Block("heading", f"Root causes · {report.period_label}")]
     if report.rows:
-        blocks.append(Block("context", f"{report.resolved} alerts resolved; most frequent cause first"))
+        blocks.append(Block("context", f"{report.resolved_text}; most frequent cause first"))
         blocks += [Block("text", line) for line in cause_lines(report)]
     else:
         blocks.append(Block("context", "No alert was resolved in this period."))

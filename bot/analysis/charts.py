@@ -277,5 +277,5 @@ def render_pareto(report: CauseReport, path: str | Path) -> Path:
     right.axhline(80, color="#c0392b", linestyle="--", linewidth=0.9, alpha=0.7)
     right.set_ylim(0, 105)
     right.set_ylabel("cumulative share (%)", color="#c0392b")
-    ax.set_title(f"Root causes, {report.period_label} · {report.resolved} alerts resolved", loc="left", fontsize=10)
+    ax.set_title(f"Root causes, {report.period_label} · {report.resolved_text}", loc="left", fontsize=10)
     return _save(fig, path)

@@ -14,6 +14,7 @@ from surveys.causes import (
     CauseReport,
     ResolvedAlert,
     by_route,
+    cause_text,
     find_cause,
     pareto,
     pareto_table,
@@ -156,3 +157,11 @@ def test_figures_per_route() -> None:
     # Only the default route: nothing to compare, nothing shown.
     alone = CauseReport("2026-W48", (), {}, (), date(2026, 12, 1), tuple(by_route([routed("default", None, 1)])))
     assert route_table(alone) == [] and route_lines(alone) == []
+
+
+def test_the_resolved_count_reads_as_english() -> None:
+    """Titles say "1 alert resolved", never "1 alerts resolved"."""
+    one = CauseReport("2026-W48", tuple(pareto([alert("billing", 1)])), {}, (), date(2026, 12, 1))
+    three = CauseReport("2026-W48", tuple(pareto([alert("billing", 1)] * 3)), {}, (), date(2026, 12, 1))
+    assert one.resolved_text == "1 alert resolved" and three.resolved_text == "3 alerts resolved"
+    assert cause_text(one).splitlines()[0].endswith("· 1 alert resolved")
