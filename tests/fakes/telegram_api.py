@@ -363,6 +363,9 @@ class FakeTelegramAPI:
         self.port = port
         #: Seconds added to every API call (asyncio sleep), changeable at any time.
         self.latency = latency
+        #: The clock of the rate-limit windows (seconds); a test may replace it to hold time
+        #: still, so a loaded machine cannot stretch a burst past a window.
+        self.clock: Callable[[], float] = time.monotonic
         self.bot_user: JSON = dict(bot_user or BOT_USER)
         bot_id = _as_int(token.split(":", 1)[0])
         if bot_user is None and bot_id is not None:
@@ -903,7 +906,7 @@ class FakeTelegramAPI:
         if self._rate_limits is None:
             return
         global_limit, chat_limit, group_limit = self._rate_limits
-        now = time.monotonic()
+        now = self.clock()
         waits: list[float] = []
         for window, span, limit in (
             (self._global_window, 1.0, global_limit),
@@ -925,7 +928,7 @@ class FakeTelegramAPI:
         self._sent_count += 1
         if self._rate_limits is None:
             return
-        now = time.monotonic()
+        now = self.clock()
         self._global_window.append(now)
         self._chat_windows.setdefault(chat_id, deque()).append(now)
         if chat_id < 0:
