@@ -191,6 +191,44 @@ class Tx(SqlTx):
 
         return await erasure.erase_person(self, respondent_id)
 
+    # The scheduler's reads of due work. They run on the scheduler leader only, but during a
+    # takeover two instances may both believe they lead for a moment: each read locks the
+    # rows it returns until its transaction ends, and skips rows another transaction holds,
+    # so the same invitation, reminder, expiry or staff reminder is never handled twice.
+    # (A row handled and committed by the other no longer matches the WHERE clause.)
+
+    async def due_invitations(self, now: float, limit: int) -> list[dict[str, Any]]:
+        rows = await self._all(
+            "SELECT * FROM invitations WHERE status = 'scheduled' AND not_before <= ? "
+            "ORDER BY not_before, id LIMIT ? FOR UPDATE SKIP LOCKED",
+            (now, limit),
+        )
+        return [dict(r) for r in rows]
+
+    async def reminders_due(self, sent_before: float, limit: int) -> list[dict[str, Any]]:
+        rows = await self._all(
+            """
+            SELECT i.id, i.survey_id, s.nonce, s.language, p.platform, p.chat_id, p.timezone
+            FROM invitations i
+            JOIN sessions s ON s.id = i.session_id
+            JOIN respondents p ON p.id = i.respondent_id
+            WHERE i.status = 'sent' AND i.reminded_at IS NULL AND i.sent_at <= ? AND s.stage = 'score'
+              AND p.opted_out = 0 AND p.unreachable = 0
+            ORDER BY i.sent_at LIMIT ?
+            FOR UPDATE OF i SKIP LOCKED
+            """,
+            (sent_before, limit),
+        )
+        return [dict(r) for r in rows]
+
+    async def expired_sessions(self, now: float, limit: int = 500) -> list[tuple[Session, int]]:
+        rows = await self._all(
+            "SELECT * FROM sessions WHERE stage IN ('score', 'comment') AND expires_at <= ? "
+            "LIMIT ? FOR UPDATE SKIP LOCKED",
+            (now, limit),
+        )
+        return [(_session(r), int(r["respondent_id"])) for r in rows]
+
     async def escalations_to_remind(
         self, now: float, *, first: float, repeat: float, unresolved: float, limit: int
     ) -> list[Any]:
@@ -204,6 +242,7 @@ class Tx(SqlTx):
                OR (state = 'open' AND reminders > 0 AND reminded_at <= ?)
                OR (state = 'claimed' AND GREATEST(COALESCE(claimed_at, opened_at), COALESCE(reminded_at, 0)) <= ?))
             ORDER BY id
+            FOR UPDATE SKIP LOCKED
             """,
             (limit, now - first, now - repeat, now - unresolved),
         )

@@ -284,3 +284,31 @@ async def test_compact_after_an_erasure_vacuums_the_tables_it_touched(pg_url: st
         assert vacuumed["respondents"][1] == 0 and vacuumed["outbox"][1] == 0  # no dead versions left
     finally:
         await store.close()
+
+
+async def test_two_scheduler_leaders_never_take_the_same_due_invitation(pg_url: str) -> None:
+    """Issue 17: during a takeover two instances may both run the scheduler for a moment.
+    While one transaction holds due invitations, the other's read skips them; once the
+    first has sent and committed them, they are no longer due for anyone."""
+    a, b = await Store.open(pg_url), await Store.open(pg_url)
+    now = time.time()
+    try:
+        async def schedule(tx: Any) -> None:
+            for n in range(6):
+                person = await tx.ensure_respondent("telegram", str(100 + n), str(100 + n), now)
+                await tx.insert_invitation(person.id, "nps", "scheduled", None, None, None, {}, "bulk", now - 1, now)
+
+        await a.run(schedule)
+        async with a.transaction() as first:
+            held = await first.due_invitations(now, 4)
+            assert len(held) == 4
+            async with b.transaction() as second:
+                rest = await second.due_invitations(now, 10)
+            assert {r["id"] for r in rest}.isdisjoint(r["id"] for r in held) and len(rest) == 2
+            for row in held:
+                await first.mark_invitation(row["id"], "sent", sent_at=now)
+        async with b.transaction() as later:
+            assert len(await later.due_invitations(now, 10)) == 2  # the 4 sent are gone; 2 still due
+    finally:
+        await a.close()
+        await b.close()
