@@ -1,0 +1,128 @@
+"""What tests read back from a store, in one place, for every backend.
+
+Tests check what the application stored. Where the store has a public method for that read
+(``tx.respondent``, ``store.message_id_for``, ``store.personal_data``, the report queries),
+tests call it. The few facts nothing in the application reads back (the status of an outbox
+row, how many rows a table holds after an erasure or a prune) are read here, and only here:
+each helper is one statement in the shared SQL spelling, run through the store's public
+read-only view (``store.reading()``), which on PostgreSQL translates it. So no test outside
+the storage tests writes SQL, and a test written against SQLite runs unchanged on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Tables a test may count; the name becomes SQL, so it is checked against this list.
+TABLES = frozenset(
+    {
+        "respondents",
+        "sessions",
+        "responses",
+        "response_context",
+        "processed_events",
+        "outbox",
+        "escalations",
+        "digest_runs",
+        "invitations",
+        "inbox",
+        "trend_alerts",
+        "segment_days",
+        "response_days",
+        "actions",
+        "action_alerts",
+    }
+)
+
+
+async def _all(store: Any, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    async with store.reading() as conn:
+        rows = await conn.execute_fetchall(sql, params)
+    return [dict(row) for row in rows]
+
+
+async def count(store: Any, table: str) -> int:
+    """How many rows ``table`` holds."""
+    if table not in TABLES:
+        raise ValueError(f"not a table tests count: {table!r}")
+    rows = await _all(store, f"SELECT COUNT(*) AS n FROM {table}")
+    return int(rows[0]["n"])
+
+
+async def counts(store: Any, *tables: str) -> dict[str, int]:
+    return {table: await count(store, table) for table in tables}
+
+
+async def outbox(store: Any, platform: str | None = None, chat_id: str | None = None) -> list[dict[str, Any]]:
+    """Every outbox row (optionally of one chat), oldest first, with the columns tests look at:
+    id, platform, chat_id, lane, status, attempts, message_id, ref_key, error, payload,
+    next_attempt_at, created_at, sent_at."""
+    sql = (
+        "SELECT id, platform, chat_id, lane, status, attempts, message_id, ref_key, error, payload, "
+        "next_attempt_at, created_at, sent_at FROM outbox WHERE 1 = 1"
+    )
+    params: list[Any] = []
+    if platform is not None:
+        sql += " AND platform = ?"
+        params.append(platform)
+    if chat_id is not None:
+        sql += " AND chat_id = ?"
+        params.append(chat_id)
+    return await _all(store, sql + " ORDER BY id", tuple(params))
+
+
+async def outbox_row(store: Any, row_id: int) -> dict[str, Any] | None:
+    found = [row for row in await outbox(store) if row["id"] == row_id]
+    return found[0] if found else None
+
+
+async def respondents(store: Any) -> list[dict[str, Any]]:
+    """Every respondent row, in id order (identity fields and flags)."""
+    return await _all(
+        store,
+        "SELECT id, platform, user_id, chat_id, display_name, handle, language, timezone, person_key, opted_out, "
+        "unreachable FROM respondents ORDER BY id",
+    )
+
+
+async def responses(store: Any) -> list[dict[str, Any]]:
+    """Every response row, in id order, including those no longer linked to anyone."""
+    return await _all(
+        store,
+        "SELECT id, session_id, respondent_id, survey_id, status, score, comment, comment_status, context, "
+        "flags, source, created_at FROM responses ORDER BY id",
+    )
+
+
+async def sessions(store: Any) -> list[dict[str, Any]]:
+    return await _all(
+        store,
+        "SELECT id, respondent_id, survey_id, stage, nonce, score, expires_at FROM sessions ORDER BY id",
+    )
+
+
+async def invitations(store: Any) -> list[dict[str, Any]]:
+    return await _all(
+        store,
+        "SELECT id, respondent_id, survey_id, status, reason, campaign_id, session_id, sent_at, reminded_at "
+        "FROM invitations ORDER BY id",
+    )
+
+
+async def escalations(store: Any) -> list[dict[str, Any]]:
+    return await _all(
+        store,
+        "SELECT id, response_id, respondent_id, survey_id, state, resolution_note, resolved_by, opened_at "
+        "FROM escalations ORDER BY id",
+    )
+
+
+async def event_ids(store: Any) -> list[str]:
+    """The handled event ids, sorted."""
+    return sorted(str(r["event_id"]) for r in await _all(store, "SELECT event_id FROM processed_events"))
+
+
+async def inbox_keys(store: Any) -> list[tuple[str, str]]:
+    """(platform, update key) of every kept inbound update, sorted."""
+    rows = await _all(store, "SELECT platform, update_key FROM inbox")
+    return sorted((str(r["platform"]), str(r["update_key"])) for r in rows)
