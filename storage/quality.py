@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from surveys.causes import OpenAction, ResolvedAlert
+from surveys.causes import OpenAction
 
 
 @dataclass(frozen=True)
@@ -150,32 +150,6 @@ async def actions_of_alert(conn: aiosqlite.Connection, escalation_id: int) -> li
         (escalation_id,),
     ) as cur:
         return [(int(r[0]), bool(r[1])) for r in await cur.fetchall()]
-
-
-async def resolved_alerts(
-    conn: aiosqlite.Connection, start: float, end: float, surveys: Sequence[str] = ()
-) -> list[ResolvedAlert]:
-    """Alerts resolved in ``[start, end)`` (through ``escalations_resolved_causes``, covering)."""
-    sql = (
-        "SELECT cause, opened_at, resolved_at, recovered, route FROM escalations "
-        "WHERE resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?"
-    )
-    params: list[Any] = [start, end]
-    if surveys:
-        sql += f" AND survey_id IN ({','.join('?' * len(surveys))})"
-        params += list(surveys)
-    async with conn.execute(sql, params) as cur:
-        rows = await cur.fetchall()
-    return [
-        ResolvedAlert(
-            cause=r[0],
-            opened_at=float(r[1]),
-            resolved_at=float(r[2]),
-            recovered=None if r[3] is None else bool(r[3]),
-            route=str(r[4] or "default"),
-        )
-        for r in rows
-    ]
 
 
 ESCALATION_EXPORT_FIELDS = (

@@ -13,6 +13,7 @@ inside the event's transaction, which holds the lock).
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from typing import Any
 import aiosqlite
 
 from storage.sqlite import Store
+from surveys.causes import Resolved, Tally, route_names
 from surveys.digest import ChannelRate, Comment, EscalationFacts
 
 MAX_COMMENT_CHARS = 600  # what is read of a comment for quotes and themes
@@ -77,6 +79,10 @@ def day_split(start: float, end: float) -> tuple[int, int, list[tuple[float, flo
 def _nonzero(counts: dict[str, dict[int, int]]) -> dict[str, dict[int, int]]:
     kept = {value: {s: n for s, n in by_score.items() if n} for value, by_score in counts.items()}
     return {value: by_score for value, by_score in kept.items() if by_score}
+
+
+def _medians(groups: dict[str, list[float]]) -> dict[str, float]:
+    return {str(name): float(statistics.median(values)) for name, values in groups.items()}
 
 
 @asynccontextmanager
@@ -350,6 +356,56 @@ class Reports:
             (survey_id, start, end),
         )
         return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
+
+    # -- root causes ------------------------------------------------------------------------
+
+    async def resolved(
+        self, current: tuple[float, float], previous: tuple[float, float], surveys: Sequence[str] = ()
+    ) -> tuple[Resolved, Resolved]:
+        """The alerts resolved in ``current`` and in ``previous`` (in that order) as the cause
+        report needs them: counts and customers' answers per cause and route, grouped by the
+        database for both periods in one statement, and for ``current`` the median time to
+        resolve per cause and per route name (in every-match mode a route string such as
+        "app, billing" counts in each route it names). Two statements, both through the
+        covering index ``escalations_resolved_causes (survey_id, resolved_at, ...)`` (migration
+        0019), so no row of the table is read."""
+        where = "resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?"
+        chosen: list[Any] = list(dict.fromkeys(surveys))
+        if chosen:
+            where += f" AND survey_id IN ({','.join('?' * len(chosen))})"
+        cause = "COALESCE(cause, '')"
+        route = "COALESCE(NULLIF(route, ''), 'default')"
+        arms = []
+        params: list[Any] = []
+        for i, (start, end) in enumerate((previous, current)):
+            arms.append(
+                f"SELECT {int(i)}, {cause}, {route}, COUNT(*), "
+                "SUM(CASE WHEN recovered <> 0 THEN 1 ELSE 0 END), SUM(CASE WHEN recovered = 0 THEN 1 ELSE 0 END) "
+                f"FROM escalations WHERE {where} GROUP BY 2, 3"
+            )
+            params += [start, end, *chosen]
+        tallies: list[list[Tally]] = [[], []]
+        for i, c, r, n, yes, no in await self._all(" UNION ALL ".join(arms), params):
+            tallies[int(i)].append(Tally(str(c), str(r), int(n), int(yes or 0), int(no or 0)))
+        # The medians: each alert's time to resolve, three values a row and no object per
+        # alert; cheaper than picking the middle rows by window functions in SQL (a sort per
+        # grouping: 4.6 ms against 2 ms at 2,300 alerts a week), and a route string naming
+        # several routes counts in each of them.
+        by_cause: dict[str, list[float]] = {}
+        by_route: dict[str, list[float]] = {}
+        names: dict[str, list[str]] = {}
+        if tallies[1]:
+            for c, r, d in await self._all(
+                f"SELECT {cause}, {route}, resolved_at - opened_at FROM escalations WHERE {where}",
+                [current[0], current[1], *chosen],
+            ):
+                by_cause.setdefault(c, []).append(d)
+                for name in names.get(r) or names.setdefault(r, route_names(str(r))):
+                    by_route.setdefault(name, []).append(d)
+        return (
+            Resolved(tuple(tallies[1]), _medians(by_cause), _medians(by_route)),
+            Resolved(tuple(tallies[0])),
+        )
 
     # -- digest runs ---------------------------------------------------------------------
 

@@ -188,41 +188,94 @@ class ParetoRow:
 UNSPECIFIED = ""
 
 
+@dataclass(frozen=True)
+class Tally:
+    """The resolved alerts of one period that share a cause and a route string: how many, and
+    how many customers answered "solved" (``yes``) or "not solved" (``no``). A period's
+    figures are built from its tallies and its medians, so the database can group the
+    alerts itself instead of handing over one row per alert."""
+
+    cause: str  # UNSPECIFIED for none
+    route: str  # as stored ("app, billing" in every-match mode); "default" for none
+    count: int
+    yes: int = 0
+    no: int = 0
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """One period's resolved alerts, aggregated: the tallies, and the median time to resolve
+    per cause and per route name (see :func:`route_names`)."""
+
+    tallies: tuple[Tally, ...] = ()
+    cause_medians: Mapping[str, float] = field(default_factory=dict)
+    route_medians: Mapping[str, float] = field(default_factory=dict)
+
+
+def tally(alerts: Iterable[ResolvedAlert]) -> Resolved:
+    """Alert by alert, what the database computes for :func:`pareto_of` and :func:`by_route_of`."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    by_cause: dict[str, list[float]] = {}
+    by_route: dict[str, list[float]] = {}
+    for alert in alerts:
+        cause, route = alert.cause or UNSPECIFIED, alert.route or "default"
+        entry = counts.setdefault((cause, route), [0, 0, 0])
+        entry[0] += 1
+        entry[1] += alert.recovered is True
+        entry[2] += alert.recovered is False
+        seconds = alert.resolved_at - alert.opened_at
+        by_cause.setdefault(cause, []).append(seconds)
+        for name in route_names(route):
+            by_route.setdefault(name, []).append(seconds)
+    return Resolved(
+        tuple(Tally(c, r, *n) for (c, r), n in counts.items()),
+        {c: float(median(v) or 0.0) for c, v in by_cause.items()},
+        {r: float(median(v) or 0.0) for r, v in by_route.items()},
+    )
+
+
 def pareto(
     current: Iterable[ResolvedAlert], previous: Iterable[ResolvedAlert] = (), order: Sequence[str] = ()
 ) -> list[ParetoRow]:
+    """:func:`pareto_of` the alerts themselves."""
+    return pareto_of(tally(current), tally(previous), order)
+
+
+def pareto_of(current: Resolved, previous: Resolved = Resolved(), order: Sequence[str] = ()) -> list[ParetoRow]:
     """Causes from the most to the least frequent, with each one's share and the cumulative
     share (the Pareto). "other" and alerts without a cause come last whatever their count:
     they say nothing to fix. Ties keep the configured order (``order``)."""
-    groups: dict[str, list[ResolvedAlert]] = {}
-    for alert in current:
-        groups.setdefault(alert.cause or UNSPECIFIED, []).append(alert)
+    groups: dict[str, list[int]] = {}  # cause -> [count, yes, no]
+    for t in current.tallies:
+        entry = groups.setdefault(t.cause or UNSPECIFIED, [0, 0, 0])
+        entry[0] += t.count
+        entry[1] += t.yes
+        entry[2] += t.no
     before: dict[str, int] = {}
-    for alert in previous:
-        before[alert.cause or UNSPECIFIED] = before.get(alert.cause or UNSPECIFIED, 0) + 1
-    total = sum(len(v) for v in groups.values())
+    for t in previous.tallies:
+        before[t.cause or UNSPECIFIED] = before.get(t.cause or UNSPECIFIED, 0) + t.count
+    total = sum(g[0] for g in groups.values())
     rank = {c: i for i, c in enumerate(order)}
 
     def ordering(cause: str) -> tuple[int, int, int, str]:
         tail = 2 if cause == UNSPECIFIED else 1 if cause == "other" else 0
-        return (tail, -len(groups[cause]), rank.get(cause, len(rank)), cause)
+        return (tail, -groups[cause][0], rank.get(cause, len(rank)), cause)
 
     rows = []
     running = 0
     for cause in sorted(groups, key=ordering):
-        alerts = groups[cause]
-        running += len(alerts)
-        answers = [a.recovered for a in alerts if a.recovered is not None]
+        count, yes, no = groups[cause]
+        running += count
         rows.append(
             ParetoRow(
                 cause=cause,
-                count=len(alerts),
-                share=len(alerts) / total,
+                count=count,
+                share=count / total,
                 cumulative=running / total,
                 previous=before.get(cause, 0),
-                recovery_rate=(sum(1 for a in answers if a) / len(answers)) if answers else None,
-                recovery_answers=len(answers),
-                median_resolve_seconds=median(a.resolved_at - a.opened_at for a in alerts),
+                recovery_rate=(yes / (yes + no)) if yes + no else None,
+                recovery_answers=yes + no,
+                median_resolve_seconds=current.cause_medians.get(cause),
             )
         )
     # Causes seen only in the previous period: a zero this time is news too.
@@ -251,31 +304,39 @@ def route_names(route: str) -> list[str]:
 
 
 def by_route(current: Iterable[ResolvedAlert], previous: Iterable[ResolvedAlert] = ()) -> list[RouteRow]:
+    """:func:`by_route_of` the alerts themselves."""
+    return by_route_of(tally(current), tally(previous))
+
+
+def by_route_of(current: Resolved, previous: Resolved = Resolved()) -> list[RouteRow]:
     """Figures per route, most alerts first: an alert sent by several routes counts in each."""
-    groups: dict[str, list[ResolvedAlert]] = {}
-    for alert in current:
-        for name in route_names(alert.route):
-            groups.setdefault(name, []).append(alert)
+    groups: dict[str, list[int]] = {}  # route name -> [count, yes, no]
+    causes_of: dict[str, dict[str, int]] = {}
+    for t in current.tallies:
+        for name in route_names(t.route):
+            entry = groups.setdefault(name, [0, 0, 0])
+            entry[0] += t.count
+            entry[1] += t.yes
+            entry[2] += t.no
+            counts = causes_of.setdefault(name, {})
+            counts[t.cause or UNSPECIFIED] = counts.get(t.cause or UNSPECIFIED, 0) + t.count
     before: dict[str, int] = {}
-    for alert in previous:
-        for name in route_names(alert.route):
-            before[name] = before.get(name, 0) + 1
+    for t in previous.tallies:
+        for name in route_names(t.route):
+            before[name] = before.get(name, 0) + t.count
     rows = []
-    for name in sorted(groups, key=lambda n: (-len(groups[n]), n)):
-        alerts = groups[name]
-        answers = [a.recovered for a in alerts if a.recovered is not None]
-        counts: dict[str, int] = {}
-        for a in alerts:
-            counts[a.cause or UNSPECIFIED] = counts.get(a.cause or UNSPECIFIED, 0) + 1
+    for name in sorted(groups, key=lambda n: (-groups[n][0], n)):
+        count, yes, no = groups[name]
+        counts = causes_of[name]
         top = min(counts, key=lambda c: (-counts[c], c == UNSPECIFIED, c))
         rows.append(
             RouteRow(
                 route=name,
-                count=len(alerts),
+                count=count,
                 previous=before.get(name, 0),
-                recovery_rate=(sum(1 for a in answers if a) / len(answers)) if answers else None,
-                recovery_answers=len(answers),
-                median_resolve_seconds=median(a.resolved_at - a.opened_at for a in alerts),
+                recovery_rate=(yes / (yes + no)) if yes + no else None,
+                recovery_answers=yes + no,
+                median_resolve_seconds=current.route_medians.get(name),
                 top_cause=top,
             )
         )

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from storage import quality as sql
+from storage.reports import Reports
 from storage.sqlite import Tx
 from surveys import alerts, causes
 from surveys.causes import Cause, CauseReport
@@ -252,17 +253,18 @@ async def cause_report(
     """The Pareto of the causes of alerts resolved in ``period`` (against the period
     before it) and the open corrective actions, read on ``conn``."""
     before = previous(period)
-    current = await sql.resolved_alerts(conn, period.start_ts, period.end_ts, surveys)
-    earlier = await sql.resolved_alerts(conn, before.start_ts, before.end_ts, surveys)
+    current, earlier = await Reports(conn).resolved(
+        (period.start_ts, period.end_ts), (before.start_ts, before.end_ts), surveys
+    )
     open_actions = await sql.open_actions(conn)
     names = {c.id: c.name(language) for c in cause_list}
-    for alert in (*current, *earlier):
-        if alert.cause and alert.cause not in names:  # a cause removed from the configuration since
-            names[alert.cause] = Cause(alert.cause).name(language)
+    for tally in (*current.tallies, *earlier.tallies):
+        if tally.cause and tally.cause not in names:  # a cause removed from the configuration since
+            names[tally.cause] = Cause(tally.cause).name(language)
     return CauseReport(
         period_label=period.label,
-        rows=tuple(causes.pareto(current, earlier, order=[c.id for c in cause_list])),
-        routes=tuple(causes.by_route(current, earlier)),
+        rows=tuple(causes.pareto_of(current, earlier, order=[c.id for c in cause_list])),
+        routes=tuple(causes.by_route_of(current, earlier)),
         names=names,
         actions=tuple(a.as_open() for a in open_actions),
         today=today_in(now, timezone).date(),
