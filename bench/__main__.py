@@ -376,6 +376,17 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "",
             )
         )
+        review = model.get("review_style")
+        if review:
+            out.append(
+                (
+                    "Sentiment, our review-style comments: clear right (held-out half) / negatives negative / positive",
+                    f"{review['all']['clear_right']:.2f} ({review['held_out']['clear_right']:.2f}) / "
+                    f"{review['all']['negatives_negative']:.2f} / {review['all']['negatives_positive']:.2f}",
+                    "",
+                    "",
+                )
+            )
         for key, what in (("product_reviews", "product-review snippets"), ("tweets", "tweets")):
             p = model["public"][key]
             out.append(

