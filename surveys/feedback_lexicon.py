@@ -37,6 +37,9 @@ NEUTRAL_TOPICS: frozenset[str] = frozenset(
         "special",
         "ok",
         "okay",
+        # "hard to reach with one hand": a body part in reviews, not "give me a hand"
+        "hand",
+        "hands",
     }
 )
 
@@ -214,6 +217,9 @@ DOMAIN_WORDS: dict[str, float] = {
     "fbworksgreat": 2.4,
     "fbnocomplaints": 1.8,
     "fbnoissues": 1.8,
+    "fbothersbetter": -1.8,
+    "fbcouldntbehappier": 2.8,
+    "fbresembles": 0.0,
     "fbwouldbenice": -1.8,
     "fbcouldbebetter": -1.6,
     "fbsupposedto": -1.2,
@@ -280,6 +286,34 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"wrong\s+(?:item|size|product|order|address)", "fbwrongitem"),
     (r"(?:didn't|did\s+not|doesn't|does\s+not)\s+help(?:\s+at\s+all)?", "fbnohelp"),
     (r"never\s+(?:\w+ing\s+(?:\w+\s+)?|(?:buy|order|use|come)\s+(?:\w+\s+)?)?again", "fbneveragain"),
+    # a warning to other buyers: VADER turns the negated bad word into praise ("don't waste")
+    (
+        r"(?:don't|do\s+not)\s+(?:waste|bother)|save\s+your(?:self)?\s+(?:money|time|the\s+money)|"
+        r"stay\s+away|look\s+elsewhere|buyer\s+beware|steer\s+clear",
+        "fbnotrecommend",
+    ),
+    # ... and a negated comparative of praise into a complaint ("could not be happier")
+    (
+        r"(?:could(?:n't|\s+not)|can't|cannot)\s+(?:be\s+(?:happier|more\s+(?:pleased|satisfied|happy))|"
+        r"(?:ask|wish)\s+for\s+(?:more|better|anything\s+more))",
+        "fbcouldntbehappier",
+    ),
+    # "like" after a verb of perception compares, it does not praise ("feels like a toy")
+    (r"(?:feels?|felt|looks?|looked|sounds?|sounded|seems?|seemed)\s+like", "fbresembles"),
+    # better, but somebody else's
+    (
+        r"(?:old|previous|last|other|cheaper|older)\s+(?:one|model|version|phone|camera|brands?|models?|ones)\s+"
+        r"(?:was|were|is|are)\s+(?:much\s+|far\s+|way\s+|a\s+lot\s+)?better|"
+        r"(?:there\s+are|you\s+can\s+(?:find|get|buy)|you'll\s+find|I've\s+(?:seen|had|used))\s+"
+        r"(?:much\s+|far\s+|way\s+)?better|thought\s+it\s+would\s+be\s+better",
+        "fbothersbetter",
+    ),
+    # a booster, not the adjective, before a bad word ("pretty bad")
+    (
+        r"pretty(?=\s+(?:bad|poor|awful|terrible|useless|disappointing|weak|slow|flimsy|cheap|mediocre|"
+        r"annoying|loud|noisy|buggy|unreliable|expensive))",
+        "very",
+    ),
     # what did not happen: VADER reads the good word and misses the wish around it
     (
         r"would\s+(?:be|have\s+been|make\s+it)\s+(?:so\s+|really\s+|much\s+)?"

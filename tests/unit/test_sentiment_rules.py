@@ -91,6 +91,23 @@ def test_a_wish_around_a_good_word_is_no_praise() -> None:
     assert rewrite_phrases("It would be great to have a dark mode") == "It would be great to have a dark mode"
 
 
+def test_vaders_known_misreadings_of_reviews_are_rewritten() -> None:
+    # a warning to other buyers (VADER: "not waste" is praise)
+    assert rewrite_phrases("Don't waste your money") == "fbnotrecommend your money"
+    assert rewrite_phrases("Save your money and look elsewhere") == "fbnotrecommend and fbnotrecommend"
+    # a negated comparative of praise (VADER: "not happier" is a complaint)
+    assert rewrite_phrases("Could not be happier") == "fbcouldntbehappier"
+    # "like" that compares, not praises
+    assert rewrite_phrases("It feels like a toy") == "It fbresembles a toy"
+    assert rewrite_phrases("I like it") == "I like it"
+    # better, but another product
+    assert rewrite_phrases("My old one was better") == "My fbothersbetter"
+    assert rewrite_phrases("Much better since the update") == "Much better since the update"
+    # "pretty" as a booster before a bad word only
+    assert rewrite_phrases("Pretty bad") == "very bad"
+    assert rewrite_phrases("Pretty colours") == "Pretty colours"
+
+
 def test_contradiction_threshold_is_the_calibrated_one() -> None:
     assert contradiction_flags("positive", -CONTRADICTION_AT) == ("hidden_detractor",)
     assert contradiction_flags("positive", -CONTRADICTION_AT + 0.01) == ()
