@@ -11,6 +11,7 @@ the storage tests writes SQL, and a test written against SQLite runs unchanged o
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 # Tables a test may count; the name becomes SQL, so it is checked against this list.
@@ -49,6 +50,18 @@ async def count(store: Any, table: str) -> int:
     return int(rows[0]["n"])
 
 
+async def count_in(target: str, table: str) -> int:
+    """How many rows ``table`` holds in the database at ``target`` (a path or URL), for tests
+    that run a command against a database and look at it between runs."""
+    from storage.backends import open_store
+
+    store = await open_store(target)
+    try:
+        return await count(store, table)
+    finally:
+        await store.close()
+
+
 async def counts(store: Any, *tables: str) -> dict[str, int]:
     return {table: await count(store, table) for table in tables}
 
@@ -69,6 +82,16 @@ async def outbox(store: Any, platform: str | None = None, chat_id: str | None = 
         sql += " AND chat_id = ?"
         params.append(chat_id)
     return await _all(store, sql + " ORDER BY id", tuple(params))
+
+
+async def payloads(store: Any, chat_id: str | None = None) -> list[dict[str, Any]]:
+    """The messages queued (or sent) to a chat, as written (``OutMessage.to_json``), oldest first."""
+    return [json.loads(row["payload"]) for row in await outbox(store, chat_id=chat_id)]
+
+
+async def texts(store: Any, chat_id: str | None = None) -> list[str]:
+    """The text of every message queued (or sent) to a chat, oldest first (slimmed rows have none)."""
+    return [str(payload.get("text", "")) for payload in await payloads(store, chat_id)]
 
 
 async def outbox_row(store: Any, row_id: int) -> dict[str, Any] | None:

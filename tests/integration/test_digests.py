@@ -4,10 +4,10 @@ the blocks, the chart PNG, /digest on demand and ``feedbackbot digest``."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
-import sqlite3
 import struct
 import tomllib
 from collections.abc import AsyncIterator
@@ -26,6 +26,7 @@ from storage.reports import reading
 from surveys.digest import PeriodSpec, SurveyFacts, last_complete, series_periods, summarise
 from surveys.kinds import Kind
 from surveys.model import Inbound
+from tests import reads
 from tests.conftest import Clock, feedbackbot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,28 +103,26 @@ async def fill_week(rt: Runtime, clock: Clock) -> None:
     # Escalation timings: fay's alert claimed after 10 minutes and resolved after 2 hours,
     # recovered; gus's claimed after 30 minutes, still open.
     async with rt.store.transaction() as tx:
-        await (await tx.connection()).execute(
-            "UPDATE escalations SET claimed_at = opened_at + 600, resolved_at = opened_at + 7200, recovered = 1, "
-            "state = 'resolved' WHERE survey_id = 'nps' AND opened_at >= ? AND opened_at < ? AND id = "
-            "(SELECT MIN(id) FROM escalations WHERE opened_at >= ?)",
-            (day.timestamp(), MONDAY_9, day.timestamp()),
+        fay, gus = [e for e in await tx.unresolved_escalations(MONDAY_9) if e.opened_at >= day.timestamp()]
+        await tx.update_escalation(
+            fay.id,
+            claimed_at=fay.opened_at + 600,
+            resolved_at=fay.opened_at + 7200,
+            recovered=1,
+            state="resolved",
         )
-        await (await tx.connection()).execute(
-            "UPDATE escalations SET claimed_at = opened_at + 1800, state = 'claimed' "
-            "WHERE opened_at >= ? AND claimed_at IS NULL",
-            (day.timestamp(),),
-        )
-
-
-async def rows(rt: Runtime, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    async with rt.store.reading() as conn, conn.execute(sql, params) as cur:
-        return [tuple(r) for r in await cur.fetchall()]
+        await tx.update_escalation(gus.id, claimed_at=gus.opened_at + 1800, state="claimed")
 
 
 async def outbox(rt: Runtime, chat: str) -> list[dict[str, Any]]:
-    return [
-        json.loads(r[0]) for r in await rows(rt, "SELECT payload FROM outbox WHERE chat_id = ? ORDER BY id", (chat,))
-    ]
+    """The messages queued to a chat, as written, oldest first."""
+    return await reads.payloads(rt.store, chat)
+
+
+async def runs(rt: Runtime) -> list[tuple[str, str, str]]:
+    """The weekly digest's recorded runs: (period start, period end, status), newest first."""
+    async with reading(rt.store) as reports:
+        return [(start, end, status) for start, end, status, _ in await reports.runs("weekly")]
 
 
 def is_png(path: str | Path) -> bool:
@@ -180,8 +179,8 @@ async def test_due_digest_is_posted_once_with_numbers_quotes_and_chart(rt: Runti
     chart = posted[1]["attachment"]
     assert chart == str(charts_dir(rt) / "weekly-20260105-nps.png")
     assert is_png(chart)
-    runs = await rows(rt, "SELECT digest_id, period_start, period_end, status FROM digest_runs")
-    assert runs == [("weekly", WEEK_KEY, "2026-01-12T00:00:00+01:00", "posted")]
+    assert await runs(rt) == [(WEEK_KEY, "2026-01-12T00:00:00+01:00", "posted")]
+    assert await reads.count(rt.store, "digest_runs") == 1
 
     clock.advance(3600)  # a coalesced misfire, the scheduler running it again: nothing new
     again = await rt.digests.run_due("weekly")  # type: ignore[union-attr]
@@ -195,7 +194,7 @@ async def test_not_due_before_the_fire_time_and_due_exactly_at_it(rt: Runtime, c
     # The next week's digest is a new period.
     nxt = await rt.digests.run_due("weekly", MONDAY_9 + 7 * 86400)  # type: ignore[union-attr]
     assert nxt.status == "posted" and nxt.period is not None and nxt.period.key == "2026-01-12T00:00:00+01:00"
-    assert len(await rows(rt, "SELECT * FROM digest_runs")) == 2
+    assert len(await runs(rt)) == 2
 
 
 async def test_a_restart_never_posts_a_second_digest(tmp_path: Path, clock: Clock) -> None:
@@ -212,7 +211,7 @@ async def test_a_restart_never_posts_a_second_digest(tmp_path: Path, clock: Cloc
         assert [o.status for o in outcomes] == ["already_posted"]
         assert (await second.digests.run_due("weekly")).status == "already_posted"  # type: ignore[union-attr]
         assert len(await outbox(second, "managers")) == count
-        assert len(await rows(second, "SELECT * FROM digest_runs")) == 1
+        assert len(await runs(second)) == 1
     finally:
         await second.close()
 
@@ -225,7 +224,7 @@ async def test_missed_digest_is_posted_once_on_return_within_the_grace_time(tmp_
         outcomes = await rt.digests.catch_up()  # type: ignore[union-attr]
         assert [(o.status, o.period.key if o.period else None) for o in outcomes] == [("posted", WEEK_KEY)]
         assert [(o.status) for o in await rt.digests.catch_up()] == ["already_posted"]  # type: ignore[union-attr]
-        assert len(await rows(rt, "SELECT * FROM digest_runs")) == 1
+        assert len(await runs(rt)) == 1
     finally:
         await rt.close()
 
@@ -235,7 +234,7 @@ async def test_missed_digest_beyond_the_grace_time_is_not_posted(tmp_path: Path,
     rt = await open_runtime(tmp_path, clock)
     try:
         assert [o.status for o in await rt.digests.catch_up()] == ["not_due"]  # type: ignore[union-attr]
-        assert await rows(rt, "SELECT * FROM digest_runs") == []
+        assert await reads.count(rt.store, "digest_runs") == 0
         assert await outbox(rt, "managers") == []
     finally:
         await rt.close()
@@ -281,12 +280,6 @@ async def test_report_queries_read_only_their_window(rt: Runtime, clock: Clock) 
             "nps", period.start_ts, period.end_ts, negative_max_score=6, negatives=3, positives=2, theme_limit=10
         )
         rates = await reports.invitation_counts("nps", period.start_ts, period.end_ts)
-        plan = await (
-            await reports.conn.execute(
-                "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM responses WHERE survey_id = 'nps' AND status = 'answered' "
-                "AND score = 3 AND created_at >= 0 AND created_at < 1"
-            )
-        ).fetchall()
     assert counts == [{10: 1, 9: 2, 7: 1, 3: 1, 0: 1}]
     assert sum(comments.sentiment.values()) == 5  # dee skipped the comment
     assert sorted(c.score for c in comments.negative) == [0, 3]  # most negative first: the scorer's call
@@ -296,7 +289,6 @@ async def test_report_queries_read_only_their_window(rt: Runtime, clock: Clock) 
         "Slow delivery, awful, never again",
     }
     assert rates == []  # /feedback sessions are not invitations
-    assert "COVERING INDEX responses_survey_score_time" in str([tuple(p) for p in plan])
 
 
 async def test_the_same_words_are_quoted_once(rt: Runtime, clock: Clock) -> None:
@@ -373,7 +365,7 @@ async def test_digest_command_posts_in_the_staff_chat_then_the_chart(rt: Runtime
     assert posted[0]["blocks"][0][1] == "NPS · Acme (nps) · week 2026-W02 (5–11 Jan 2026)"
     assert fields(posted[0])["Responses"].startswith("6 · 3 promoters")
     assert posted[1]["attachment"] and is_png(posted[1]["attachment"])
-    assert await rows(rt, "SELECT * FROM digest_runs") == []  # on demand is not a scheduled run
+    assert await reads.count(rt.store, "digest_runs") == 0  # on demand is not a scheduled run
 
 
 async def test_digest_command_is_for_staff_only_and_checks_the_survey(rt: Runtime) -> None:
@@ -410,8 +402,7 @@ def test_digest_cli_prints_without_posting_and_posts_with_post(tmp_path: Path) -
     assert shell.returncode == 0, shell.stderr
 
     def outbox_count() -> int:
-        with sqlite3.connect(db) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+        return asyncio.run(reads.count_in(str(db), "outbox"))
 
     before = outbox_count()
     today = datetime.now(UTC).date()

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import sqlite3
-from pathlib import Path
 
 from bot.bootstrap.runtime import Runtime
 from bot.scheduling.scheduler import Scheduler
 from handlers.base import TransientError
 from storage.records import OutboxRow
-from storage.sqlite import PRUNE_BATCH, SLIM_PAYLOAD, Store
+from storage.sqlite import SLIM_PAYLOAD
 from surveys import engine
 from surveys.model import Destination, Inbound, OutMessage
+from tests import reads
 from tests.conftest import Clock
 from tests.fakes.channel import RecordingChannel
 
@@ -37,11 +36,6 @@ def staff(text: str, reply_to: str) -> Inbound:
     )
 
 
-async def rows(store: Store, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-    async with store.reading() as conn, conn.execute(sql, params) as cur:
-        return list(await cur.fetchall())
-
-
 async def settle(runtime: Runtime) -> None:
     runtime.delivery.wake()
     await runtime.delivery.drain()
@@ -61,22 +55,23 @@ async def test_prune_deletes_old_messages_but_keeps_what_edits_and_replies_need(
     await settle(runtime)
     question_id = next(s.message_id for s in channel.sent if s.chat_id == "cust" and "recommend" in s.text)
     alert_id = next(s.message_id for s in channel.sent if s.chat_id == "staff")
-    sent_before = await rows(runtime.store, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+    sent_before = sum(r["status"] == "sent" for r in await reads.outbox(runtime.store))
 
     clock.advance(5 * 60)
     assert sum((await Scheduler(runtime).prune_job()).values()) == 0  # too recent: nothing goes
 
     clock.advance(6 * 60)
     counts = await Scheduler(runtime).prune_job()
-    left = await rows(runtime.store, "SELECT ref_key, payload, message_id FROM outbox ORDER BY id")
+    left = await reads.outbox(runtime.store)
     # Named messages (the question, the alert) stay, slimmed to their platform id; the rest go.
-    assert sorted(str(r[0]).split(":")[0] for r in left) == ["alert", "question"]
-    assert all(r[1] == SLIM_PAYLOAD for r in left) and {r[2] for r in left} == {question_id, alert_id}
-    assert counts["sent_slimmed"] == 2 and counts["sent_deleted"] == sent_before[0][0] - 2
+    assert sorted(str(r["ref_key"]).split(":")[0] for r in left) == ["alert", "question"]
+    assert all(r["payload"] == SLIM_PAYLOAD for r in left)
+    assert {r["message_id"] for r in left} == {question_id, alert_id}
+    assert counts["sent_slimmed"] == 2 and counts["sent_deleted"] == sent_before - 2
 
     edits_before = len(channel.edits)
     # A late tap on the typed-answer question still tidies that very message ...
-    (nonce,) = (await rows(runtime.store, "SELECT nonce FROM sessions"))[0]
+    nonce = (await reads.sessions(runtime.store))[0]["nonce"]
     await service.handle(customer(button=engine.button_value(str(nonce), "s9")))
     # ... a staff reply to the alert still finds it and reaches the customer ...
     await service.handle(staff("So sorry, Ann: a refund is on its way", reply_to=alert_id))
@@ -91,8 +86,9 @@ async def test_prune_deletes_old_messages_but_keeps_what_edits_and_replies_need(
     assert [(e.chat_id, e.message_id) for e in edits if e.chat_id == "staff"] == [("staff", alert_id)]  # now "claimed"
 
     # /mydata lists what is still stored, not the slimmed placeholders.
-    person = await rows(runtime.store, "SELECT id FROM respondents WHERE user_id = 'cust'")
-    data = await runtime.store.personal_data(int(person[0][0]))
+    async with runtime.store.transaction() as tx:
+        person = await tx.respondent("console", "cust")
+    data = await runtime.store.personal_data(person.id)
     assert all(m["text"] for m in data["messages_to_you"])
 
 
@@ -105,18 +101,18 @@ async def test_pending_and_dead_messages_are_kept_as_long_as_they_matter(runtime
     await settle(runtime)
     async with runtime.store.transaction() as tx:  # one that could not be delivered
         await tx.enqueue([OutMessage(Destination("console", "gone"), "never arrives")], clock.now)
-    [gone] = await rows(runtime.store, "SELECT * FROM outbox WHERE chat_id = 'gone'")
+    [gone] = await reads.outbox(runtime.store, chat_id="gone")
     await runtime.store.mark_dead(OutboxRow.from_row(gone), "blocked", unreachable=False)
 
     clock.advance(3 * 86400)  # long past the sent-message window, not past the dead one
     await runtime.store.prune(clock.now)
-    statuses = sorted(r[0] for r in await rows(runtime.store, "SELECT status FROM outbox"))
+    statuses = sorted(r["status"] for r in await reads.outbox(runtime.store))
     assert statuses == ["dead", "sending"]  # the reply is claimed by the delivery loop, still to send
 
     clock.advance(5 * 86400)
     report = await runtime.store.prune(clock.now)
     assert report.dead == 1
-    assert [r[0] for r in await rows(runtime.store, "SELECT status FROM outbox")] == ["sending"]
+    assert [r["status"] for r in await reads.outbox(runtime.store)] == ["sending"]
     channel.down = None
     clock.advance(60)
     await settle(runtime)
@@ -136,7 +132,7 @@ async def test_event_ids_are_kept_for_the_redelivery_window_then_forgotten(runti
     clock.advance(2 * 3600)
     assert (await runtime.store.prune(clock.now)).event_ids == 1
     assert (await service.handle(recent)).duplicate  # the recent one is still deduplicated
-    assert len(await rows(runtime.store, "SELECT event_id FROM processed_events")) == 1
+    assert len(await reads.event_ids(runtime.store)) == 1
 
 
 async def test_received_updates_are_forgotten_after_ten_minutes(runtime: Runtime, clock: Clock) -> None:
@@ -146,45 +142,4 @@ async def test_received_updates_are_forgotten_after_ten_minutes(runtime: Runtime
     await store.inbox_add("telegram", [("2", "42", json.dumps({"update_id": 2}))], clock.now)
     clock.advance(6 * 60)
     assert (await store.prune(clock.now)).inbox == 1
-    assert [r[0] for r in await rows(store, "SELECT update_key FROM inbox")] == ["2"]
-
-
-async def test_prune_works_in_small_batches_through_index_ranges(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "big.db")
-    n = PRUNE_BATCH * 5 + 7
-    async with store.transaction() as tx:
-        conn = await tx.connection()
-        await conn.executemany(
-            "INSERT INTO outbox (platform, chat_id, payload, ref_key, status, next_attempt_at, created_at, sent_at, "
-            "message_id) VALUES ('console', ?, ?, ?, 'sent', 0, 0, 0, ?)",
-            [
-                (f"c{i}", json.dumps({"text": "x" * 300}), f"question:{i}" if i % 3 == 0 else None, str(i))
-                for i in range(n)
-            ],
-        )
-        await conn.executemany(
-            "INSERT INTO processed_events (event_id, processed_at) VALUES (?, 0)", [(f"e{i}",) for i in range(n)]
-        )
-    statements: list[str] = []
-    await store.conn.set_trace_callback(statements.append)
-    report = await store.prune(10 * 86400)
-    await store.conn.set_trace_callback(None)
-    named = len(range(0, n, 3))
-    assert (report.slimmed, report.sent, report.event_ids) == (named, n - named, n)
-    prunes = [s for s in statements if "LIMIT" in s and ("DELETE" in s or "UPDATE" in s)]
-    # Every statement touches one batch at most: at least n / batch statements per kind.
-    assert len(prunes) >= report.batches >= (n - named) // PRUNE_BATCH + n // PRUNE_BATCH
-    # Each batch finds its rows through an index range, never by scanning the table.
-    async with store.reading() as conn:
-        for sql in (
-            "SELECT id FROM outbox WHERE status = 'sent' AND payload != '{}' AND sent_at < 1 AND ref_key IS NULL "
-            "ORDER BY sent_at LIMIT 200",
-            "SELECT id FROM outbox WHERE status = 'dead' AND created_at < 1 ORDER BY created_at LIMIT 200",
-            "SELECT event_id FROM processed_events WHERE processed_at < 1 ORDER BY processed_at LIMIT 200",
-            "SELECT platform, update_key FROM inbox WHERE received_at < 1 ORDER BY received_at LIMIT 200",
-        ):
-            async with conn.execute("EXPLAIN QUERY PLAN " + sql) as cur:
-                plan = " ".join(str(r[3]) for r in await cur.fetchall())
-            assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (sql, plan)
-            assert "TEMP B-TREE" not in plan, (sql, plan)
-    await store.close()
+    assert await reads.inbox_keys(store) == [("telegram", "2")]

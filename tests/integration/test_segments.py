@@ -4,8 +4,9 @@ the migration's backfill), index-backed queries, the scheduled digest's segment 
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -17,11 +18,13 @@ from bot import config as config_mod
 from bot.bootstrap.runtime import Runtime
 from bot.config import Config, ConfigError
 from bot.services.invitations import InviteRequest
+from storage.backends import open_store
 from storage.reports import reading
-from storage.sqlite import MIGRATIONS, Store
 from surveys.digest import survey_blocks
 from surveys.model import Inbound
+from tests import reads
 from tests.conftest import Clock
+from tests.history import past_responses
 from tests.integration.test_digests import (
     BERLIN,
     MONDAY_9,
@@ -44,15 +47,7 @@ WEEK = datetime(2026, 1, 6, 10, 0, tzinfo=BERLIN).timestamp()  # inside 5-11 Jan
 WEEK_BEFORE = WEEK - 7 * 86400
 
 
-def insert(db: sqlite3.Connection, survey: str, kind: str, rows: list[tuple[int, dict[str, str], float]]) -> None:
-    db.executemany(
-        "INSERT INTO responses (survey_id, kind, status, score, context, channel, language, created_at, updated_at) "
-        "VALUES (?, ?, 'answered', ?, ?, 'telegram', 'en', ?, ?)",
-        [(survey, kind, score, json.dumps(ctx), at, at) for score, ctx, at in rows],
-    )
-
-
-def agents_week(db: sqlite3.Connection) -> None:
+def agents_week_rows() -> list[tuple[int, dict[str, str], float]]:
     """ann: 12 promoters and 3 detractors this week, 10 promoters the week before; bob: 4 responses
     (folded into "other"); 2 responses without an agent."""
     rows: list[tuple[int, dict[str, str], float]] = []
@@ -61,7 +56,11 @@ def agents_week(db: sqlite3.Connection) -> None:
     rows += [(9, {"agent": "ann"}, WEEK_BEFORE + i) for i in range(10)]
     rows += [(5, {"agent": "bob"}, WEEK + 200 + i) for i in range(4)]
     rows += [(8, {}, WEEK + 300 + i) for i in range(2)]
-    insert(db, "nps", "nps", rows)
+    return rows
+
+
+async def agents_week(store: Any) -> None:
+    await past_responses(store, "nps", "nps", agents_week_rows())
 
 
 async def test_context_of_a_sent_survey_is_segmented_and_erased_with_the_person(runtime: Runtime, clock: Clock) -> None:
@@ -70,11 +69,10 @@ async def test_context_of_a_sent_survey_is_segmented_and_erased_with_the_person(
     result = await runtime.inviter.invite(request)
     assert result.status == "sent"
     await runtime.service.handle(Inbound("e1", "telegram", "4242", "4242", text="9", language="en"))
-    async with (
-        runtime.store.reading() as conn,
-        conn.execute("SELECT key, value, score FROM response_context ORDER BY key") as cur,
-    ):
-        assert [tuple(r) for r in await cur.fetchall()] == [("agent", "ann", 9), ("plan", "pro", 9)]
+    window = [(WEEK - 86400, WEEK + 86400)]
+    async with reading(runtime.store) as reports:
+        segments = await reports.segments("nps", ["agent", "plan"], window)
+    assert segments == {"agent": [{"ann": {9: 1}}], "plan": [{"pro": {9: 1}}]}
     period = runtime.digests.default_period(WEEK + 7 * 86400)  # type: ignore[union-attr]
     digest = await runtime.digests.gather(["nps"], period, segments=["agent"], min_n=1)  # type: ignore[union-attr]
     table = digest.surveys[0].segments[0]
@@ -82,67 +80,26 @@ async def test_context_of_a_sent_survey_is_segmented_and_erased_with_the_person(
 
     assert runtime.service.privacy is not None
     assert await runtime.service.privacy.forget("telegram", "4242", clock.now) is not None
-    async with runtime.store.reading() as conn, conn.execute("SELECT COUNT(*) FROM response_context") as cur:
-        assert (await cur.fetchone())[0] == 0
+    async with reading(runtime.store) as reports:  # the score stays, its context is gone
+        assert await reports.segments("nps", ["agent", "plan"], window) == {"agent": [{}], "plan": [{}]}
+        assert await reports.score_counts("nps", range(11), window) == [{9: 1}]
 
 
-async def test_migration_backfills_the_context_of_stored_responses(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    db = sqlite3.connect(path, isolation_level=None)
-    for version, sql in MIGRATIONS:
-        if version > 6:
-            break
-        db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
-    agents_week(db)
-    db.execute(
-        "INSERT INTO responses (survey_id, kind, status, score, context, created_at, updated_at) "
-        "VALUES ('nps', 'nps', 'expired', NULL, '{\"agent\": \"cai\"}', 1, 1)"
-    )
-    db.close()
-    store = await Store.open(path)
+async def stored(target: str, write: Callable[[Any], Awaitable[None]]) -> None:
+    """Open the store at ``target`` (creating it), let ``write`` fill it, close it: a database
+    for a command to read."""
+    store = await open_store(target)
     try:
-        async with (
-            store.reading() as conn,
-            conn.execute(
-                "SELECT value, COUNT(*) FROM response_context WHERE key = 'agent' GROUP BY value ORDER BY value"
-            ) as cur,
-        ):
-            # answered responses only: cai's expired invitation has no score
-            assert [tuple(r) for r in await cur.fetchall()] == [("ann", 25), ("bob", 4)]
+        await write(store)
     finally:
         await store.close()
-
-
-async def test_segment_queries_use_indexes_not_the_context_json(runtime: Runtime) -> None:
-    async with reading(runtime.store) as reports:
-        for key, index in (("agent", "response_context_segment"), ("platform", "responses_survey_time_segment")):
-            captured: list[str] = []
-            real = reports._all
-
-            async def spy(sql: str, params: Any, real: Any = real, captured: list[str] = captured) -> list[Any]:
-                captured.append(sql)
-                return await real(sql, params)
-
-            reports._all = spy  # type: ignore[method-assign]
-            await reports.segment_counts("nps", key, [(0.0, 1.0), (1.0, 2.0)])
-            reports._all = real  # type: ignore[method-assign]
-            async with reports.conn.execute(
-                "EXPLAIN QUERY PLAN " + captured[0],
-                ["nps", 0.0, 1.0] * 2 if key == "platform" else ["nps", key, 0.0, 1.0] * 2,
-            ) as cur:
-                plan = " / ".join(str(r[3]) for r in await cur.fetchall())
-            assert f"COVERING INDEX {index}" in plan, plan
-            assert "SCAN" not in plan.replace("SCAN CONSTANT", ""), plan
-            assert "json" not in captured[0].lower()
 
 
 async def test_scheduled_digest_shows_segment_rows(tmp_path: Path, clock: Clock) -> None:
     cfg = digest_config(segments=["agent", "platform"], segment_min_n=5)
     rt = await open_runtime(tmp_path, clock, cfg)
     try:
-        db = sqlite3.connect(rt.store.path, isolation_level=None)
-        agents_week(db)
-        db.close()
+        await agents_week(rt.store)
         clock.now = MONDAY_9 + 5
         outcome = await rt.digests.run_due("weekly")  # type: ignore[union-attr]
         assert outcome.status == "posted"
@@ -175,11 +132,7 @@ def test_digest_cli_by_key_in_text_markdown_and_json(tmp_path: Path) -> None:
     db_path = tmp_path / "bot.db"
     cfg = tmp_path / "config.toml"
     cfg.write_text(text.replace('path = "feedbackbot.db"', f'path = "{db_path.as_posix()}"'), encoding="utf-8")
-    store = sqlite3.connect(db_path, isolation_level=None)
-    for version, sql in MIGRATIONS:
-        store.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
-    agents_week(store)
-    store.close()
+    asyncio.run(stored(str(db_path), agents_week))
     window = ("--since", "2026-01-05", "--until", "2026-01-11", "--survey", "nps", "--by", "agent", "--min-n", "5")
     as_json = feedbackbot("digest", "--config", str(cfg), *window, "--format", "json")
     assert as_json.returncode == 0, as_json.stderr
@@ -220,11 +173,9 @@ def staff_says(args: str, platform: str = "console") -> Inbound:
 async def test_midweek_digest_names_its_week_and_offers_so_far(tmp_path: Path, clock: Clock) -> None:
     rt = await open_runtime(tmp_path, clock)
     try:
-        db = sqlite3.connect(rt.store.path, isolation_level=None)
-        agents_week(db)
+        await agents_week(rt.store)
         this_week = datetime(2026, 1, 13, 10, 0, tzinfo=BERLIN).timestamp()  # Tuesday of the next week
-        insert(db, "nps", "nps", [(10, {"agent": "cai"}, this_week + i) for i in range(3)])
-        db.close()
+        await past_responses(rt.store, "nps", "nps", [(10, {"agent": "cai"}, this_week + i) for i in range(3)])
         clock.now = datetime(2026, 1, 14, 16, 0, tzinfo=BERLIN).timestamp()  # Wednesday (15:00 in UTC, the bot zone)
         await rt.service.handle(staff_says("nps by agent"))
         await rt.digests.close()  # type: ignore[union-attr]
@@ -252,9 +203,9 @@ async def test_midweek_digest_names_its_week_and_offers_so_far(tmp_path: Path, c
 
 async def test_digest_usage_names_the_platforms_command(runtime: Runtime) -> None:
     await runtime.service.handle(staff_says("nps by", platform="console"))
-    async with runtime.store.reading() as conn, conn.execute("SELECT payload FROM outbox") as cur:
-        texts = [json.loads(r[0])["text"] for r in await cur.fetchall()]
-    assert texts == ["Usage: /digest [survey] [by KEY] [now]. 'by' needs a key, for example: by agent."]
+    assert await reads.texts(runtime.store) == [
+        "Usage: /digest [survey] [by KEY] [now]. 'by' needs a key, for example: by agent."
+    ]
 
 
 # --------------------------------------------------------------------------- honest rates
@@ -280,10 +231,8 @@ async def test_response_rate_counts_invitations_only_and_self_started_apart(runt
 
 
 async def test_by_survey_puts_surveys_of_the_same_kind_side_by_side(runtime: Runtime) -> None:
-    db = sqlite3.connect(runtime.store.path, isolation_level=None)
-    agents_week(db)
-    insert(db, "csat", "csat", [(5, {"agent": "ann"}, WEEK + i) for i in range(12)])
-    db.close()
+    await agents_week(runtime.store)
+    await past_responses(runtime.store, "csat", "csat", [(5, {"agent": "ann"}, WEEK + i) for i in range(12)])
     period = runtime.digests.default_period(WEEK + 7 * 86400)  # type: ignore[union-attr]
     digest = await runtime.digests.gather(["nps", "csat"], period, segments=["survey", "agent"], min_n=5)  # type: ignore[union-attr]
     nps, csat = digest.surveys
@@ -293,11 +242,11 @@ async def test_by_survey_puts_surveys_of_the_same_kind_side_by_side(runtime: Run
     assert [(r.value, r.n) for r in csat.segments[1].rows] == [("ann", 12)]
 
 
-async def test_day_counts_and_edges_agree_and_use_their_indexes(runtime: Runtime) -> None:
-    db = sqlite3.connect(runtime.store.path, isolation_level=None)
-    agents_week(db)
-    insert(db, "nps", "nps", [(7, {"order": f"o{i}", "agent": "cai"}, WEEK + 1000 + i) for i in range(201)])
-    db.close()
+async def test_day_counts_and_edges_agree(runtime: Runtime) -> None:
+    await agents_week(runtime.store)
+    await past_responses(
+        runtime.store, "nps", "nps", [(7, {"order": f"o{i}", "agent": "cai"}, WEEK + 1000 + i) for i in range(201)]
+    )
     # Berlin weeks: each window is six whole UTC days from the day counts plus two edges.
     windows = [(WEEK_BEFORE - 3600, WEEK - 3600), (WEEK - 3600, WEEK + 7 * 86400)]
     async with reading(runtime.store) as reports:
@@ -306,61 +255,3 @@ async def test_day_counts_and_edges_agree_and_use_their_indexes(runtime: Runtime
         assert counted["agent"][0] == {"ann": {9: 10}}
         assert len(counted["order"][1]) == 201
         assert counted["platform"][1] == {"telegram": {10: 12, 2: 3, 5: 4, 8: 2, 7: 201}}
-        for sql in (
-            "SELECT value, score, SUM(n) FROM segment_days WHERE survey_id = 'nps' AND key = 'agent' "
-            "AND day >= 1 AND day < 8 GROUP BY 1, 2",
-            "SELECT channel, score, SUM(n) FROM response_days WHERE survey_id = 'nps' AND day >= 1 AND day < 8 "
-            "GROUP BY 1, 2",
-        ):
-            async with reports.conn.execute(f"EXPLAIN QUERY PLAN {sql}") as cur:
-                plan = str([tuple(r) for r in await cur.fetchall()])
-            assert "SEARCH" in plan and "PRIMARY KEY" in plan and "SCAN" not in plan.replace("SCAN CONSTANT", "")
-
-
-async def test_values_nobody_carries_any_more_are_forgotten(runtime: Runtime) -> None:
-    db = sqlite3.connect(runtime.store.path, isolation_level=None)
-    insert(db, "nps", "nps", [(9, {"email": "ann@example.com"}, WEEK), (9, {"email": "bob@example.com"}, WEEK + 1)])
-    assert db.execute("SELECT COUNT(*) FROM segment_days WHERE key = 'email'").fetchone()[0] == 2
-    db.execute("UPDATE responses SET context = '{}' WHERE context LIKE '%ann@%'")  # what erasure does
-    assert [r[0] for r in db.execute("SELECT value FROM segment_days WHERE key = 'email'")] == ["bob@example.com"]
-    db.close()
-
-
-BIG_TABLES = ("responses", "r", "response_context", "c", "sessions", "s", "invitations", "i", "escalations",
-              "respondents", "p", "segment_days", "response_days")
-
-
-async def test_every_read_of_a_segmented_digest_goes_through_an_index(runtime: Runtime) -> None:
-    """Every statement a digest by context, platform and language runs, as SQLite plans it:
-    no table is scanned, the responses, context and comments of the window are read from
-    covering indexes or the per-day counts (a busy week's rows stay unread), and escalations
-    through one survey's time range."""
-    db = sqlite3.connect(runtime.store.path, isolation_level=None)
-    agents_week(db)
-    db.execute("UPDATE responses SET comment = 'slow', comment_status = 'given', sentiment_label = 'negative'")
-    # No ANALYZE: the store never runs it, so the planner chooses without statistics.
-    statements: list[str] = []
-    await runtime.store.conn.set_trace_callback(statements.append)
-    try:
-        period = runtime.digests.default_period(WEEK + 7 * 86400)  # type: ignore[union-attr]
-        await runtime.digests.gather(["nps"], period, segments=["agent", "platform", "language"], min_n=1)  # type: ignore[union-attr]
-    finally:
-        await runtime.store.conn.set_trace_callback(None)
-    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
-    assert reads
-    plans = {s: [str(r[3]) for r in db.execute(f"EXPLAIN QUERY PLAN {s}")] for s in reads}
-    db.close()
-    for sql, plan in plans.items():
-        # (small tables such as the corrective actions may be scanned)
-        scans = [line for line in plan if line.split(" USING")[0] in {f"SCAN {t}" for t in BIG_TABLES}]
-        assert not scans, (sql, plan)
-        for line in plan:
-            if line.startswith("SEARCH responses") and "INTEGER PRIMARY KEY" not in line:
-                assert "COVERING INDEX" in line, (sql, plan)
-            if line.startswith("SEARCH response_context"):
-                assert "COVERING INDEX" in line, (sql, plan)
-            if line.startswith("SEARCH escalations"):  # a time range of one survey, never its history
-                assert "survey_id=? AND opened_at>?" in line or "survey_id=? AND resolved_at>?" in line, (sql, plan)
-    joined = " ".join(line for plan in plans.values() for line in plan)
-    for used in ("segment_days", "response_days", "responses_comments", "escalations_opened_facts"):
-        assert used in joined, used
