@@ -76,6 +76,21 @@ def day_split(start: float, end: float) -> tuple[int, int, list[tuple[float, flo
     return first, last, pieces
 
 
+def week_split(first: int, last: int) -> tuple[int, int, list[tuple[int, int]]]:
+    """Cut the UTC days ``first <= day < last`` into whole weeks ``w0 <= week < w1``, read from
+    the per-week counts (migration 0020: week ``w`` is the days ``7w - 3 <= day < 7w + 4``,
+    Monday to Sunday), and the ranges of days around them ``(a, b)``, read from the per-day
+    counts. A weekly digest's days are one whole week in any time zone (:func:`day_split`
+    rounds each edge to its nearer midnight), so it reads one row per value and score
+    instead of seven. Week 0 and below (which also hold days before 1970) are never used."""
+    w0 = max(1, -(-(first + 3) // 7))
+    w1 = (last + 3) // 7
+    if w1 <= w0:
+        return w0, w0, [(first, last)] if last > first else []
+    days = [(a, b) for a, b in ((first, 7 * w0 - 3), (7 * w1 - 3, last)) if b > a]
+    return w0, w1, days
+
+
 def _nonzero(counts: dict[str, dict[int, int]]) -> dict[str, dict[int, int]]:
     kept = {value: {s: n for s, n in by_score.items() if n} for value, by_score in counts.items()}
     return {value: by_score for value, by_score in kept.items() if by_score}
@@ -105,8 +120,9 @@ class Reports:
     async def score_counts(
         self, survey_id: str, scores: Sequence[int], windows: Sequence[tuple[float, float]]
     ) -> list[dict[int, int]]:
-        """Answered responses by score in each window, in one statement: the UTC days of a
-        window from ``response_days`` (one short range per window), the parts of its edge days
+        """Answered responses by score in each window, in one statement: the whole UTC weeks of
+        a window from ``response_weeks`` and its other whole days from ``response_days`` (short
+        ranges, see :func:`week_split`), the parts of its edge days
         from the covering index ``responses (survey_id, created_at, status, score, ...)`` (see
         :func:`day_split`). Neither the table nor the history is read."""
         if not windows or not scores:
@@ -115,12 +131,19 @@ class Reports:
         params: list[Any] = []
         for i, (start, end) in enumerate(windows):
             first, last, pieces = day_split(start, end)
-            if last > first:
+            w0, w1, days = week_split(first, last)
+            if w1 > w0:
+                arms.append(
+                    f"SELECT {int(i)}, score, SUM(n) FROM response_weeks WHERE survey_id = ? AND week >= ? "
+                    "AND week < ? GROUP BY score"
+                )
+                params += [survey_id, w0, w1]
+            for d0, d1 in days:
                 arms.append(
                     f"SELECT {int(i)}, score, SUM(n) FROM response_days WHERE survey_id = ? AND day >= ? AND day < ? "
                     "GROUP BY score"
                 )
-                params += [survey_id, first, last]
+                params += [survey_id, d0, d1]
             for a, b, sign in pieces:
                 arms.append(
                     f"SELECT {int(i)}, score, {int(sign)} * COUNT(*) FROM responses WHERE survey_id = ? "
@@ -149,10 +172,11 @@ class Reports:
         scores: Sequence[int] = (),
     ) -> dict[str, list[dict[str, dict[int, int]]]]:
         """For each key, answered responses by segment value and score in each window, in one
-        statement. Never a scan of the history, of a whole window or of context JSON: the UTC
-        days of a window are read from the per-day counts (``segment_days`` for a context key,
-        ``response_days`` for ``platform`` and ``language``: about seven rows per value and
-        score for a week), and only the parts of its edge days (at most half a day each, see
+        statement. Never a scan of the history, of a whole window or of context JSON: the whole
+        UTC weeks of a window are read from the per-week counts (``segment_weeks`` for a context
+        key, ``response_weeks`` for ``platform`` and ``language``: one row per value and score
+        for a weekly digest), its other whole UTC days from the per-day counts (``segment_days``,
+        ``response_days``, see :func:`week_split`), and only the parts of its edge days (at most half a day each, see
         :func:`day_split`) from the rows themselves, through ``response_context (survey_id, key,
         created_at, value, score)`` and ``responses (survey_id, created_at, status, score,
         channel, language)``.
@@ -163,14 +187,21 @@ class Reports:
         for k, key in enumerate(keys):
             for i, (start, end) in enumerate(windows):
                 first, last, pieces = day_split(start, end)
+                w0, w1, days = week_split(first, last)
                 if key in ("platform", "language"):
                     column = "channel" if key == "platform" else "language"
-                    if last > first:
+                    if w1 > w0:
+                        arms.append(
+                            f"SELECT {int(k)}, {int(i)}, {column}, score, SUM(n) FROM response_weeks "
+                            "WHERE survey_id = ? AND week >= ? AND week < ? GROUP BY 3, 4"
+                        )
+                        params += [survey_id, w0, w1]
+                    for d0, d1 in days:
                         arms.append(
                             f"SELECT {int(k)}, {int(i)}, {column}, score, SUM(n) FROM response_days "
                             "WHERE survey_id = ? AND day >= ? AND day < ? GROUP BY 3, 4"
                         )
-                        params += [survey_id, first, last]
+                        params += [survey_id, d0, d1]
                     for a, b, sign in pieces:
                         arms.append(
                             f"SELECT {int(k)}, {int(i)}, COALESCE({column}, 'unknown'), score, {int(sign)} * COUNT(*) "
@@ -179,12 +210,18 @@ class Reports:
                         )
                         params += [survey_id, a, b]
                     continue
-                if last > first:
+                if w1 > w0:
+                    arms.append(
+                        f"SELECT {int(k)}, {int(i)}, value, score, SUM(n) FROM segment_weeks "
+                        "WHERE survey_id = ? AND key = ? AND week >= ? AND week < ? GROUP BY 3, 4"
+                    )
+                    params += [survey_id, key, w0, w1]
+                for d0, d1 in days:
                     arms.append(
                         f"SELECT {int(k)}, {int(i)}, value, score, SUM(n) FROM segment_days "
                         "WHERE survey_id = ? AND key = ? AND day >= ? AND day < ? GROUP BY 3, 4"
                     )
-                    params += [survey_id, key, first, last]
+                    params += [survey_id, key, d0, d1]
                 for a, b, sign in pieces:
                     arms.append(
                         # INDEXED BY: left alone, the planner may prefer the primary key (it

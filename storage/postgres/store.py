@@ -615,6 +615,7 @@ class Store:
         "responses",
         "response_context",
         "segment_days",
+        "segment_weeks",
         "invitations",
         "escalations",
         "outbox",

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.reports import DAY, day_split, reading
+from storage.reports import DAY, day_split, reading, week_split
 from storage.sqlite import Store
 from surveys.digest import PeriodSpec, last_complete, series_periods
 
@@ -112,6 +112,20 @@ def direct(rows: list[tuple[Any, ...]], survey: str, key: str, start: float, end
     return {value: dict(scores) for value, scores in out.items()}
 
 
+def weeks_are_sums_of_days(db: sqlite3.Connection) -> None:
+    """The week counts (migration 0020) are the sums of the day counts, with no zero left."""
+    for weeks, days, columns in (
+        ("segment_weeks", "segment_days", "survey_id, key, value, score"),
+        ("response_weeks", "response_days", "survey_id, score, channel, language"),
+    ):
+        kept = sorted(db.execute(f"SELECT {columns}, week, n FROM {weeks}"))
+        summed = sorted(db.execute(
+            f"SELECT {columns}, (day + 3) / 7, SUM(n) FROM {days} GROUP BY {columns}, (day + 3) / 7"
+        ))
+        assert kept == summed, weeks
+        assert all(n > 0 for *_, n in kept), weeks
+
+
 async def scenario(path: Path, responses: list[Any], operations: list[Any], zone: str, extra: list[Any]) -> None:
     store = await Store.open(path, "normal")
     try:
@@ -143,6 +157,7 @@ async def scenario(path: Path, responses: list[Any], operations: list[Any], zone
         rows = [tuple(r) for r in db.execute(
             "SELECT survey_id, status, score, context, channel, language, created_at FROM responses"
         )]
+        weeks_are_sums_of_days(db)
         db.close()
         spans = windows(zone) + [(min(a, b), max(a, b)) for a, b in extra]
         async with reading(store) as reports:
@@ -187,3 +202,58 @@ def test_day_split_counts_every_moment_of_the_window_once(start: float, length: 
     for x in [*probes, *bounds, *(math.nextafter(x, -math.inf) for x in bounds)]:
         counted = int(first * DAY <= x < last * DAY) + sum(sign for a, b, sign in pieces if a <= x < b)
         assert counted == int(start <= x < end), x
+
+
+@given(first=st.integers(-30, 800), length=st.integers(-3, 120), probes=st.lists(st.integers(-40, 950), max_size=30))
+def test_week_split_counts_every_day_once(first: int, length: int, probes: list[int]) -> None:
+    last = first + length
+    w0, w1, days = week_split(first, last)
+    assert w0 >= 1 or w1 <= w0  # week 0 also holds the days before 1970: never read
+    assert len(days) <= 2
+    assert all(b - a < 7 for a, b in days) or w1 <= w0 or first < 4  # at most six days around the weeks
+    for day in [*probes, first, last - 1, *(7 * w0 - 3, 7 * w1 - 3, 7 * w1 - 4)]:
+        counted = int(w0 <= (day + 3) // 7 < w1 and day >= 4) + sum(1 for a, b in days if a <= day < b)
+        assert counted == int(first <= day < last), day
+
+
+def test_a_monday_to_sunday_week_in_any_zone_reads_one_week_row() -> None:
+    """What the weekly digest asks for: its days are one whole week, so no day counts at all."""
+    for zone in ZONES:
+        latest = last_complete(PeriodSpec.parse("week"), datetime.fromtimestamp(END, ZoneInfo(zone)))
+        for period in series_periods(latest, 8):
+            first, last, _ = day_split(period.start_ts, period.end_ts)
+            w0, w1, days = week_split(first, last)
+            assert (w1 - w0, days) == (1, []), (zone, period.label)
+
+
+async def test_week_counts_follow_counts_that_grow_and_shrink(tmp_path: Path) -> None:
+    """Several answers with the same value and score on the same day and week: each change
+    moves a count that is more than one (the paths a random scenario rarely takes)."""
+    store = await Store.open(tmp_path / "fb.db", "normal")
+    try:
+        db = sqlite3.connect(tmp_path / "fb.db", isolation_level=None)
+        monday = datetime(2026, 3, 30, tzinfo=UTC).timestamp()
+        rows = [(monday + 3600 * i, 9) for i in range(6)] + [(monday + 2 * DAY + i, 9) for i in range(3)]
+        db.executemany(
+            "INSERT INTO responses (survey_id, kind, status, score, context, channel, language, created_at, "
+            "updated_at) VALUES ('nps', 'nps', 'answered', ?, '{\"agent\": \"ann\"}', 'telegram', 'en', ?, ?)",
+            [(score, at, at) for at, score in rows],
+        )
+        weeks_are_sums_of_days(db)
+        ids = [r[0] for r in db.execute("SELECT id FROM responses ORDER BY id")]
+        db.execute("DELETE FROM responses WHERE id IN (?, ?)", ids[:2])  # 6 -> 4 on Monday
+        db.execute("UPDATE responses SET score = 3 WHERE id = ?", (ids[2],))  # 4 -> 3, and a new 3
+        db.execute("UPDATE responses SET status = 'partial' WHERE id = ?", (ids[6],))  # Wednesday 3 -> 2
+        db.execute("UPDATE responses SET context = '{}' WHERE id = ?", (ids[7],))  # ann: Wednesday 2 -> 1
+        weeks_are_sums_of_days(db)
+        assert db.execute("SELECT n FROM segment_weeks WHERE key = 'agent' AND score = 9").fetchall() == [(4,)]
+        assert db.execute("SELECT SUM(n) FROM response_weeks WHERE score = 9").fetchall() == [(5,)]
+        db.execute("DELETE FROM responses")
+        weeks_are_sums_of_days(db)
+        assert db.execute("SELECT COUNT(*) FROM segment_weeks").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM response_weeks").fetchone() == (0,)
+        db.close()
+        async with reading(store) as reports:
+            assert await reports.score_counts("nps", SCALE, [(monday, monday + 7 * DAY)]) == [{}]
+    finally:
+        await store.close()

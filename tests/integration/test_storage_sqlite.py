@@ -124,13 +124,15 @@ BIG_TABLES = (
     "p",
     "segment_days",
     "response_days",
+    "segment_weeks",
+    "response_weeks",
 )
 
 
 async def test_every_read_of_a_segmented_digest_goes_through_an_index(runtime: Runtime) -> None:
     """Every statement a digest by context, platform and language runs, as SQLite plans it:
     no table is scanned, the responses, context and comments of the window are read from
-    covering indexes or the per-day counts (a busy week's rows stay unread), and escalations
+    covering indexes or the per-week and per-day counts (a busy week's rows stay unread), and escalations
     through one survey's time range."""
     await agents_week(runtime.store)
     db = sqlite3.connect(runtime.store.path, isolation_level=None)
@@ -159,7 +161,8 @@ async def test_every_read_of_a_segmented_digest_goes_through_an_index(runtime: R
             if line.startswith("SEARCH escalations"):  # a time range of one survey, never its history
                 assert "survey_id=? AND opened_at>?" in line or "survey_id=? AND resolved_at>?" in line, (sql, plan)
     joined = " ".join(line for plan in plans.values() for line in plan)
-    for used in ("segment_days", "response_days", "responses_comments", "escalations_opened_facts"):
+    # A week's counts come from the week tables (one row per value and score), not seven days.
+    for used in ("segment_weeks", "response_weeks", "responses_comments", "escalations_opened_facts"):
         assert used in joined, used
 
 
