@@ -12,7 +12,9 @@ negative comments matter to a digest; a column needs a migration, and a restart 
 a re-embedding of what a later digest asks for. What happens on a miss depends on the
 caller: the scheduled digests and ``feedbackbot digest`` embed what is missing (off the
 event loop, holding no lock); ``/digest`` answers inside the service's transaction, so it
-groups only the comments already here and never waits for the model.
+groups only the comments already here and never waits for the model. So that a restart does
+not leave ``/digest`` with the comments scored since, the bot warms the index once at start
+from the stored comments ``/digest`` would group (``DigestService.warm_meaning``).
 """
 
 from __future__ import annotations
@@ -54,19 +56,28 @@ class MeaningIndex:
         while len(self._vectors) > self.capacity:
             self._vectors.popitem(last=False)
 
+    async def warm(self, texts: Sequence[str]) -> int:
+        """Embed the ``texts`` this index does not hold (the model in its process, on a worker
+        thread); the number embedded. Never raises: without the model the digest has its word
+        themes."""
+        missing = sorted({text for text in texts if text not in self._vectors})
+        if not missing or self.embedder is None:
+            return 0
+        try:
+            vectors = await asyncio.to_thread(self.embedder.embed, missing)
+        except Exception:  # the model failed: the digest goes out with its themes alone
+            log.exception("embedding comments for the digest failed; meaning groups left out")
+            return 0
+        self.remember(missing, vectors)
+        return len(missing)
+
     async def groups(
         self, comments: Sequence[tuple[str, str]], *, embed_missing: bool, top: int = 5
     ) -> tuple[MeaningGroup, ...]:
         """``comments`` (text, language) grouped by meaning. ``embed_missing``: run the model
-        (in its process, on a worker thread) for comments this index does not hold; else
-        those are left out. Never raises: without the model the digest has its word themes."""
-        missing = sorted({text for text, _ in comments if text not in self._vectors})
-        if missing and embed_missing and self.embedder is not None:
-            try:
-                vectors = await asyncio.to_thread(self.embedder.embed, missing)
-                self.remember(missing, vectors)
-            except Exception:  # the model failed: the digest goes out with its themes alone
-                log.exception("embedding comments for the digest failed; meaning groups left out")
+        for comments this index does not hold (:meth:`warm`); else those are left out."""
+        if embed_missing:
+            await self.warm([text for text, _ in comments])
         known = [(text, language) for text, language in comments if text in self._vectors]
         if len(known) < 2:
             return ()

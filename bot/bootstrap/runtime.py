@@ -194,10 +194,23 @@ class Runtime:
         self.delivery.channels[channel.platform] = channel
 
     def start_delivery(self) -> None:
-        """The background loops: delivery, and the comment scoring worker when there is one."""
+        """The background loops: delivery, and the comment scoring worker when there is one
+        (with a one-off warming of the meaning index from the stored comments, so ``/digest``
+        after a restart groups the week's complaints, not only those scored since)."""
         self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
         if self.scoring is not None:
             self.tasks.append(asyncio.create_task(self.scoring.run(), name="scoring"))
+            if self.digests is not None and self.scoring.meaning is not None:
+                self.tasks.append(asyncio.create_task(self._warm_meaning(self.digests), name="meaning-warm"))
+
+    async def _warm_meaning(self, digests: DigestService) -> None:
+        try:
+            count = await digests.warm_meaning()
+        except Exception:  # a failed warm-up costs /digest its meaning groups, nothing else
+            log.exception("could not embed the stored comments for /digest's meaning groups")
+            return
+        if count:
+            log.info("embedded %d stored comments for /digest's meaning groups", count)
 
     @property
     def delivering(self) -> bool:

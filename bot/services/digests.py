@@ -30,7 +30,7 @@ from bot.analysis.meaning_index import MeaningIndex
 from bot.config import Config, DigestConfig, staff_destinations
 from bot.cron import crontab_trigger, last_fire
 from bot.services.quality import cause_report
-from storage.reports import Reports, reading
+from storage.reports import CommentFacts, Reports, reading
 from storage.sqlite import Store, Tx
 from surveys.causes import CauseReport
 from surveys.digest import (
@@ -202,15 +202,7 @@ class DigestService:
         scale = SCALES[survey.kind]
         scores = range(scale.low, scale.high + 1)
         counts = await reports.score_counts(survey_id, scores, [(p.start_ts, p.end_ts) for p in periods])
-        comments = await reports.comment_facts(
-            survey_id,
-            start,
-            end,
-            negative_max_score=negative_max_score(survey.kind),
-            negatives=NEGATIVE_QUOTES,
-            positives=POSITIVE_QUOTES,
-            theme_limit=THEME_SAMPLE,
-        )
+        comments = await self._comment_facts(reports, survey_id, start, end)
         return SurveyFacts(
             survey_id=survey_id,
             kind=survey.kind,
@@ -226,6 +218,42 @@ class DigestService:
             self_started=await reports.self_started(survey_id, start, end),
             segments=tuple(await self._segments(reports, survey_id, periods, counts, keys, min_n)),
         )
+
+    async def _comment_facts(self, reports: Reports, survey_id: str, start: float, end: float) -> CommentFacts:
+        """The quotes, sentiment mix and theme comments of one survey and span (what a digest reads)."""
+        return await reports.comment_facts(
+            survey_id,
+            start,
+            end,
+            negative_max_score=negative_max_score(self.config.surveys[survey_id].kind),
+            negatives=NEGATIVE_QUOTES,
+            positives=POSITIVE_QUOTES,
+            theme_limit=THEME_SAMPLE,
+        )
+
+    async def warm_meaning(self, now: float | None = None) -> int:
+        """Embed the negative comments ``/digest`` would group now (the last complete week and
+        this week so far, every survey) that the meaning index does not hold; the number
+        embedded. Why: ``/digest`` answers inside the service's transaction and never waits
+        for the model, so it groups only comments whose vectors are in memory; after a restart
+        that was only the comments scored since. The bot runs this once at start, reading in a
+        short transaction of its own per survey and embedding outside any."""
+        if self.meaning is None or self.meaning.embedder is None:
+            return 0
+        now = self.clock() if now is None else now
+        tz = ZoneInfo(self.config.bot.timezone)
+        last = self.default_period(now)
+        spans = [(last.start_ts, last.end_ts)]
+        if now > last.end_ts:
+            so_far = span(last.end, datetime.fromtimestamp(now, tz))
+            spans.append((so_far.start_ts, so_far.end_ts))
+        texts: dict[str, None] = {}
+        for sid in self.config.surveys:
+            async with reading(self.store) as fresh:
+                for start, end in spans:
+                    facts = await self._comment_facts(fresh, sid, start, end)
+                    texts.update(dict.fromkeys(text for text, _ in facts.themes))
+        return await self.meaning.warm(list(texts))
 
     async def _segments(
         self,

@@ -115,3 +115,44 @@ async def test_digests_show_the_groups_beside_the_themes(tmp_path: Path, clock: 
         assert "Complaints by meaning" in text and "Themes" in text
     finally:
         await rt.close()
+
+
+async def test_after_a_restart_digest_groups_the_weeks_stored_comments(
+    tmp_path: Path, clock: Clock, model: FeedbackScorer
+) -> None:
+    """The index lives in memory; a restarted bot embeds the stored complaints ``/digest``
+    would group once at start, so ``/digest`` does not shrink to the comments scored since."""
+    db = str(tmp_path / "bot.db")
+    rt = await Runtime.open(digest_config(), clock=clock, db_path=db, comment_scorer=model)
+    try:
+        day = datetime(2026, 1, 6, 10, 0, tzinfo=BERLIN)
+        for i, (text, _language) in enumerate(LATE + BILLING):
+            clock.now = day.timestamp() + i * 60
+            await rt.service.handle(customer(f"u{i}", command="feedback", args="nps"))
+            await rt.service.handle(customer(f"u{i}", text="2"))
+            await rt.service.handle(customer(f"u{i}", text=text))
+        assert await rt.settle_scoring() == 12
+    finally:
+        await rt.close()
+
+    clock.now = MONDAY_9 + 60
+    rt = await Runtime.open(digest_config(), clock=clock, db_path=db, comment_scorer=model)
+    try:
+        assert rt.scoring is not None and rt.scoring.meaning is not None and rt.digests is not None
+        assert len(rt.scoring.meaning) == 0  # a new process: nothing in memory
+        await rt.service.handle(staff("digest", "nps"))
+        assert "Complaints by meaning" not in fields((await outbox(rt, "staff-room"))[0])
+
+        rt.start_delivery()  # what `run` does at start: warms the index beside the loops
+        (warm,) = [t for t in rt.tasks if t.get_name() == "meaning-warm"]
+        await warm
+        assert len(rt.scoring.meaning) == 12
+        assert await rt.digests.warm_meaning() == 0  # all there now
+
+        await rt.service.handle(staff("digest", "nps"))
+        await rt.digests.close()
+        digests = [m for m in await outbox(rt, "staff-room") if "Complaints by meaning" in fields(m)]
+        groups = fields(digests[-1])["Complaints by meaning"].splitlines()
+        assert len(groups) == 2 and all("(6, de en es)" in line for line in groups), groups
+    finally:
+        await rt.close()
