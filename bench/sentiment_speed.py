@@ -125,10 +125,23 @@ def measure_model(quick: bool) -> dict[str, Any]:
     for r, result in zip(data, scored, strict=True):
         entry = per_language.setdefault(
             r.language,
-            {"n": 0, "clear": 0, "right": 0, "held_clear": 0, "held_right": 0, "detected": 0, "vader_right": 0},
+            {
+                "n": 0,
+                "clear": 0,
+                "right": 0,
+                "held_clear": 0,
+                "held_right": 0,
+                "detected": 0,
+                "vader_right": 0,
+                "neutral": 0,
+                "neutral_right": 0,
+            },
         )
         entry["n"] += 1
         entry["detected"] += result.language == r.language
+        if r.label == "neutral":
+            entry["neutral"] += 1
+            entry["neutral_right"] += result.label == "neutral"
         if r.label != "neutral":
             entry["clear"] += 1
             entry["right"] += result.label == r.label
@@ -141,6 +154,7 @@ def measure_model(quick: bool) -> dict[str, Any]:
         entry["held_out_clear_right"] = entry["held_right"] / entry["held_clear"]
         entry["detected_share"] = entry["detected"] / entry["n"]
         entry["plain_vader_clear_right"] = entry["vader_right"] / entry["clear"]
+        entry["neutral_labelled_neutral"] = entry["neutral_right"] / entry["neutral"]
 
     def part(calibration: bool, labels: set[str]) -> list[float | None]:
         return [
@@ -470,6 +484,8 @@ def summary(figures: dict[str, Any]) -> list[str]:
         + ", ".join(f"{lang} {e['detected_share']:.2f}" for lang, e in m["labelled"].items()),
         "held-out half, clear comments right: "
         + ", ".join(f"{lang} {e['held_out_clear_right']:.2f}" for lang, e in m["labelled"].items()),
+        "neutral comments labelled neutral: "
+        + ", ".join(f"{lang} {e['neutral_labelled_neutral']:.2f}" for lang, e in m["labelled"].items()),
         f"threshold calibrated on the calibration half: {m['calibration']['calibrated_threshold']} "
         f"(in use {m['calibration']['in_use']})",
     ]
