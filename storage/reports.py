@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -270,36 +269,46 @@ class Reports:
         positives: int = 2,
         theme_limit: int = 200,
     ) -> CommentFacts:
-        """The window's comments in two queries: one pass over the window's commented rows
-        (no text) gives the sentiment mix and picks the quotes and theme sample; a second
-        reads the text of just those rows by id.
+        """The window's comments in three statements, none of which hands over a row per
+        comment: the sentiment mix grouped by the database, the ids of the quote candidates
+        and of the theme sample picked by it (ordered and limited through the covering index
+        ``responses_comments``), then the text of just those rows by id.
 
         * Quotes: the most negative and most positive *scored* comments by VADER compound
-          (ties: newest first; the same text is quoted once); unscored comments (other
-          languages) are never ranked.
-        * Themes: the newest ``theme_limit`` negative comments, negative by sentiment or by
-          score (at most ``negative_max_score``) so that comments VADER cannot score count too.
+          (ties: newest first, then the higher id; the same text is quoted once); unscored
+          comments (other languages) are never ranked.
+        * Themes: the newest ``theme_limit`` negative comments (ties: the higher id first),
+          negative by sentiment or by score (at most ``negative_max_score``) so that comments
+          VADER cannot score count too.
         """
-        rows = await self._all(
-            f"SELECT id, sentiment_label, sentiment, score FROM responses WHERE {self._window()} "
-            "AND comment_status = 'given' ORDER BY created_at",  # the index order: no sorting
-            (survey_id, start, end),
-        )
-        mix = dict(Counter(str(r[1]) for r in rows))
-        negative: list[Any] = []
-        positive: list[Any] = []
-        for age, row in enumerate(rows):  # age: bigger is newer
-            if row[2] is not None and row[1] in ("negative", "positive"):
-                (negative if row[1] == "negative" else positive).append((row[2], -age, row))
+        window = f"{self._window()} AND comment_status = 'given'"
+        bounds = (survey_id, start, end)
+        mix = {
+            str(label): int(n)
+            for label, n in await self._all(
+                f"SELECT sentiment_label, COUNT(*) FROM responses WHERE {window} GROUP BY sentiment_label", bounds
+            )
+        }
         # A few spare candidates, so that the same words said twice are quoted once.
-        worst = [r for *_, r in sorted(negative)[: negatives * 4]]
-        best = [r for *_, r in sorted(positive, key=lambda c: (-c[0], c[1]))[: positives * 4]]
-        theme_rows: list[Any] = []
-        for row in reversed(rows):  # newest first
-            if len(theme_rows) >= theme_limit:
-                break
-            if row[1] == "negative" or (row[3] is not None and row[3] <= negative_max_score):
-                theme_rows.append(row)
+        candidates = await self._all(
+            f"SELECT 0, id, sentiment, score, created_at FROM (SELECT id, sentiment, score, created_at FROM responses "
+            f"WHERE {window} AND sentiment_label = 'negative' AND sentiment IS NOT NULL "
+            "ORDER BY sentiment, created_at DESC, id DESC LIMIT ?) AS worst "
+            f"UNION ALL SELECT 1, id, sentiment, score, created_at FROM (SELECT id, sentiment, score, created_at "
+            f"FROM responses WHERE {window} AND sentiment_label = 'positive' AND sentiment IS NOT NULL "
+            "ORDER BY sentiment DESC, created_at DESC, id DESC LIMIT ?) AS best "
+            f"UNION ALL SELECT 2, id, sentiment, score, created_at FROM (SELECT id, sentiment, score, created_at "
+            f"FROM responses WHERE {window} AND (sentiment_label = 'negative' OR score <= ?) "
+            "ORDER BY created_at DESC, id DESC LIMIT ?) AS themes",
+            (*bounds, negatives * 4, *bounds, positives * 4, *bounds, negative_max_score, theme_limit),
+        )
+        lists: list[list[Any]] = [[], [], []]
+        for arm, *row in candidates:
+            lists[int(arm)].append(row)
+        # The order each arm was picked in (UNION ALL promises none across the arms).
+        worst = sorted(lists[0], key=lambda r: (r[1], -r[3], -r[0]))
+        best = sorted(lists[1], key=lambda r: (-r[1], -r[3], -r[0]))
+        theme_rows = sorted(lists[2], key=lambda r: (-r[3], -r[0]))
         wanted = {int(r[0]) for r in (*worst, *best, *theme_rows)}
         texts: dict[int, tuple[str, str]] = {}
         ids = sorted(wanted)
@@ -321,7 +330,7 @@ class Reports:
                 if not key or key in seen:
                     continue
                 seen.add(key)
-                picked.append(Comment(text, row[3], float(row[2])))
+                picked.append(Comment(text, row[2], float(row[1])))
                 if len(picked) == limit:
                     break
             return picked
