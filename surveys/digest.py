@@ -313,9 +313,10 @@ class SurveyFacts:
 
 def _checked(kind: Kind, counts: Mapping[int, int]) -> dict[int, int]:
     scale = SCALES[kind]
+    low, high = scale.low, scale.high
     out: dict[int, int] = {}
     for score, count in counts.items():
-        if score not in scale:
+        if not (type(score) is int and low <= score <= high) and score not in scale:
             raise ValueError(f"score {score} outside {kind} scale")
         if count < 0:
             raise ValueError(f"negative count {count} for score {score}")
@@ -324,11 +325,18 @@ def _checked(kind: Kind, counts: Mapping[int, int]) -> dict[int, int]:
     return out
 
 
+# Each score's category, looked up once: a digest by ten keys computes some five hundred results.
+_CATEGORY: dict[Kind, dict[int, str]] = {
+    kind: {score: classify(kind, score) for score in range(scale.low, scale.high + 1)} for kind, scale in SCALES.items()
+}
+
+
 def nps_from_counts(counts: Mapping[int, int]) -> NpsResult:
     """Same result as :func:`surveys.metrics.nps` over the expanded scores, in O(11)."""
     tally = {"promoter": 0, "passive": 0, "detractor": 0}
+    category = _CATEGORY[Kind.NPS]
     for score, count in _checked(Kind.NPS, counts).items():
-        tally[classify(Kind.NPS, score)] += count
+        tally[category[score]] += count
     n = sum(tally.values())
     return NpsResult(
         n=n,
@@ -345,7 +353,8 @@ def csat_from_counts(counts: Mapping[int, int]) -> CsatResult:
     """Same result as :func:`surveys.metrics.csat` over the expanded scores."""
     clean = _checked(Kind.CSAT, counts)
     n = sum(clean.values())
-    satisfied = sum(c for s, c in clean.items() if classify(Kind.CSAT, s) == "satisfied")
+    category = _CATEGORY[Kind.CSAT]
+    satisfied = sum(c for s, c in clean.items() if category[s] == "satisfied")
     return CsatResult(
         n=n,
         satisfied=satisfied,
@@ -361,8 +370,9 @@ def ces_from_counts(counts: Mapping[int, int]) -> CesResult:
     deviation from the weighted sum of squares)."""
     clean = _checked(Kind.CES, counts)
     n = sum(clean.values())
-    easy = sum(c for s, c in clean.items() if classify(Kind.CES, s) == "easy")
-    difficult = sum(c for s, c in clean.items() if classify(Kind.CES, s) == "difficult")
+    category = _CATEGORY[Kind.CES]
+    easy = sum(c for s, c in clean.items() if category[s] == "easy")
+    difficult = sum(c for s, c in clean.items() if category[s] == "difficult")
     mean = sum(s * c for s, c in clean.items()) / n if n else None
     sd = None
     mean_interval = None

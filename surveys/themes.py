@@ -121,7 +121,9 @@ def terms(text: str, language: str = "en") -> set[str]:
     negators = NEGATORS.get(lang, NEGATORS["en"])
     negated = False  # the next meaningful word is negated
     for match in _TOKEN.finditer(text):
-        token, elided = _strip_clitics(match.group(), lang)
+        token = match.group()
+        # Elisions and possessives need an apostrophe: most tokens have none.
+        token, elided = _strip_clitics(token, lang) if "'" in token else (token, False)
         if token in negators:
             negated, previous, previous_end = True, None, match.end()
             continue
@@ -157,7 +159,10 @@ def themes(comments: Iterable[tuple[str, str]], top: int = 5, min_count: int = 2
                 stems[key] = term
         for key, term in stems.items():
             counts[key] += 1
-            forms.setdefault(key, Counter())[term] += 1
+            seen = forms.get(key)
+            if seen is None:
+                seen = forms[key] = Counter()
+            seen[term] += 1
 
     covered: set[str] = set()
     for term, count in counts.items():
