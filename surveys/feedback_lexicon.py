@@ -217,6 +217,10 @@ DOMAIN_WORDS: dict[str, float] = {
     "fbworksgreat": 2.4,
     "fbnocomplaints": 1.8,
     "fbnoissues": 1.8,
+    "fbtoomuch": -1.4,
+    "fbhardtouse": -1.6,
+    "fbbarely": -1.8,
+    "fbcantdo": -2.0,
     "fbothersbetter": -1.8,
     "fbcouldntbehappier": 2.8,
     "fbresembles": 0.0,
@@ -307,6 +311,34 @@ PHRASES: tuple[tuple[str, str], ...] = (
         r"(?:there\s+are|you\s+can\s+(?:find|get|buy)|you'll\s+find|I've\s+(?:seen|had|used))\s+"
         r"(?:much\s+|far\s+|way\s+)?better|thought\s+it\s+would\s+be\s+better",
         "fbothersbetter",
+    ),
+    # "too" before a plain adjective is a complaint about the product ("too small", "way too loud")
+    (
+        r"too\s+(?:small|big|large|heavy|loud|short|long|thin|thick|bright|dark|dim|hot|cold|slow|expensive|"
+        r"complicated|fragile|tight|loose|noisy|bulky|stiff|weak|flimsy|quiet|low|high|fiddly|wide|narrow)",
+        "fbtoomuch",
+    ),
+    (
+        r"(?:hard|difficult|impossible|tricky|awkward)\s+to\s+(?:use|read|set\s+up|install|find|reach|clean|"
+        r"open|close|hold|navigate|understand|see|hear|charge|connect|operate|adjust|press)",
+        "fbhardtouse",
+    ),
+    (
+        r"barely\s+(?:works?|worked|lasts?|lasted|holds?|fits?|usable|audible|visible|readable)|"
+        r"only\s+(?:lasted|lasts|worked|works)\s+(?:for\s+)?(?:a|an|one|two|three|four|five|six|\d+|a\s+few)\s+"
+        r"(?:hours?|days?|weeks?|months?|uses?|times?)",
+        "fbbarely",
+    ),
+    # "won't connect", "does not stay closed": the device fails at its job
+    (
+        r"(?:doesn't|does\s+not|won't|will\s+not|didn't|did\s+not|can't|cannot|can\s+not|wouldn't|would\s+not|"
+        r"never)\s+(?:fit|connect|stay|hold|last|load|sync|pair|print|start|boot|open|close|recogni[sz]e|read|"
+        r"respond|save|update|detect)",
+        "fbcantdo",
+    ),
+    (
+        r"(?:stopped|stops|keeps)\s+(?:responding|connecting|syncing|disconnecting|dropping|freezing|restarting)",
+        "fbcantdo",
     ),
     # a booster, not the adjective, before a bad word ("pretty bad")
     (

@@ -108,6 +108,15 @@ def test_vaders_known_misreadings_of_reviews_are_rewritten() -> None:
     assert rewrite_phrases("Pretty colours") == "Pretty colours"
 
 
+def test_a_device_failing_at_its_job_is_a_complaint_without_a_bad_word() -> None:
+    assert rewrite_phrases("Way too loud") == "Way fbtoomuch"
+    assert rewrite_phrases("Hard to set up") == "fbhardtouse"
+    assert rewrite_phrases("It only lasted two weeks") == "It fbbarely"
+    assert rewrite_phrases("It won't connect to my laptop") == "It fbcantdo to my laptop"
+    assert rewrite_phrases("It keeps disconnecting") == "It fbcantdo"
+    assert rewrite_phrases("Too good to be true") == "Too good to be true"
+
+
 def test_contradiction_threshold_is_the_calibrated_one() -> None:
     assert contradiction_flags("positive", -CONTRADICTION_AT) == ("hidden_detractor",)
     assert contradiction_flags("positive", -CONTRADICTION_AT + 0.01) == ()
