@@ -55,6 +55,46 @@ async def drop_database(url: str) -> None:
         await admin.close()
 
 
+async def terminate_sessions(url: str, application_name: str | None = None) -> int:
+    """Fault injection: the server ends the sessions on ``url``'s database (all but this one,
+    or only those of one ``application_name``), as a restart, a failover or a network failure
+    would; how many it ended."""
+    import asyncpg
+
+    admin = await asyncpg.connect(url)
+    try:
+        sql = (
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        if application_name is None:
+            return int(await admin.fetchval(sql))
+        return int(await admin.fetchval(sql + " AND application_name = $1", application_name))
+    finally:
+        await admin.close()
+
+
+async def terminate_advisory_lock_holder(url: str, classid: int, objid: int) -> bool:
+    """Fault injection: end the session holding the two-key advisory lock (classid, objid) in
+    ``url``'s database (advisory locks are per database: other test databases on the server may
+    hold the same key, and ending their session would prove nothing); False if none holds it."""
+    import asyncpg
+
+    admin = await asyncpg.connect(url)
+    try:
+        pid = await admin.fetchval(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            classid,
+            objid,
+        )
+        if pid is None:
+            return False
+        return bool(await admin.fetchval("SELECT pg_terminate_backend($1)", pid))
+    finally:
+        await admin.close()
+
+
 @asynccontextmanager
 async def fresh_database(prefix: str = "fb_test") -> AsyncIterator[str]:
     """The URL of a new, empty database on the test server; dropped on the way out."""

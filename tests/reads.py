@@ -12,6 +12,8 @@ the storage tests writes SQL, and a test written against SQLite runs unchanged o
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 # Tables a test may count; the name becomes SQL, so it is checked against this list.
@@ -50,16 +52,29 @@ async def count(store: Any, table: str) -> int:
     return int(rows[0]["n"])
 
 
-async def count_in(target: str, table: str) -> int:
-    """How many rows ``table`` holds in the database at ``target`` (a path or URL), for tests
-    that run a command against a database and look at it between runs."""
+@asynccontextmanager
+async def opened(target: str) -> AsyncIterator[Any]:
+    """The store at ``target`` (a path or URL), opened as the bot opens it, for tests that look
+    at a database other processes write (commands, instances)."""
     from storage.backends import open_store
 
     store = await open_store(target)
     try:
-        return await count(store, table)
+        yield store
     finally:
         await store.close()
+
+
+async def count_in(target: str, table: str) -> int:
+    """How many rows ``table`` holds in the database at ``target``."""
+    async with opened(target) as store:
+        return await count(store, table)
+
+
+async def answers(store: Any) -> list[dict[str, Any]]:
+    """Every response with who gave it (``store.responses()``, what exports read), oldest
+    first: score, comment, context, platform, user_id, display_name, ..."""
+    return [row.values async for row in store.responses()]
 
 
 async def counts(store: Any, *tables: str) -> dict[str, int]:
@@ -109,19 +124,14 @@ async def respondents(store: Any) -> list[dict[str, Any]]:
 
 
 async def responses(store: Any) -> list[dict[str, Any]]:
-    """Every response row, in id order, including those no longer linked to anyone."""
-    return await _all(
-        store,
-        "SELECT id, session_id, respondent_id, survey_id, status, score, comment, comment_status, context, "
-        "flags, source, created_at FROM responses ORDER BY id",
-    )
+    """Every response row with all its columns, in id order, including rows no longer linked
+    to anyone (erased or past retention) and imported ones."""
+    return await _all(store, "SELECT * FROM responses ORDER BY id")
 
 
 async def sessions(store: Any) -> list[dict[str, Any]]:
-    return await _all(
-        store,
-        "SELECT id, respondent_id, survey_id, stage, nonce, score, expires_at FROM sessions ORDER BY id",
-    )
+    """Every survey session with all its columns, in id order."""
+    return await _all(store, "SELECT * FROM sessions ORDER BY id")
 
 
 async def invitations(store: Any) -> list[dict[str, Any]]:
@@ -133,11 +143,8 @@ async def invitations(store: Any) -> list[dict[str, Any]]:
 
 
 async def escalations(store: Any) -> list[dict[str, Any]]:
-    return await _all(
-        store,
-        "SELECT id, response_id, respondent_id, survey_id, state, resolution_note, resolved_by, opened_at "
-        "FROM escalations ORDER BY id",
-    )
+    """Every alert with all its columns (timings, relay state, route), in id order."""
+    return await _all(store, "SELECT * FROM escalations ORDER BY id")
 
 
 async def event_ids(store: Any) -> list[str]:

@@ -3,6 +3,7 @@ anywhere in the file (the inbox included) and commits as one transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
@@ -13,6 +14,7 @@ from bot import cli
 from bot.bootstrap.runtime import Runtime
 from storage.sqlite import Tx
 from surveys.model import Destination, Inbound
+from tests import reads
 from tests.fakes.channel import RecordingChannel
 from tests.integration.test_shell_cli import write_config
 
@@ -32,8 +34,7 @@ def tg_press(user: int, query_id: str, button: str) -> Inbound:
 
 
 async def events(runtime: Runtime) -> set[str]:
-    async with runtime.store.reading() as conn, conn.execute("SELECT event_id FROM processed_events") as cur:
-        return {str(r[0]) for r in await cur.fetchall()}
+    return set(await reads.event_ids(runtime.store))
 
 
 async def test_forgetting_user_7_leaves_users_70_and_7001_untouched(runtime: Runtime) -> None:
@@ -58,8 +59,7 @@ async def test_forgetting_user_7_leaves_users_70_and_7001_untouched(runtime: Run
         assert await tx.respondent("telegram", "7") is None
         for user in ("70", "7001"):
             assert await tx.respondent("telegram", user) is not None
-    async with runtime.store.reading() as conn, conn.execute("SELECT COUNT(*) FROM responses") as cur:
-        assert (await cur.fetchone())[0] == 3  # nobody's answer doubled, the erased score kept
+    assert await reads.count(runtime.store, "responses") == 3  # nobody's answer doubled, the erased score kept
 
 
 
@@ -114,8 +114,7 @@ async def test_forget_removes_staff_inbox_rows_that_carry_the_alert_and_leaves_n
         await runtime.service.privacy.forget("telegram", "7", clock(), notify=here)  # type: ignore[operator]
         await runtime.delivery.drain()
 
-        async with runtime.store.reading() as conn, conn.execute("SELECT update_key FROM inbox") as cur:
-            assert [r[0] for r in await cur.fetchall()] == ["4"]  # only the unrelated update stays
+        assert await reads.inbox_keys(runtime.store) == [("telegram", "4")]  # only the unrelated update stays
         files = sorted(p.name for p in tmp_path.glob("bot.db*"))
         assert files == ["bot.db", "bot.db-shm", "bot.db-wal"]
         raw = b"".join((tmp_path / name).read_bytes() for name in files)
@@ -143,8 +142,7 @@ async def test_forget_is_one_transaction(runtime: Runtime, monkeypatch: pytest.M
     monkeypatch.undo()
     async with runtime.store.transaction() as tx:
         assert await tx.respondent("telegram", "7") is not None
-    async with runtime.store.reading() as conn, conn.execute("SELECT comment FROM responses") as cur:
-        assert [r[0] for r in await cur.fetchall()] == [COMMENT]
+    assert [r["comment"] for r in await reads.responses(runtime.store)] == [COMMENT]
 
 
 def test_cli_forget_uses_the_same_erasure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,15 +150,24 @@ def test_cli_forget_uses_the_same_erasure(tmp_path: Path, capsys: pytest.Capture
     db = tmp_path / "bot.db"
     assert cli.main(["forget", "--config", str(cfg), "--platform", "telegram", "--user", "7"]) == 0
     assert "nothing stored about telegram:7" in capsys.readouterr().out
-    with sqlite3.connect(db) as conn:
-        now = 1.0
-        conn.execute("INSERT INTO respondents (platform, user_id, chat_id, created_at, updated_at) "
-                     "VALUES ('telegram', '7', '7', ?, ?), ('telegram', '70', '70', ?, ?)", (now, now, now, now))
-        conn.execute("INSERT INTO processed_events (event_id, processed_at) VALUES "
-                     "('telegram:msg:7:1', 1), ('telegram:msg:70:1', 1), ('telegram:msg:7001:7', 1)")
+
+    async def two_people_and_old_event_ids() -> None:
+        # Event ids claimed before subjects were recorded name nobody: erasure finds the
+        # person's own by their chat's Telegram message ids.
+        async def work(tx: Tx) -> None:
+            for user in ("7", "70"):
+                await tx.ensure_respondent("telegram", user, user, 1.0)
+            for event_id in ("telegram:msg:7:1", "telegram:msg:70:1", "telegram:msg:7001:7"):
+                await tx.claim_event(event_id, 1.0)
+
+        async with reads.opened(str(db)) as store:
+            await store.run(work)
+
+    async def left() -> tuple[list[str], set[str]]:
+        async with reads.opened(str(db)) as store:
+            return [r["user_id"] for r in await reads.respondents(store)], set(await reads.event_ids(store))
+
+    asyncio.run(two_people_and_old_event_ids())
     assert cli.main(["forget", "--config", str(cfg), "--platform", "telegram", "--user", "7"]) == 0
     assert "erased telegram:7" in capsys.readouterr().out
-    with sqlite3.connect(db) as conn:
-        assert [r[0] for r in conn.execute("SELECT user_id FROM respondents")] == ["70"]
-        kept = {r[0] for r in conn.execute("SELECT event_id FROM processed_events")}
-        assert kept == {"telegram:msg:70:1", "telegram:msg:7001:7"}
+    assert asyncio.run(left()) == (["70"], {"telegram:msg:70:1", "telegram:msg:7001:7"})

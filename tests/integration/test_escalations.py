@@ -4,11 +4,11 @@ for both sides and the clock moved by the test."""
 from __future__ import annotations
 
 import itertools
-import json
 
 from bot.bootstrap.runtime import Runtime
 from surveys.alerts import action_value, recovery_value
 from surveys.model import Inbound
+from tests import reads
 from tests.conftest import Clock
 from tests.fakes.channel import RecordingChannel
 
@@ -33,17 +33,13 @@ def staff(
 
 
 async def outbox(runtime: Runtime, chat: str) -> list[dict[str, object]]:
-    async with runtime.store.reading() as conn, conn.execute(
-        "SELECT payload FROM outbox WHERE chat_id = ? ORDER BY id", (chat,)
-    ) as cur:
-        return [json.loads(r[0]) for r in await cur.fetchall()]
+    return await reads.payloads(runtime.store, chat)
 
 
 async def escalation(runtime: Runtime) -> dict[str, object]:
-    async with runtime.store.reading() as conn, conn.execute("SELECT * FROM escalations") as cur:
-        rows = await cur.fetchall()
+    rows = await reads.escalations(runtime.store)
     assert len(rows) == 1
-    return dict(rows[0])
+    return rows[0]
 
 
 async def detractor(runtime: Runtime, comment: str = "Delivery was late and support never answered") -> None:
@@ -119,13 +115,10 @@ async def test_typed_recovery_answer_and_reply_to_alert_message(runtime: Runtime
     runtime.add_channel(RecordingChannel())
     runtime.start_delivery()
     await runtime.delivery.drain()
-    async with runtime.store.reading() as conn, conn.execute(
-        "SELECT message_id FROM outbox WHERE ref_key = ? AND status = 'sent'", (f"alert:{eid}:console:staff",)
-    ) as cur:
-        row = await cur.fetchone()
-    assert row is not None
+    posted = await runtime.store.message_id_for(f"alert:{eid}:console:staff")
+    assert posted is not None
     # A reply to the alert message itself (Telegram's reply, Slack's thread) reaches the customer.
-    await runtime.service.handle(staff(text="Hi Ann, looking into it now", reply_to=str(row[0])))
+    await runtime.service.handle(staff(text="Hi Ann, looking into it now", reply_to=posted[1]))
     assert "looking into it" in str((await outbox(runtime, "cust"))[-1]["text"])
     await runtime.service.handle(staff(command="resolve", args=f"{eid} refunded"))
     assert (await escalation(runtime))["resolution_note"] == "refunded"

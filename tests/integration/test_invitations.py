@@ -19,6 +19,7 @@ from bot.services.invitations import InviteRequest
 from bot.web.api import SendApi
 from bot.web.http import HttpServer
 from surveys.model import Inbound
+from tests import reads
 from tests.conftest import Clock
 
 TOKEN = "api-secret-token-123"
@@ -54,11 +55,7 @@ async def post(url: str, body: object, token: str | None = TOKEN, raw: bytes | N
 
 
 async def outbox_for(runtime: Runtime, chat: str) -> list[dict]:
-    async with (
-        runtime.store.reading() as conn,
-        conn.execute("SELECT payload, lane FROM outbox WHERE chat_id = ? ORDER BY id", (chat,)) as cur,
-    ):
-        return [{**json.loads(r[0]), "lane": r[1]} for r in await cur.fetchall()]
+    return [{**json.loads(r["payload"]), "lane": r["lane"]} for r in await reads.outbox(runtime.store, chat_id=chat)]
 
 
 async def test_api_sends_once_per_idempotency_key_with_context(api: str, runtime: Runtime) -> None:
@@ -70,8 +67,8 @@ async def test_api_sends_once_per_idempotency_key_with_context(api: str, runtime
     assert answer2["invitation"]["invitation_id"] == answer["invitation"]["invitation_id"]
     messages = await outbox_for(runtime, "4242")
     assert len(messages) == 1 and "How satisfied" in messages[0]["text"]
-    async with runtime.store.reading() as conn, conn.execute("SELECT context FROM sessions") as cur:
-        assert json.loads((await cur.fetchone())[0]) == {"ticket": "T-9"}
+    [session] = await reads.sessions(runtime.store)
+    assert json.loads(session["context"]) == {"ticket": "T-9"}
 
 
 @pytest.mark.parametrize(
@@ -155,8 +152,10 @@ async def test_opted_out_and_unreachable_are_never_contacted(runtime: Runtime, c
     clock.now = NOON
     await runtime.service.handle(Inbound("x1", "telegram", "8", "8", command="stop"))
     assert await invite(runtime, "nps", "telegram", "8") == "opted_out"
-    async with runtime.store.transaction() as tx:
-        await (await tx.connection()).execute("UPDATE respondents SET unreachable = 1 WHERE user_id = '8'")
+    # A send to them fails for good (they blocked the bot): they are marked unreachable.
+    blocked = next(row for row in await runtime.store.claim_pending() if row.chat_id == "8")
+    await runtime.store.mark_dead(blocked, "Forbidden: bot was blocked by the user", unreachable=True)
+    assert (await reads.respondents(runtime.store))[0]["unreachable"]
     await runtime.service.handle(Inbound("x2", "telegram", "8", "8", command="start"))  # opts back in
     assert await invite(runtime, "csat", "telegram", "8") == "sent"  # messaging us made them reachable again
 
@@ -175,8 +174,5 @@ async def test_campaign_interrupted_and_resumed_invites_everyone_once(
     assert first == {"sent": 700}
     again = await run_campaign(runtime.inviter, campaign, "2026-03-10")
     assert again == {"already_invited": 700, "sent": 500}
-    async with (
-        runtime.store.reading() as conn,
-        conn.execute("SELECT COUNT(*), COUNT(DISTINCT chat_id), MIN(lane), MAX(lane) FROM outbox") as cur,
-    ):
-        assert tuple(await cur.fetchone()) == (1200, 1200, "bulk", "bulk")
+    queued = await reads.outbox(runtime.store)
+    assert (len(queued), len({r["chat_id"] for r in queued}), {r["lane"] for r in queued}) == (1200, 1200, {"bulk"})

@@ -19,6 +19,7 @@ from handlers.slack import inbound as slack_handlers
 from handlers.telegram.directory import StaffDirectory
 from handlers.telegram.inbound import TelegramUpdates
 from surveys.model import Inbound
+from tests import reads
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = config_mod.load(ROOT / "config.example.toml", env={})
@@ -58,16 +59,11 @@ async def _attack(actions: list[dict[str, Any]]) -> None:
         await service.handle(Inbound(f"v{next(_ids)}", text="8", **victim))
 
         async def snapshot() -> tuple[Any, ...]:
-            async with runtime.store.reading() as conn:
-                sessions = await conn.execute_fetchall(
-                    "SELECT s.* FROM sessions s JOIN respondents p ON p.id = s.respondent_id WHERE p.user_id = 'victim'"
-                )
-                responses = await conn.execute_fetchall(
-                    "SELECT r.* FROM responses r JOIN respondents p ON p.id = r.respondent_id "
-                    "WHERE p.user_id = 'victim'"
-                )
-                to_victim = await conn.execute_fetchall("SELECT COUNT(*) FROM outbox WHERE chat_id = 'victim'")
-            return tuple(map(tuple, sessions)), tuple(map(tuple, responses)), tuple(to_victim[0])
+            store = runtime.store
+            [them] = [p["id"] for p in await reads.respondents(store) if p["user_id"] == "victim"]
+            sessions = [s for s in await reads.sessions(store) if s["respondent_id"] == them]
+            responses = [r for r in await reads.responses(store) if r["respondent_id"] == them]
+            return sessions, responses, len(await reads.outbox(store, chat_id="victim"))
 
         before = await snapshot()
         for act in actions:

@@ -4,8 +4,8 @@ fatigue hold, idempotency keys bound to their request."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,6 +22,7 @@ from bot.services.recipients import RecipientFileError
 from bot.web.api import SendApi
 from bot.web.http import HttpServer
 from surveys.model import Inbound
+from tests import reads
 from tests.conftest import Clock, send_api_server
 from tests.integration.test_shell_cli import write_config
 
@@ -100,8 +101,8 @@ async def test_other_spellings_of_an_id_cannot_bypass_stop(api: str, telegram_ru
         assert status == 422, spelling
     status, answer = await post(f"{api}/v1/surveys/nps/send", {"recipient": {"platform": "telegram", "id": 4242}})
     assert status == 202 and answer["invitation"]["status"] == "opted_out"
-    async with telegram_runtime.store.reading() as conn, conn.execute("SELECT user_id FROM respondents") as cur:
-        assert [r[0] for r in await cur.fetchall()] == ["4242"]  # one person, one identity
+    people = await reads.respondents(telegram_runtime.store)
+    assert [r["user_id"] for r in people] == ["4242"]  # one person, one identity
 
 
 async def test_an_idempotency_key_is_bound_to_its_request_and_scoped_to_its_survey(api: str) -> None:
@@ -143,13 +144,11 @@ async def test_campaign_audience_files_are_checked_like_send(
     assert messages[4].startswith("recipient.platform: 'email'")
     assert messages[5].startswith("recipient.platform: slack is not enabled")
     assert messages[6].startswith("recipient.id:") and "'44 4'" in messages[6]
-    async with telegram_runtime.store.reading() as conn, conn.execute("SELECT COUNT(*) FROM respondents") as cur:
-        assert (await cur.fetchone())[0] == 0  # nothing created, nothing queued
+    assert await reads.count(telegram_runtime.store, "respondents") == 0  # nothing created, nothing queued
     people.write_text("telegram:1001\n# comment\n\ntelegram:1002   # trailing comment\n", encoding="utf-8")
     counts = await run_campaign(telegram_runtime.inviter, Campaign("q", "nps", f"file:{people}"), "2026-03-10")
     assert counts == {"sent": 2}
-    async with telegram_runtime.store.reading() as conn, conn.execute("SELECT user_id FROM respondents") as cur:
-        assert sorted(r[0] for r in await cur.fetchall()) == ["1001", "1002"]
+    assert sorted(r["user_id"] for r in await reads.respondents(telegram_runtime.store)) == ["1001", "1002"]
 
 
 def telegram_config(tmp_path: Path, extra: str = "") -> Path:
@@ -172,8 +171,7 @@ def test_cli_send_refuses_bad_recipients_up_front(tmp_path: Path, capsys: pytest
     assert "slack:U1: recipient.platform: slack is not enabled" in out.err
     assert "telegram:abc: recipient.id:" in out.err and "console:bob: recipient.platform:" in out.err
     assert "sent" not in out.out
-    with sqlite3.connect(tmp_path / "bot.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM invitations").fetchone()[0] == 0  # nothing half sent
+    assert asyncio.run(reads.count_in(str(tmp_path / "bot.db"), "invitations")) == 0  # nothing half sent
 
     listing = tmp_path / "people.txt"
     listing.write_text(AUDIENCE, encoding="utf-8")
@@ -189,8 +187,7 @@ def test_cli_send_refuses_bad_recipients_up_front(tmp_path: Path, capsys: pytest
     err = capsys.readouterr().err
     for line in (4, 5, 6):
         assert f"{listing}:{line}: recipient." in err
-    with sqlite3.connect(tmp_path / "bot.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM respondents").fetchone()[0] == 0
+    assert asyncio.run(reads.count_in(str(tmp_path / "bot.db"), "respondents")) == 0
 
     assert cli.main(["send", "--config", cfg, "--survey", "nps", "--to", "telegram:555"]) == 0
     assert capsys.readouterr().out.splitlines() == ["telegram:555\tsent"]

@@ -18,6 +18,7 @@ from bot.bootstrap.runtime import Runtime
 from bot.services.export import export_escalations
 from bot.services.invitations import InviteRequest
 from surveys.model import Inbound
+from tests import reads
 from tests.conftest import ROOT, Clock
 
 NOON = 1_767_268_800.0  # 2026-01-01T12:00Z, outside quiet hours
@@ -60,17 +61,12 @@ async def answer(
 
 async def alerts_in(rt: Runtime, chat: str) -> list[dict[str, Any]]:
     """The alert posts and edits queued to one console room."""
-    async with (
-        rt.store.reading() as conn,
-        conn.execute("SELECT payload FROM outbox WHERE chat_id = ? ORDER BY id", (chat,)) as cur,
-    ):
-        rows = [json.loads(r[0]) for r in await cur.fetchall()]
+    rows = await reads.payloads(rt.store, chat)
     return [r for r in rows if str(r.get("ref_key") or r.get("edit_of") or "").startswith("alert:")]
 
 
 async def escalations(rt: Runtime) -> list[dict[str, Any]]:
-    async with rt.store.reading() as conn, conn.execute("SELECT * FROM escalations ORDER BY id") as cur:
-        return [dict(r) for r in await cur.fetchall()]
+    return await reads.escalations(rt.store)
 
 
 async def open_runtime(tmp_path: Path, cfg: config_mod.Config, clock: Clock) -> Runtime:
@@ -201,10 +197,7 @@ async def test_a_held_alert_is_never_reminded_before_it_is_posted(tmp_path: Path
         await answer(rt, "ann", "2", None)
         clock.advance(45 * 60)  # past remind_unclaimed_minutes (30), still within the wait
         assert await rt.service.remind_escalations() == 0
-        async with rt.store.reading() as conn, conn.execute(
-            "SELECT COUNT(*) FROM outbox WHERE chat_id IN ('staff', 'billing')"
-        ) as cur:
-            assert (await cur.fetchone())[0] == 0
+        assert [r for r in await reads.outbox(rt.store) if r["chat_id"] in ("staff", "billing")] == []
     finally:
         await rt.close()
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from tests import reads
 from tests.conftest import feedbackbot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,28 +159,35 @@ def test_campaign_killed_mid_run_resumes_without_doubles(tmp_path: Path) -> None
     cfg = str(with_platforms(write_config(tmp_path, campaign)))
     db = tmp_path / "bot.db"
     args = [sys.executable, "-m", "bot", "campaign", "q", "--config", cfg, "--run-key", "2026-04-01"]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import sqlite3
-    import time
 
-    deadline = time.monotonic() + 60
-    invited = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        try:
-            with sqlite3.connect(db, timeout=5) as conn:
-                invited = conn.execute("SELECT COUNT(*) FROM invitations").fetchone()[0]
-        except sqlite3.OperationalError:
-            continue
-        if invited >= 1000:
-            proc.kill()  # SIGKILL: no cleanup, mid-campaign
-            break
-    proc.wait(timeout=30)
+    async def killed_mid_run() -> int:
+        """Start the campaign, watch its invitations through a store of our own (a reader: it
+        never takes the write lock), SIGKILL it once 1,000 are written; how many there were."""
+        async with reads.opened(str(db)) as store:
+            proc = await asyncio.create_subprocess_exec(
+                *args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            deadline = time.monotonic() + 60
+            invited = 0
+            while time.monotonic() < deadline and proc.returncode is None:
+                await asyncio.sleep(0.05)
+                invited = await reads.count(store, "invitations")
+                if invited >= 1000:
+                    proc.kill()  # SIGKILL: no cleanup, mid-campaign
+                    break
+            await asyncio.wait_for(proc.wait(), 30)
+            return invited
+
+    async def afterwards() -> tuple[int, int, int]:
+        async with reads.opened(str(db)) as store:
+            queued = await reads.outbox(store)
+            sent = sum(i["status"] == "sent" for i in await reads.invitations(store))
+        return len(queued), len({r["chat_id"] for r in queued}), sent
+
+    invited = asyncio.run(killed_mid_run())
     assert 0 < invited < 6000, "the kill should land mid-campaign"
     rerun = feedbackbot("campaign", "q", "--config", cfg, "--run-key", "2026-04-01")
     assert rerun.returncode == 0, rerun.stderr
     assert "already_invited" in rerun.stdout
-    with sqlite3.connect(db) as conn:
-        total, distinct = conn.execute("SELECT COUNT(*), COUNT(DISTINCT chat_id) FROM outbox").fetchone()
-        assert (total, distinct) == (6000, 6000)  # everyone once: nobody skipped, nobody twice
-        assert conn.execute("SELECT COUNT(*) FROM invitations WHERE status = 'sent'").fetchone()[0] == 6000
+    # Everyone once: nobody skipped, nobody twice.
+    assert asyncio.run(afterwards()) == (6000, 6000, 6000)

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 
+from storage.reports import reading
+from tests import reads
 from tests.e2e.telegram_helpers import button_data
 from tests.fakes.slack_api import FakeSlackAPI, SlackRequestSender, dm_message
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -76,12 +77,10 @@ def distinct(texts: list[str]) -> list[str]:
     return [t for n, t in enumerate(texts) if n == 0 or texts[n - 1] != t]
 
 
-async def stored(pg_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(pg_url)
-    try:
-        return list(await conn.fetch(sql, *args))
-    finally:
-        await conn.close()
+async def answers(pg_url: str) -> list[dict[str, Any]]:
+    """Every stored response with who gave it, oldest first."""
+    async with reads.opened(pg_url) as store:
+        return await reads.answers(store)
 
 
 async def test_an_update_sent_to_two_instances_is_handled_once(
@@ -102,7 +101,7 @@ async def test_an_update_sent_to_two_instances_is_handled_once(
         for user in range(7100, 7110):
             texts = fake.texts(user)
             assert len(texts) == 2, texts  # the question once, the follow-up once
-        rows = await stored(pg_url, "SELECT score FROM responses ORDER BY id")
+        rows = await answers(pg_url)
         assert [r["score"] for r in rows] == [9] * 10
 
 
@@ -149,10 +148,11 @@ async def test_killing_the_sender_leader_hands_sending_over_within_two_seconds(
     assert took <= 2.0, f"the new sender took over after {took:.2f} s"
     for user in users:
         assert len(distinct(fake.texts(user))) == 3, fake.texts(user)
-    rows = await stored(pg_url, "SELECT score, comment FROM responses ORDER BY id")
+    rows = await answers(pg_url)
     assert len(rows) == len(users) and all(r["comment"] == "fine, thanks" for r in rows)
-    waits = await stored(pg_url, "SELECT max(sent_at - created_at) AS longest FROM outbox WHERE status = 'sent'")
-    assert waits[0]["longest"] <= 5.0, f"a message waited {waits[0]['longest']:.1f} s"
+    async with reads.opened(pg_url) as store:
+        longest = max(r["sent_at"] - r["created_at"] for r in await reads.outbox(store) if r["status"] == "sent")
+    assert longest <= 5.0, f"a message waited {longest:.1f} s"
     assert max_in_any_second(send_times(fake)) <= 30
 
 
@@ -189,7 +189,7 @@ async def test_polling_on_two_instances_one_poller_at_a_time(
         # Each reply arrived; one whose send was in flight at the kill may arrive twice
         # (at-least-once: Telegram took it, the dead sender never recorded it).
         assert len(distinct(fake.texts(user))) == 3, fake.texts(user)
-    rows = await stored(pg_url, "SELECT score, comment FROM responses ORDER BY id")
+    rows = await answers(pg_url)
     assert [(r["score"], r["comment"]) for r in rows] == [(8, "quick and kind")] * len(users)
 
 
@@ -223,11 +223,8 @@ async def test_a_chats_updates_over_three_instances_are_handled_in_order(
                         await c.deliver(fake.send_text(user, text), first=next(turn))
 
         await asyncio.gather(*(chat(user) for user in chats))
-        rows = await stored(
-            pg_url,
-            "SELECT chat_id, payload FROM outbox WHERE platform = 'telegram' AND chat_id <> $1 ORDER BY id",
-            str(STAFF),
-        )
+        async with reads.opened(pg_url) as store:
+            rows = [r for r in await reads.outbox(store, platform="telegram") if r["chat_id"] != str(STAFF)]
         delivered: dict[int, list[str]] = {user: [] for user in chats}
         for call in fake.calls:  # in the order Telegram received them
             if call.method == "sendMessage" and call.status == 200 and int(call.params["chat_id"]) in delivered:
@@ -264,9 +261,10 @@ async def test_a_message_and_a_press_at_the_same_moment_on_two_instances(
             pairs.append(asyncio.gather(c.post(a, typed), c.post(b, press)))
         statuses = await asyncio.wait_for(asyncio.gather(*pairs), WAIT)
         assert all(s == [200, 200] for s in statuses)
-        events = await stored(pg_url, "SELECT count(*) AS n FROM processed_events")
-        rows = await stored(pg_url, "SELECT score FROM responses ORDER BY id")
-    assert events[0]["n"] == 3 * len(users)  # /feedback, the message, the press: each claimed once
+        async with reads.opened(pg_url) as store:
+            events = await reads.count(store, "processed_events")
+        rows = await answers(pg_url)
+    assert events == 3 * len(users)  # /feedback, the message, the press: each claimed once
     assert len(rows) == len(users)  # one answer per person: whichever came first set the score
     assert all(r["score"] in (3, 9) for r in rows)
 
@@ -291,9 +289,7 @@ async def test_killing_a_receiving_instance_three_times_loses_and_doubles_nothin
             await victim.start()
             await wait_healthy([victim])
         await asyncio.gather(*load)
-        rows = await stored(
-            pg_url, "SELECT r.score, r.comment, p.user_id FROM responses r JOIN respondents p ON p.id = r.respondent_id"
-        )
+        rows = await answers(pg_url)
     by_user = {int(r["user_id"]): (r["score"], r["comment"]) for r in rows}
     assert len(rows) == len(users) == len(by_user)
     assert by_user == {user: (2 + user % 8, f"note {user}") for user in users}
@@ -324,8 +320,9 @@ async def test_a_campaign_over_three_instances_never_passes_thirty_a_second(
         await fake.wait_for(lambda f: len(campaign_sends(f)) >= CAMPAIGN // 3, timeout=WAIT)
         await sender.kill()
         await fake.wait_for(lambda f: len({*campaign_chats(f)}) >= CAMPAIGN, timeout=WAIT + CAMPAIGN / 20)
-        invited = await stored(pg_url, "SELECT count(*) AS n FROM invitations WHERE status = 'sent'")
-    assert invited[0]["n"] == CAMPAIGN
+        async with reads.opened(pg_url) as store:
+            invited = sum(i["status"] == "sent" for i in await reads.invitations(store))
+    assert invited == CAMPAIGN
     assert fake.rate_limited_count == 0
     assert max_in_any_second(send_times(fake)) <= 30
 
@@ -377,7 +374,8 @@ async def test_a_minutely_digest_is_posted_once_per_period_while_scheduler_leade
             await wait_for_leader([i for i in c.instances if i is not leader], "scheduler", timeout=WAIT)
             await leader.start()  # back as a contender
         await asyncio.sleep(2.0)
-        runs = await stored(pg_url, "SELECT digest_id, period_start FROM digest_runs WHERE digest_id = 'minutely'")
+        async with reads.opened(pg_url) as store, reading(store) as reports:
+            runs = await reports.runs("minutely")
         posted = [call for call in fake.calls if call.method == "sendMessage" and int(call.params["chat_id"]) == STAFF]
     assert len(runs) == 1
     assert len(posted) == 1
@@ -413,7 +411,7 @@ async def test_a_slack_event_sent_to_two_instances_is_handled_once(tmp_path: Pat
             await asyncio.gather(*(i.stop() for i in instances))
         for user in users:
             assert len(slack.messages("D" + user)) == 2
-    rows = await stored(pg_url, "SELECT score FROM responses ORDER BY id")
+    rows = await answers(pg_url)
     assert [r["score"] for r in rows] == [9] * len(users)
     for instance in instances:
         assert "Traceback" not in instance.log_text()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import Counter
 from collections.abc import Callable
 
 import aiohttp
@@ -15,7 +16,9 @@ from bot.leadership import Leadership, Role
 from bot.web.http import HttpServer
 from storage.leases import Lease, SoleLeases
 from surveys.model import Inbound, OutMessage
+from tests import reads
 from tests.conftest import Clock
+from tests.postgres import terminate_sessions
 
 _ids = itertools.count()
 
@@ -172,11 +175,7 @@ def say(user: str, text: str | None = None, command: str | None = None) -> Inbou
 
 
 async def status_counts(runtime: Runtime) -> dict[str, int]:
-    async with (
-        runtime.store.reading() as conn,
-        conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur,
-    ):
-        return {r[0]: r[1] for r in await cur.fetchall()}
+    return dict(Counter(row["status"] for row in await reads.outbox(runtime.store)))
 
 
 async def test_delivery_sends_only_for_the_platforms_it_leads(runtime: Runtime, clock: Clock) -> None:
@@ -222,8 +221,6 @@ async def test_a_sender_that_loses_its_role_starts_nothing_more(runtime: Runtime
 async def test_a_sender_whose_lock_connection_fails_stops_at_once(pg_url: str, runtime: Runtime) -> None:
     """PostgreSQL leases: the server ends the session holding the sender's lock (a network
     failure, a restart): the role is dropped and the delivery loop stops sending for it."""
-    import asyncpg
-
     from storage.postgres.leases import PgLeases
 
     async def own() -> None:
@@ -237,14 +234,7 @@ async def test_a_sender_whose_lock_connection_fails_stops_at_once(pg_url: str, r
     await leader.start()
     try:
         assert leader.leading() == ["sender:console"] and runtime.delivery.sends_for("console")
-        admin = await asyncpg.connect(pg_url)
-        try:
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND application_name = 'feedbackbot leases'"
-            )
-        finally:
-            await admin.close()
+        assert await terminate_sessions(pg_url, "feedbackbot leases") >= 1
         for _ in range(200):
             if not runtime.delivery.sends_for("console"):
                 break

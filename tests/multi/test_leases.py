@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 
-import asyncpg
 import pytest
 
+from storage.backends import open_store
 from storage.leases import SoleLeases
 from storage.postgres.leases import LEASE_CLASS, PgLeases, lease_key
+from surveys.model import Destination, OutMessage
+from tests.postgres import terminate_advisory_lock_holder, terminate_sessions
 
 
 async def test_sqlite_instance_holds_every_role() -> None:
@@ -55,20 +57,7 @@ async def test_a_failed_lock_connection_loses_the_role_at_once(pg_url: str) -> N
     try:
         held = await a.try_acquire("sender:telegram")
         assert held is not None
-        admin = await asyncpg.connect(pg_url)
-        try:
-            pid = await admin.fetchval(
-                # Advisory locks are per database: other databases on this server (other test runs)
-                # may hold the same key, and terminating their backend would prove nothing here.
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                LEASE_CLASS,
-                lease_key("sender:telegram") & 0xFFFFFFFF,
-            )
-            assert pid is not None
-            await admin.execute("SELECT pg_terminate_backend($1)", pid)
-        finally:
-            await admin.close()
+        assert await terminate_advisory_lock_holder(pg_url, LEASE_CLASS, lease_key("sender:telegram") & 0xFFFFFFFF)
         await asyncio.wait_for(held.lost.wait(), 10)
         taken = None
         for _ in range(100):
@@ -129,14 +118,7 @@ async def test_roles_come_back_after_the_connection_is_restored(pg_url: str) -> 
     try:
         first = await leases.try_acquire("scheduler")
         assert first is not None
-        admin = await asyncpg.connect(pg_url)
-        try:
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND application_name = 'feedbackbot leases'"
-            )
-        finally:
-            await admin.close()
+        assert await terminate_sessions(pg_url, "feedbackbot leases") >= 1
         await asyncio.wait_for(first.lost.wait(), 10)
         again = await leases.try_acquire("scheduler")  # a new connection, a new lease
         assert again is not None and again is not first and not again.lost.is_set()
@@ -156,28 +138,20 @@ async def test_closing_frees_every_role(pg_url: str, role: str) -> None:
 
 
 async def test_new_outbox_rows_wake_the_sender(pg_url: str) -> None:
-    """A commit that adds outbox rows NOTIFYs; the lease connection LISTENs and wakes the
-    sender at once (the schema's trigger is stood in for by the same trigger on a bare table
-    until the PostgreSQL schema is there)."""
-    admin = await asyncpg.connect(pg_url)
+    """A commit that adds outbox rows NOTIFYs (the schema's trigger, whoever inserts them); the
+    lease connection LISTENs and wakes the sender at once, and not before the commit."""
+    store = await open_store(pg_url)
     leases = PgLeases(pg_url)
     woken = asyncio.Event()
     try:
-        if await admin.fetchval("SELECT to_regclass('outbox')") is None:
-            await admin.execute(
-                "CREATE TABLE outbox (id bigserial PRIMARY KEY, platform text);"
-                "CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN PERFORM pg_notify('feedbackbot_outbox', ''); RETURN NULL; END $$;"
-                "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT "
-                "EXECUTE FUNCTION outbox_notify();"
-            )
         leases.watch_outbox(woken.set)
         assert await leases.try_acquire("sender:telegram") is not None
-        async with admin.transaction():
-            await admin.execute("INSERT INTO outbox (platform) VALUES ('telegram')")
+        async with store.transaction() as tx:
+            await tx.enqueue([OutMessage(Destination("telegram", "1"), "hello")], 0.0)
+            await tx.flush()
             await asyncio.sleep(0.2)
             assert not woken.is_set()  # nothing is announced before the commit
         await asyncio.wait_for(woken.wait(), 10)
     finally:
-        await admin.close()
+        await store.close()
         await leases.close()
