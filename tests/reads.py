@@ -7,6 +7,9 @@ row, how many rows a table holds after an erasure or a prune) are read here, and
 each helper is one statement in the shared SQL spelling, run through the store's public
 read-only view (``store.reading()``), which on PostgreSQL translates it. So no test outside
 the storage tests writes SQL, and a test written against SQLite runs unchanged on PostgreSQL.
+
+One write is here too, because no store method can make it: an outbox row with an id the test
+chooses (:func:`outbox_row_with_id`), to give SQLite the commit order PostgreSQL can produce.
 """
 
 from __future__ import annotations
@@ -156,3 +159,24 @@ async def inbox_keys(store: Any) -> list[tuple[str, str]]:
     """(platform, update key) of every kept inbound update, sorted."""
     rows = await _all(store, "SELECT platform, update_key FROM inbox")
     return sorted((str(r["platform"]), str(r["update_key"])) for r in rows)
+
+
+async def outbox_row_with_id(store: Any, row_id: int, message: Any, now: float) -> None:
+    """Commit an outbox row with the id ``row_id`` (``message`` an ``OutMessage``). On
+    PostgreSQL an id is taken at INSERT and seen at COMMIT, so a lower id can commit after a
+    higher one; SQLite commits ids in order, so a test that needs that order picks the ids."""
+    async with store.transaction() as tx:
+        conn = await tx.connection()
+        await conn.execute(
+            "INSERT INTO outbox (id, platform, chat_id, lane, payload, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                row_id,
+                message.to.platform,
+                message.to.chat_id,
+                message.lane,
+                json.dumps(message.to_json(), ensure_ascii=False),
+                now,
+                now,
+            ),
+        )

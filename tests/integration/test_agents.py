@@ -4,7 +4,6 @@ weekly direct message gives each agent their own score, interval and comments, o
 from __future__ import annotations
 
 import json
-import sqlite3
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +18,9 @@ from bot.services.escalations import EscalationSettings, with_agent_mention
 from handlers.slack import render as slack
 from handlers.telegram import render as telegram
 from surveys.model import Block, Destination, OutMessage
+from tests import reads
 from tests.conftest import Clock
+from tests.history import past_responses
 from tests.integration.test_digests import BERLIN, ROOT
 
 WEEK = datetime(2026, 1, 6, 10, 0, tzinfo=BERLIN).timestamp()
@@ -73,11 +74,7 @@ async def test_an_alert_from_a_sent_survey_mentions_the_agent(tmp_path: Path, cl
         sent = await rt.inviter.invite(InviteRequest("nps", "telegram", "900", context={"agent": "ann"}))
         assert sent.status == "sent"
         await rt.service.handle(Inbound("e1", "telegram", "900", "900", text="2", language="en"))
-        async with (
-            rt.store.reading() as conn,
-            conn.execute("SELECT payload FROM outbox WHERE chat_id = '-100123' ORDER BY id") as cur,
-        ):
-            alerts = [json.loads(r[0]) for r in await cur.fetchall()]
+        alerts = await reads.payloads(rt.store, "-100123")
         assert alerts and ["mention", "111", "ann"] in alerts[0]["blocks"]
     finally:
         await rt.close()
@@ -86,25 +83,14 @@ async def test_an_alert_from_a_sent_survey_mentions_the_agent(tmp_path: Path, cl
 async def test_weekly_message_gives_each_agent_only_their_own_results(tmp_path: Path, clock: Clock) -> None:
     rt = await Runtime.open(agents_config(), clock=clock, db_path=str(tmp_path / "bot.db"))
     try:
-        db = sqlite3.connect(rt.store.path, isolation_level=None)
-        rows = [
-            ("nps", "nps", "answered", 10, "Ann was brilliant", "given", {"agent": "ann"}, WEEK + i) for i in range(3)
-        ]
-        rows += [
-            ("nps", "nps", "answered", 2, "Bob never called back", "given", {"agent": "bob"}, WEEK + 10 + i)
-            for i in range(2)
-        ]
-        db.executemany(
-            "INSERT INTO responses (survey_id, kind, status, score, comment, comment_status, context, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(*r[:6], json.dumps(r[6]), r[7], r[7]) for r in rows],
-        )
-        db.close()
+        ann_rows = [(10, {"agent": "ann"}, WEEK + i) for i in range(3)]
+        await past_responses(rt.store, "nps", "nps", ann_rows, comment="Ann was brilliant")
+        bob_rows = [(2, {"agent": "bob"}, WEEK + 10 + i) for i in range(2)]
+        await past_responses(rt.store, "nps", "nps", bob_rows, comment="Bob never called back")
         clock.now = MONDAY_9_UTC
         assert rt.agent_reports is not None
         assert await rt.agent_reports.run_due() == 2
-        async with rt.store.reading() as conn, conn.execute("SELECT chat_id, payload FROM outbox ORDER BY id") as cur:
-            sent = {chat: json.loads(payload) for chat, payload in await cur.fetchall()}
+        sent = {row["chat_id"]: json.loads(row["payload"]) for row in await reads.outbox(rt.store)}
         ann, bob = sent["111"], sent["222"]
         assert ann["blocks"][0][1] == "Your feedback, ann · week 2026-W02 (5–11 Jan 2026)"
         assert "n=3 · +100 (95% CI" in ann["text"] and "Ann was brilliant" in ann["text"]

@@ -15,6 +15,7 @@ from bot.config import Config, ConfigError
 from bot.web.http import HttpServer
 from handlers.base import Unreachable
 from surveys.model import Destination, Inbound, OutMessage
+from tests import reads
 from tests.conftest import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,8 +61,7 @@ async def test_the_example_config_alerts_the_staff_chat_of_whatever_is_enabled(
         platform = expected[0].platform
         await runtime.service.handle(Inbound("e1", platform, "U77", "U77", command="feedback"))
         await runtime.service.handle(Inbound("e2", platform, "U77", "U77", text="1"))
-        async with runtime.store.reading() as conn, conn.execute("SELECT platform, chat_id, ref_key FROM outbox") as c:
-            rows = [tuple(r) for r in await c.fetchall()]
+        rows = [(r["platform"], r["chat_id"], r["ref_key"]) for r in await reads.outbox(runtime.store)]
         alerted = {(p, chat) for p, chat, ref in rows if str(ref).startswith("alert:1:")}
         assert alerted == {(d.platform, d.chat_id) for d in expected}
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -14,6 +15,7 @@ from bot.bootstrap.runtime import Runtime
 from bot.delivery.outbox import SendWindow
 from handlers.base import PermanentError, RetryLater, TransientError, Unreachable
 from surveys.model import Destination, Inbound, OutMessage
+from tests import reads
 from tests.conftest import Clock
 from tests.fakes.channel import RecordingChannel
 
@@ -33,10 +35,7 @@ async def settle(runtime: Runtime, clock: Clock, seconds: float = 0) -> None:
 
 
 async def status_counts(runtime: Runtime) -> dict[str, int]:
-    async with runtime.store.reading() as conn, conn.execute(
-        "SELECT status, COUNT(*) FROM outbox GROUP BY status"
-    ) as cur:
-        return {r[0]: r[1] for r in await cur.fetchall()}
+    return dict(Counter(row["status"] for row in await reads.outbox(runtime.store)))
 
 
 async def test_outage_then_recovery_delivers_everything_once_in_order(runtime: Runtime, clock: Clock) -> None:
@@ -183,20 +182,12 @@ async def test_a_lower_id_committed_after_a_higher_one_is_still_delivered(runtim
     """Ids are handed out when a row is inserted but seen when it commits; on PostgreSQL a lower
     id can commit after a higher one. Rows are claimed by status, not read above the last id seen,
     so the late one is still sent."""
-    import json
-
     channel = RecordingChannel()
     runtime.add_channel(channel)
     runtime.start_delivery()
 
     async def commit_row(row_id: int, chat: str, text: str) -> None:
-        message = OutMessage(Destination("console", chat), text)
-        async with runtime.store.transaction() as tx:
-            await (await tx.connection()).execute(
-                "INSERT INTO outbox (id, platform, chat_id, lane, payload, next_attempt_at, created_at) "
-                "VALUES (?, 'console', ?, 'interactive', ?, ?, ?)",
-                (row_id, chat, json.dumps(message.to_json()), clock.now, clock.now),
-            )
+        await reads.outbox_row_with_id(runtime.store, row_id, OutMessage(Destination("console", chat), text), clock.now)
 
     await commit_row(20, "b", "higher id, committed first")
     await settle(runtime, clock)

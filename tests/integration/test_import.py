@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime
@@ -16,7 +16,9 @@ import pytest
 
 from bot.bootstrap.runtime import Runtime
 from bot.services.importer import ImportFailed, import_csv, import_key
+from storage.imports import ImportedResponse, insert_imported
 from surveys.digest import PeriodSpec, last_complete
+from tests import reads
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,11 +44,8 @@ async def run_import(runtime: Runtime, path: Path) -> Any:
 
 
 async def imported(runtime: Runtime) -> list[dict[str, Any]]:
-    async with (
-        runtime.store.reading() as conn,
-        conn.execute("SELECT * FROM responses WHERE source = 'import' ORDER BY created_at") as cur,
-    ):
-        return [dict(r) for r in await cur.fetchall()]
+    rows = [r for r in await reads.responses(runtime.store) if r["source"] == "import"]
+    return sorted(rows, key=lambda r: (r["created_at"], r["id"]))
 
 
 async def test_import_scores_sentiment_and_skips_rows_already_imported(runtime: Runtime, tmp_path: Path) -> None:
@@ -190,8 +189,12 @@ def test_import_cli_reports_lines_and_exits_1_or_imports(tmp_path: Path) -> None
     assert "ignored column(s): email" in done.stdout
     again = feedbackbot("import", "--config", str(cfg), str(good))
     assert "imported 0 of 4 rows" in again.stdout and "(4 already imported)" in again.stdout
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM responses WHERE source = 'import'").fetchone()[0] == 4
+
+    async def imported_rows() -> int:
+        async with reads.opened(str(db)) as store:
+            return sum(r["source"] == "import" for r in await reads.responses(store))
+
+    assert asyncio.run(imported_rows()) == 4
 
     missing = feedbackbot("import", "--config", str(cfg), str(tmp_path / "nope.csv"))
     assert missing.returncode == 1 and "cannot read" in missing.stderr
@@ -245,14 +248,12 @@ async def test_unknown_columns_are_ignored_and_named(runtime: Runtime, tmp_path:
 async def test_rows_imported_before_row_identities_are_not_doubled(runtime: Runtime, tmp_path: Path) -> None:
     """A database filled by an older version keyed rows by content: importing the same file
     again must not add them twice (and adds the identical rows the old key lost)."""
+    legacy = import_key(["nps", "nps", "9", "", repr(1764892800.0), "", "import", "en"])
+    old_row = ImportedResponse(
+        legacy, "nps", "nps", 9, "", None, False, None, "none", "", "en", "import", "{}", 1764892800.0
+    )
     async with runtime.store.transaction() as tx:
-        conn = await tx.connection()
-        legacy = import_key(["nps", "nps", "9", "", repr(1764892800.0), "", "import", "en"])
-        await conn.execute(
-            "INSERT INTO responses (survey_id, kind, status, score, source, import_key, created_at, updated_at) "
-            "VALUES ('nps', 'nps', 'answered', 9, 'import', ?, 1764892800.0, 1.0)",
-            (legacy,),
-        )
+        await insert_imported(await tx.connection(), [old_row], 1.0)
     path = tmp_path / "anonymous.csv"
     path.write_text("survey_id,kind,score,created_at\n" + "nps,nps,9,2025-12-05\n" * 3, encoding="utf-8")
     report = await run_import(runtime, path)

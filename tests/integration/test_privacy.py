@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.bootstrap.runtime import Runtime
 from surveys.alerts import action_value
 from surveys.model import Inbound, OutMessage
+from tests import reads
 from tests.conftest import Clock
 from tests.fakes.channel import RecordingChannel
 
@@ -90,11 +91,8 @@ async def test_mydata_then_forget_leaves_no_trace_in_the_file(runtime: Runtime) 
     assert "deleted" in capture.history[-2].text or "deleted" in capture.history[-1].text
     assert any("erased at the customer's request" in m.text for m in capture.history[-2:])
 
-    async with (
-        runtime.store.reading() as conn,
-        conn.execute("SELECT score, comment, respondent_id FROM responses") as c,
-    ):
-        assert [tuple(r) for r in await c.fetchall()] == [(1, None, None)]  # the score still counts
+    kept = [(r["score"], r["comment"], r["respondent_id"]) for r in await reads.responses(runtime.store)]
+    assert kept == [(1, None, None)]  # the score still counts
     await runtime.store.compact()
     raw = b"".join(p.read_bytes() for p in Path(runtime.store.path).parent.glob("bot.db*"))
     for secret in (SECRET_COMMENT, SECRET_NAME, STAFF_TEXT, "quack", "waiting for it"):
@@ -116,8 +114,7 @@ async def test_retention_anonymises_old_comments_but_keeps_scores(runtime: Runti
     clock.advance(400 * 86400)
     counts = await runtime.store.apply_retention(clock.now - 365 * 86400)
     assert counts["comments"] == 1 and counts["people"] == 1
-    async with runtime.store.reading() as conn, conn.execute("SELECT score, comment FROM responses") as c:
-        assert [tuple(r) for r in await c.fetchall()] == [(8, None)]
+    assert [(r["score"], r["comment"]) for r in await reads.responses(runtime.store)] == [(8, None)]
 
 
 async def test_opted_out_people_are_remembered_by_retention(runtime: Runtime, clock: Clock) -> None:

@@ -15,6 +15,7 @@ from bot.analysis.sentiment_model import FeedbackScorer
 from bot.bootstrap.runtime import Runtime
 from surveys.model import Inbound
 from surveys.sentiment import Scored
+from tests import reads
 from tests.conftest import feedbackbot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,17 +152,12 @@ def customer(text: str | None = None, command: str | None = None, args: str = ""
 
 
 async def staff_alerts(runtime: Runtime) -> list[str]:
-    async with (
-        runtime.store.reading() as conn,
-        conn.execute("SELECT payload FROM outbox WHERE chat_id = 'staff' ORDER BY id") as cur,
-    ):
-        return [str(json.loads(r[0])["text"]) for r in await cur.fetchall()]
+    return await reads.texts(runtime.store, "staff")
 
 
 async def response_row(runtime: Runtime) -> dict[str, object]:
-    async with runtime.store.reading() as conn, conn.execute("SELECT * FROM responses") as cur:
-        (row,) = await cur.fetchall()
-    return dict(row)
+    (row,) = await reads.responses(runtime.store)
+    return row
 
 
 async def test_pending_comments_survive_a_restart_and_then_open_the_alert(tmp_path: Path, config: object) -> None:
@@ -205,11 +201,7 @@ async def test_the_worker_scores_in_batches_after_the_commit(tmp_path: Path, con
                 )
         assert await runtime.settle_scoring() == 7
         assert table.calls == [3, 3, 1]
-        async with (
-            runtime.store.reading() as conn,
-            conn.execute("SELECT DISTINCT sentiment_label FROM responses") as cur,
-        ):
-            assert [r[0] for r in await cur.fetchall()] == ["positive"]
+        assert {r["sentiment_label"] for r in await reads.responses(runtime.store)} == {"positive"}
     finally:
         await runtime.close()
 

@@ -16,6 +16,7 @@ from bot.bootstrap.runtime import Runtime
 from bot.config import ConfigError
 from bot.scheduling.scheduler import Scheduler
 from surveys.model import Inbound
+from tests import reads
 from tests.conftest import ROOT, Clock
 from tests.integration.test_shell_cli import write_config
 
@@ -65,10 +66,8 @@ async def test_campaign_catch_up_invites_only_people_known_at_the_missed_run(tmp
         await runtime.service.handle(Inbound("e2", "console", "late", "late", text="hello"))
         clock.now = datetime(2026, 4, 1, 12, 0, tzinfo=UTC).timestamp()  # the bot comes back
         await Scheduler(runtime).campaign_catch_up_job()
-        async with runtime.store.reading() as conn, conn.execute(
-            "SELECT p.user_id FROM invitations i JOIN respondents p ON p.id = i.respondent_id"
-        ) as cur:
-            invited = sorted(str(r[0]) for r in await cur.fetchall())
+        people = {p["id"]: p["user_id"] for p in await reads.respondents(runtime.store)}
+        invited = sorted(people[i["respondent_id"]] for i in await reads.invitations(runtime.store))
         assert invited == ["early"], "someone who first wrote after the missed run is not part of it"
     finally:
         await runtime.close()

@@ -3,8 +3,6 @@ week reaches the managers at once, once per survey and period, with the segments
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -16,9 +14,10 @@ from bot import config as config_mod
 from bot.bootstrap.runtime import Runtime
 from bot.config import Config, ConfigError
 from bot.scheduling.scheduler import Scheduler
+from tests import reads
 from tests.conftest import Clock
+from tests.history import past_responses
 from tests.integration.test_digests import ROOT
-from tests.integration.test_segments import insert
 
 UTC_WED = datetime.fromisoformat("2026-01-14T15:00:00+00:00").timestamp()  # Wednesday of week 3
 LAST_WEEK = datetime.fromisoformat("2026-01-06T10:00:00+00:00").timestamp()
@@ -32,11 +31,7 @@ def trend_config(**overrides: Any) -> Config:
 
 
 async def managers(rt: Runtime) -> list[dict[str, Any]]:
-    async with (
-        rt.store.reading() as conn,
-        conn.execute("SELECT payload FROM outbox WHERE chat_id = 'managers' ORDER BY id") as cur,
-    ):
-        return [json.loads(r[0]) for r in await cur.fetchall()]
+    return await reads.payloads(rt.store, "managers")
 
 
 async def test_a_significant_drop_alerts_managers_once_with_the_segments_that_moved(
@@ -44,14 +39,12 @@ async def test_a_significant_drop_alerts_managers_once_with_the_segments_that_mo
 ) -> None:
     rt = await Runtime.open(trend_config(), clock=clock, db_path=str(tmp_path / "bot.db"))
     try:
-        db = sqlite3.connect(rt.store.path, isolation_level=None)
         # last week: 80 of 100 satisfied (ann and bob alike); this week so far: 60 of 100, bob's all unhappy
         rows = [(5, {"agent": "ann" if i % 2 else "bob"}, LAST_WEEK + i) for i in range(80)]
         rows += [(1, {"agent": "ann" if i % 2 else "bob"}, LAST_WEEK + 100 + i) for i in range(20)]
         rows += [(5, {"agent": "ann"}, THIS_WEEK + i) for i in range(60)]
         rows += [(1, {"agent": "bob"}, THIS_WEEK + 100 + i) for i in range(40)]
-        insert(db, "csat", "csat", rows)
-        db.close()
+        await past_responses(rt.store, "csat", "csat", rows)
         clock.now = UTC_WED
         outcomes = {o.survey_id: o for o in await Scheduler(rt).trend_job()}
         assert outcomes["csat"].status == "alerted" and outcomes["csat"].against == "previous"

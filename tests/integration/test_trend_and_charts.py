@@ -3,8 +3,8 @@ two panels, dates with the year, an axis title, files others can read."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,12 +14,12 @@ import numpy as np
 
 from bot.analysis import charts
 from bot.cli.digest import chart_path
-from storage.sqlite import MIGRATIONS
 from surveys.digest import PeriodSpec, SurveyFacts, last_complete, series_periods, summarise
 from surveys.kinds import Kind
+from tests import reads
 from tests.conftest import feedbackbot
+from tests.history import past_responses
 from tests.integration.test_digests import BERLIN, ROOT
-from tests.integration.test_segments import insert
 
 
 def colour(hex_colour: str) -> np.ndarray:
@@ -67,9 +67,6 @@ def test_trend_cli_gives_one_row_per_week_with_interval_and_n(tmp_path: Path) ->
     db_path = tmp_path / "bot.db"
     cfg = tmp_path / "config.toml"
     cfg.write_text(text.replace('path = "feedbackbot.db"', f'path = "{db_path.as_posix()}"'), encoding="utf-8")
-    db = sqlite3.connect(db_path, isolation_level=None)
-    for version, sql in MIGRATIONS:
-        db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
     monday = datetime.now(BERLIN).replace(hour=12, minute=0, second=0, microsecond=0)
     monday -= timedelta(days=monday.weekday())
     # the last complete week: 30 satisfied of 40; two weeks back: 5 of 10; the current week is not reported
@@ -78,8 +75,12 @@ def test_trend_cli_gives_one_row_per_week_with_interval_and_n(tmp_path: Path) ->
     rows += [(4, {}, (monday - timedelta(days=10)).timestamp() + i) for i in range(5)]
     rows += [(2, {}, (monday - timedelta(days=10)).timestamp() + 50 + i) for i in range(5)]
     rows += [(5, {}, monday.timestamp() + 3600)]
-    insert(db, "csat", "csat", rows)
-    db.close()
+
+    async def fill() -> None:
+        async with reads.opened(str(db_path)) as store:
+            await past_responses(store, "csat", "csat", rows)
+
+    asyncio.run(fill())
     as_json = feedbackbot("digest", "--config", str(cfg), "--survey", "csat", "--trend", "3w", "--format", "json")
     assert as_json.returncode == 0, as_json.stderr
     series = json.loads(as_json.stdout)["surveys"][0]["series"]
