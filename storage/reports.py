@@ -90,6 +90,32 @@ def week_split(first: int, last: int) -> tuple[int, int, list[tuple[int, int]]]:
     return w0, w1, days
 
 
+def edge_pieces(
+    windows: Sequence[tuple[float, float]],
+) -> tuple[list[tuple[int, int, list[tuple[int, int]]]], list[tuple[float, float]], list[list[tuple[int, int]]]]:
+    """Each window's whole days (``first, last`` and their :func:`week_split`) and the edge
+    pieces of all windows read once each: consecutive periods share an edge (a period's end
+    piece is the next one's start piece, with the other sign), so a digest's two weeks read
+    three pieces of rows instead of four and a chart's twelve weeks thirteen instead of
+    twenty-four. Returns ``(first, last, days)`` per window, the distinct pieces ``(a, b)``,
+    and for each piece the ``(window, sign)`` it counts in."""
+    whole: list[tuple[int, int, list[tuple[int, int]]]] = []
+    pieces: list[tuple[float, float]] = []
+    uses: list[list[tuple[int, int]]] = []
+    index: dict[tuple[float, float], int] = {}
+    for i, (start, end) in enumerate(windows):
+        first, last, cut = day_split(start, end)
+        w0, w1, days = week_split(first, last)
+        whole.append((w0, w1, days))
+        for a, b, sign in cut:
+            if (a, b) not in index:
+                index[(a, b)] = len(pieces)
+                pieces.append((a, b))
+                uses.append([])
+            uses[index[(a, b)]].append((i, sign))
+    return whole, pieces, uses
+
+
 def _nonzero(counts: dict[str, dict[int, int]]) -> dict[str, dict[int, int]]:
     kept = {value: {s: n for s, n in by_score.items() if n} for value, by_score in counts.items()}
     return {value: by_score for value, by_score in kept.items() if by_score}
@@ -128,9 +154,8 @@ class Reports:
             return [{} for _ in windows]
         arms = []
         params: list[Any] = []
-        for i, (start, end) in enumerate(windows):
-            first, last, pieces = day_split(start, end)
-            w0, w1, days = week_split(first, last)
+        whole, pieces, uses = edge_pieces(windows)
+        for i, (w0, w1, days) in enumerate(whole):
             if w1 > w0:
                 arms.append(
                     f"SELECT {int(i)}, score, SUM(n) FROM response_weeks WHERE survey_id = ? AND week >= ? "
@@ -143,18 +168,23 @@ class Reports:
                     "GROUP BY score"
                 )
                 params += [survey_id, d0, d1]
-            for a, b, sign in pieces:
-                arms.append(
-                    f"SELECT {int(i)}, score, {int(sign)} * COUNT(*) FROM responses WHERE survey_id = ? "
-                    "AND created_at >= ? AND created_at < ? AND status = 'answered' AND score IS NOT NULL "
-                    "GROUP BY score"
-                )
-                params += [survey_id, a, b]
+        for j, (a, b) in enumerate(pieces):  # numbered after the windows
+            arms.append(
+                f"SELECT {len(windows) + j}, score, COUNT(*) FROM responses WHERE survey_id = ? "
+                "AND created_at >= ? AND created_at < ? AND status = 'answered' AND score IS NOT NULL "
+                "GROUP BY score"
+            )
+            params += [survey_id, a, b]
+        if not arms:
+            return [{} for _ in windows]
         wanted = {int(s) for s in scores}
         counts: list[dict[int, int]] = [{} for _ in windows]
         for w, score, n in await self._all(" UNION ALL ".join(arms), params):
-            if n and score is not None and int(score) in wanted:
-                counts[int(w)][int(score)] = counts[int(w)].get(int(score), 0) + int(n)
+            if not n or score is None or int(score) not in wanted:
+                continue
+            targets = [(int(w), 1)] if int(w) < len(windows) else uses[int(w) - len(windows)]
+            for i, sign in targets:
+                counts[i][int(score)] = counts[i].get(int(score), 0) + sign * int(n)
         return [{score: n for score, n in window.items() if n} for window in counts]
 
     async def segment_counts(
@@ -174,69 +204,83 @@ class Reports:
         statement. Never a scan of the history, of a whole window or of context JSON: the whole
         UTC weeks of a window are read from the per-week counts (``segment_weeks`` for a context
         key, ``response_weeks`` for ``platform`` and ``language``: one row per value and score
-        for a weekly digest), its other whole UTC days from the per-day counts (``segment_days``,
-        ``response_days``, see :func:`week_split`), and only the parts of its edge days (at most half a day each, see
-        :func:`day_split`) from the rows themselves, through ``response_context (survey_id, key,
-        created_at, value, score)`` and ``responses (survey_id, created_at, status, score,
-        channel, language)``.
-        ``scores``, the survey's scale, limits the scores counted (all when empty)."""
+        for a weekly digest), its other whole UTC days from the per-day counts
+        (``segment_days``, ``response_days``, see :func:`week_split`), and only the parts of its
+        edge days (at most half a day each, see :func:`day_split`; an edge two periods share is
+        read once, see :func:`edge_pieces`) from the rows themselves, through
+        ``response_context (survey_id, key, created_at, value, score)`` and ``responses
+        (survey_id, created_at, status, score, channel, language)``. Each value comes back as
+        one row with a column per score.
+        ``scores``, the survey's scale, limits the scores counted (0 to 10, every kind's scale,
+        when empty)."""
         out: dict[str, list[dict[str, dict[int, int]]]] = {key: [{} for _ in windows] for key in keys}
         arms: list[str] = []
         params: list[Any] = []
+        whole, pieces, uses = edge_pieces(windows)
+        edge = len(windows)  # pieces are numbered after the windows
+        # One row per value with a column per score (a pivot): a tenth of the rows reach
+        # Python, where each row costs more than in SQLite.
+        columns = [int(s) for s in scores] or list(range(11))  # 0-10 holds every kind's scale
+        summed = ", ".join(f"SUM(CASE WHEN score = {s} THEN n ELSE 0 END)" for s in columns)
+        counted = ", ".join(f"SUM(CASE WHEN score = {s} THEN 1 ELSE 0 END)" for s in columns)
         for k, key in enumerate(keys):
-            for i, (start, end) in enumerate(windows):
-                first, last, pieces = day_split(start, end)
-                w0, w1, days = week_split(first, last)
-                if key in ("platform", "language"):
-                    column = "channel" if key == "platform" else "language"
+            if key in ("platform", "language"):
+                column = "channel" if key == "platform" else "language"
+                for i, (w0, w1, days) in enumerate(whole):
                     if w1 > w0:
                         arms.append(
-                            f"SELECT {int(k)}, {int(i)}, {column}, score, SUM(n) FROM response_weeks "
-                            "WHERE survey_id = ? AND week >= ? AND week < ? GROUP BY 3, 4"
+                            f"SELECT {int(k)}, {int(i)}, {column}, {summed} FROM response_weeks "
+                            "WHERE survey_id = ? AND week >= ? AND week < ? GROUP BY 3"
                         )
                         params += [survey_id, w0, w1]
                     for d0, d1 in days:
                         arms.append(
-                            f"SELECT {int(k)}, {int(i)}, {column}, score, SUM(n) FROM response_days "
-                            "WHERE survey_id = ? AND day >= ? AND day < ? GROUP BY 3, 4"
+                            f"SELECT {int(k)}, {int(i)}, {column}, {summed} FROM response_days "
+                            "WHERE survey_id = ? AND day >= ? AND day < ? GROUP BY 3"
                         )
                         params += [survey_id, d0, d1]
-                    for a, b, sign in pieces:
-                        arms.append(
-                            f"SELECT {int(k)}, {int(i)}, COALESCE({column}, 'unknown'), score, {int(sign)} * COUNT(*) "
-                            "FROM responses WHERE survey_id = ? AND created_at >= ? AND created_at < ? "
-                            "AND status = 'answered' AND score IS NOT NULL GROUP BY 3, 4"
-                        )
-                        params += [survey_id, a, b]
-                    continue
+                for j, (a, b) in enumerate(pieces):
+                    arms.append(
+                        f"SELECT {int(k)}, {edge + j}, COALESCE({column}, 'unknown'), {counted} "
+                        "FROM responses WHERE survey_id = ? AND created_at >= ? AND created_at < ? "
+                        "AND status = 'answered' AND score IS NOT NULL GROUP BY 3"
+                    )
+                    params += [survey_id, a, b]
+                continue
+            for i, (w0, w1, days) in enumerate(whole):
                 if w1 > w0:
                     arms.append(
-                        f"SELECT {int(k)}, {int(i)}, value, score, SUM(n) FROM segment_weeks "
-                        "WHERE survey_id = ? AND key = ? AND week >= ? AND week < ? GROUP BY 3, 4"
+                        f"SELECT {int(k)}, {int(i)}, value, {summed} FROM segment_weeks "
+                        "WHERE survey_id = ? AND key = ? AND week >= ? AND week < ? GROUP BY 3"
                     )
                     params += [survey_id, key, w0, w1]
                 for d0, d1 in days:
                     arms.append(
-                        f"SELECT {int(k)}, {int(i)}, value, score, SUM(n) FROM segment_days "
-                        "WHERE survey_id = ? AND key = ? AND day >= ? AND day < ? GROUP BY 3, 4"
+                        f"SELECT {int(k)}, {int(i)}, value, {summed} FROM segment_days "
+                        "WHERE survey_id = ? AND key = ? AND day >= ? AND day < ? GROUP BY 3"
                     )
                     params += [survey_id, key, d0, d1]
-                for a, b, sign in pieces:
-                    arms.append(
-                        # INDEXED BY: left alone, the planner may prefer the primary key (it
-                        # saves the sort) and read the key's whole history.
-                        f"SELECT {int(k)}, {int(i)}, value, score, {int(sign)} * COUNT(*) FROM response_context "
-                        "INDEXED BY response_context_segment "
-                        "WHERE survey_id = ? AND key = ? AND created_at >= ? AND created_at < ? GROUP BY 3, 4"
-                    )
-                    params += [survey_id, key, a, b]
+            for j, (a, b) in enumerate(pieces):
+                arms.append(
+                    # INDEXED BY: left alone, the planner may prefer the primary key (it
+                    # saves the sort) and read the key's whole history.
+                    f"SELECT {int(k)}, {edge + j}, value, {counted} FROM response_context "
+                    "INDEXED BY response_context_segment "
+                    "WHERE survey_id = ? AND key = ? AND created_at >= ? AND created_at < ? GROUP BY 3"
+                )
+                params += [survey_id, key, a, b]
         if not arms:
             return out
-        wanted = {int(s) for s in scores}
-        for k, w, value, score, n in await self._all(" UNION ALL ".join(arms), params):
-            if n and (not wanted or int(score) in wanted):
-                by_score = out[keys[int(k)]][int(w)].setdefault(str(value), {})
-                by_score[int(score)] = by_score.get(int(score), 0) + int(n)
+        tables = [out[key] for key in keys]
+        for row in await self._all(" UNION ALL ".join(arms), params):
+            k, w, value = int(row[0]), int(row[1]), str(row[2])
+            for i, sign in ((w, 1),) if w < edge else uses[w - edge]:
+                by_score = tables[k][i].get(value)
+                if by_score is None:
+                    by_score = tables[k][i][value] = {}
+                for score, n in zip(columns, row[3:], strict=True):
+                    if n:
+                        by_score[score] = by_score.get(score, 0) + sign * int(n)
         # A day counted whole less the part outside the window nets to zero for a value or
         # score seen only outside it: drop those.
         return {key: [_nonzero(window) for window in counted] for key, counted in out.items()}

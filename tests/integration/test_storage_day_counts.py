@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.reports import DAY, day_split, reading, week_split
+from storage.reports import DAY, day_split, edge_pieces, reading, week_split
 from storage.sqlite import Store
 from surveys.digest import PeriodSpec, last_complete, series_periods
 
@@ -257,3 +257,18 @@ async def test_week_counts_follow_counts_that_grow_and_shrink(tmp_path: Path) ->
             assert await reports.score_counts("nps", SCALE, [(monday, monday + 7 * DAY)]) == [{}]
     finally:
         await store.close()
+
+
+def test_consecutive_periods_read_their_shared_edge_once() -> None:
+    """Two India weeks cut three half-days, not four; twelve weeks thirteen: one period's end
+    piece is the next one's start piece with the other sign, and each counts where it should."""
+    latest = last_complete(PeriodSpec.parse("week"), datetime.fromtimestamp(END, ZoneInfo("Asia/Kolkata")))
+    for count, expected in ((2, 3), (12, 13)):
+        windows = [(p.start_ts, p.end_ts) for p in series_periods(latest, count)]
+        _, pieces, uses = edge_pieces(windows)
+        assert len(pieces) == expected
+        for (a, b), used in zip(pieces, uses, strict=True):
+            for i, sign in used:
+                start, end = windows[i]
+                # added: the piece lies inside the window; taken away: outside it
+                assert (start <= a and b <= end) if sign == 1 else (b <= start or a >= end)
