@@ -217,6 +217,18 @@ DOMAIN_WORDS: dict[str, float] = {
     "fbworksgreat": 2.4,
     "fbnocomplaints": 1.8,
     "fbnoissues": 1.8,
+    "fbexceeded": 2.4,
+    "fbasdescribed": 1.6,
+    "fbcantbeat": 2.2,
+    "fbblownaway": 2.6,
+    "fbgamechanger": 2.4,
+    "fbbreeze": 2.0,
+    "fbfivestars": 2.4,
+    "fbonestar": -2.4,
+    "fbliveupto": 2.2,
+    "fbdoeseverything": 1.8,
+    "fbneverletdown": 2.2,
+    "fbkeeper": 2.0,
     "fbtoomuch": -1.4,
     "fbhardtouse": -1.6,
     "fbbarely": -1.8,
@@ -312,6 +324,26 @@ PHRASES: tuple[tuple[str, str], ...] = (
         r"(?:much\s+|far\s+|way\s+)?better|thought\s+it\s+would\s+be\s+better",
         "fbothersbetter",
     ),
+    # the idioms of a happy buyer that VADER has no word for ("exceeded my expectations")
+    (r"exceed(?:s|ed)?\s+(?:my\s+|all\s+|our\s+|your\s+)?(?:\w+\s+)?expectations", "fbexceeded"),
+    (
+        r"does\s+(?:exactly\s+)?what\s+it\s+says(?:\s+on\s+the\s+(?:tin|box))?|"
+        r"(?:exactly\s+)?as\s+(?:described|advertised|pictured|promised)",
+        "fbasdescribed",
+    ),
+    (r"(?:can't|cannot|can\s+not|couldn't)\s+beat\s+(?:it|the\s+price|that|this|the\s+value)", "fbcantbeat"),
+    (r"blown\s+away", "fbblownaway"),
+    (r"game[\s-]+changer", "fbgamechanger"),
+    (r"(?:a|an\s+absolute|was\s+a|is\s+a)\s+breeze", "fbbreeze"),
+    (r"(?<!of\s)(?:five|5)\s+stars?", "fbfivestars"),  # not "2 out of 5 stars"
+    (r"(?:one|1|zero|0|no)\s+stars?", "fbonestar"),
+    (
+        r"lives?\s+up\s+to\s+(?:the\s+|its\s+|all\s+the\s+|my\s+)?(?:hype|reputation|expectations|promise|reviews)",
+        "fbliveupto",
+    ),
+    (r"(?:does|do|did)\s+everything\s+(?:I|we)\s+(?:need|needed|want|wanted|expected|asked)", "fbdoeseverything"),
+    (r"never\s+(?:lets?|let)\s+(?:me|us)\s+down", "fbneverletdown"),
+    (r"(?:it's|it\s+is|this\s+is|definitely)\s+a\s+keeper", "fbkeeper"),
     # "too" before a plain adjective is a complaint about the product ("too small", "way too loud")
     (
         r"too\s+(?:small|big|large|heavy|loud|short|long|thin|thick|bright|dark|dim|hot|cold|slow|expensive|"

@@ -117,6 +117,16 @@ def test_a_device_failing_at_its_job_is_a_complaint_without_a_bad_word() -> None
     assert rewrite_phrases("Too good to be true") == "Too good to be true"
 
 
+def test_a_happy_buyers_idioms_are_praise() -> None:
+    assert rewrite_phrases("It exceeded my expectations") == "It fbexceeded"
+    assert rewrite_phrases("Works as advertised") == "Works fbasdescribed"
+    assert rewrite_phrases("You cannot beat the price") == "You fbcantbeat"
+    assert rewrite_phrases("Setup was a breeze") == "Setup fbbreeze"
+    assert rewrite_phrases("I give it 5 stars") == "I give it fbfivestars"
+    assert rewrite_phrases("2 out of 5 stars") == "2 out of 5 stars"  # a rating, not praise
+    assert rewrite_phrases("It never lets me down") == "It fbneverletdown"
+
+
 def test_contradiction_threshold_is_the_calibrated_one() -> None:
     assert contradiction_flags("positive", -CONTRADICTION_AT) == ("hidden_detractor",)
     assert contradiction_flags("positive", -CONTRADICTION_AT + 0.01) == ()
