@@ -150,6 +150,11 @@ async def escalations(store: Any) -> list[dict[str, Any]]:
     return await _all(store, "SELECT * FROM escalations ORDER BY id")
 
 
+async def actions(store: Any) -> list[dict[str, Any]]:
+    """Every corrective action with all its columns (open and closed), in id order."""
+    return await _all(store, "SELECT * FROM actions ORDER BY id")
+
+
 async def event_ids(store: Any) -> list[str]:
     """The handled event ids, sorted."""
     return sorted(str(r["event_id"]) for r in await _all(store, "SELECT event_id FROM processed_events"))

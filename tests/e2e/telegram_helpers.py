@@ -19,6 +19,7 @@ from bot.config import Config
 from bot.platforms.telegram.wiring import TelegramComponent
 from bot.web.http import HttpServer
 from surveys.sentiment import SentimentScorer
+from tests import reads
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -72,10 +73,8 @@ class BotUnderTest:
         return [row.values async for row in self.runtime.store.responses()]
 
     async def outbox_statuses(self, chat_id: int) -> list[str]:
-        async with self.runtime.store.reading() as conn, conn.execute(  # type: ignore[attr-defined]
-            "SELECT status FROM outbox WHERE platform = 'telegram' AND chat_id = ? ORDER BY id", (str(chat_id),)
-        ) as cur:
-            return [str(r[0]) for r in await cur.fetchall()]
+        rows = await reads.outbox(self.runtime.store, "telegram", str(chat_id))  # type: ignore[attr-defined]
+        return [str(r["status"]) for r in rows]
 
     async def respondent(self, user_id: int) -> Any:
         async with self.runtime.store.transaction() as tx:

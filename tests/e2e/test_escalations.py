@@ -20,6 +20,7 @@ from bot.bootstrap.runtime import Runtime
 from bot.platforms.slack.wiring import slack_component
 from bot.platforms.telegram.wiring import TelegramComponent
 from bot.web.http import HttpServer
+from tests import reads
 from tests.e2e.telegram_helpers import button_data, stub_sentiment
 from tests.fakes.slack_api import FakeSlackAPI, SlackRequestSender, dm_message
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -127,8 +128,7 @@ def tg_buttons(message: dict[str, Any]) -> dict[str, str]:
 
 
 async def escalations(runtime: Runtime) -> list[dict[str, Any]]:
-    async with runtime.store.reading() as conn, conn.execute("SELECT * FROM escalations ORDER BY id") as cur:
-        return [dict(r) for r in await cur.fetchall()]
+    return await reads.escalations(runtime.store)
 
 
 async def telegram_detractor(both: Both, comment: str = "The app is broken and support is awful") -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -102,8 +101,7 @@ async def test_processes_starting_together_on_a_fresh_file_migrate_it_once(tmp_p
     stores = [r for r in results if isinstance(r, Store)]
     try:
         assert len(stores) == 4, [r for r in results if not isinstance(r, Store)]
+        assert [await store.schema_version() for store in stores] == [SCHEMA_VERSION] * 4
     finally:
         for store in stores:
             await store.close()
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,15 +14,16 @@ from pathlib import Path
 import pytest
 
 from bench.kill_trials import STAFF, BotProcess, write_config
+from tests import reads
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 CUSTOMER = 7001
 WAIT = 30.0
 
 
-def stored_answers(db: Path) -> list[tuple[int | None, str | None]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT score, comment FROM responses WHERE survey_id = 'nps'").fetchall()
+async def stored_answers(db: Path) -> list[tuple[int | None, str | None]]:
+    async with reads.opened(str(db)) as store:
+        return [(r["score"], r["comment"]) for r in await reads.answers(store) if r["survey_id"] == "nps"]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -58,7 +58,7 @@ async def test_a_signal_stops_the_bot_promptly_after_finishing_what_is_in_flight
         text = log.read_text(encoding="utf-8")
         assert "Traceback" not in text and "ERROR" not in text
         # The answer was committed and its follow-up delivered before the process exited.
-        assert stored_answers(tmp_path / "bot.db") == [(9, None)]
+        assert await stored_answers(tmp_path / "bot.db") == [(9, None)]
         assert len(fake.messages(CUSTOMER)) == 2
 
         # After a restart the survey goes on where it was, and nothing is sent again.
@@ -70,7 +70,7 @@ async def test_a_signal_stops_the_bot_promptly_after_finishing_what_is_in_flight
             await asyncio.sleep(0.5)  # anything wrongly resent would arrive now
         finally:
             await bot.stop()
-        assert stored_answers(tmp_path / "bot.db") == [(9, "Friendly and fast")]
+        assert await stored_answers(tmp_path / "bot.db") == [(9, "Friendly and fast")]
         texts = fake.texts(CUSTOMER)
         assert len(texts) == 3 and texts[-1].startswith("Thank you")
         assert max(Counter(texts).values()) == 1
@@ -82,9 +82,9 @@ def with_grace(config: Path, seconds: float) -> Path:
     return config
 
 
-def pending_rows(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0])
+async def pending_rows(db: Path) -> int:
+    async with reads.opened(str(db)) as store:
+        return sum(r["status"] == "pending" for r in await reads.outbox(store))
 
 
 async def signal_with_replies_committed(fake: FakeTelegramAPI, bot: BotProcess, db: Path, customers: range) -> int:
@@ -93,12 +93,11 @@ async def signal_with_replies_committed(fake: FakeTelegramAPI, bot: BotProcess, 
     for user in customers:
         fake.send_text(user, "/feedback")
 
-    def committed(f: FakeTelegramAPI) -> bool:
-        with sqlite3.connect(db) as conn:
-            count = conn.execute("SELECT COUNT(*) FROM outbox WHERE chat_id != ?", (str(STAFF),)).fetchone()[0]
-        return int(count) >= len(customers)
-
-    await fake.wait_for(committed, timeout=WAIT, interval=0.02)
+    async with reads.opened(str(db)) as store:  # a reader beside the running bot (WAL)
+        deadline = time.monotonic() + WAIT
+        while sum(r["chat_id"] != str(STAFF) for r in await reads.outbox(store)) < len(customers):
+            assert time.monotonic() < deadline, "the questions were not committed in time"
+            await asyncio.sleep(0.02)
     assert bot.proc is not None
     bot.proc.send_signal(signal.SIGTERM)
     return await asyncio.wait_for(bot.proc.wait(), 60)
@@ -122,7 +121,7 @@ async def test_sigterm_sends_what_is_committed_before_exiting(tmp_path: Path) ->
         assert "Traceback" not in text and "ERROR" not in text and "still queued" not in text
         # Every customer got their question before the process exited; nothing is left over.
         assert [len(fake.messages(user)) for user in customers] == [1] * len(customers)
-        assert pending_rows(tmp_path / "bot.db") == 0
+        assert await pending_rows(tmp_path / "bot.db") == 0
 
 
 async def test_what_the_grace_period_leaves_is_sent_once_at_the_next_start(tmp_path: Path) -> None:
@@ -139,7 +138,7 @@ async def test_what_the_grace_period_leaves_is_sent_once_at_the_next_start(tmp_p
             code = await signal_with_replies_committed(fake, bot, tmp_path / "bot.db", customers)
             assert code == 0, log.read_text(encoding="utf-8")
             # 200 questions cannot all go out before the signal and the half second after it.
-            left = pending_rows(tmp_path / "bot.db")
+            left = await pending_rows(tmp_path / "bot.db")
             assert left > 0 and "still queued after the 0.5 s shutdown grace period" in log.read_text(encoding="utf-8")
             sent_before = sum(len(fake.messages(user)) for user in customers)
             assert sent_before + left == len(customers)
@@ -151,4 +150,4 @@ async def test_what_the_grace_period_leaves_is_sent_once_at_the_next_start(tmp_p
         finally:
             await bot.stop()
         assert [len(fake.messages(user)) for user in customers] == [1] * len(customers)
-        assert pending_rows(tmp_path / "bot.db") == 0
+        assert await pending_rows(tmp_path / "bot.db") == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from tests import reads
 from tests.e2e.test_escalations import (
     SLACK_STAFF,
     TG_STAFF,
@@ -24,8 +25,7 @@ from tests.fakes.slack_api import dm_message
 
 
 async def actions(runtime: Any) -> list[dict[str, Any]]:
-    async with runtime.store.reading() as conn, conn.execute("SELECT * FROM actions ORDER BY id") as cur:
-        return [dict(r) for r in await cur.fetchall()]
+    return await reads.actions(runtime.store)
 
 
 def answered(f: Any, fragment: str) -> bool:

@@ -4,13 +4,13 @@ wrote to the bot, whose question then comes in their Slack language."""
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.services.invitations import InviteRequest
+from tests import reads
 from tests.e2e.slack_helpers import running_bot
 from tests.fakes.slack_api import FakeSlackAPI, dm_message
 
@@ -45,11 +45,8 @@ async def test_invitation_waits_for_morning_in_the_slack_users_zone_and_speaks_t
             # At 09:00 there, the question is queued in German (the test does not wait for it).
             bot.runtime.inviter.clock = lambda: result.send_at + 1
             assert await bot.runtime.inviter.dispatch_due() == 1
-            async with bot.runtime.store.reading() as conn, conn.execute(
-                "SELECT payload FROM outbox WHERE chat_id = 'U9'"
-            ) as cur:
-                [(payload,)] = await cur.fetchall()
-            assert "Wie wahrscheinlich" in json.loads(payload)["text"]
+            [question] = await reads.payloads(bot.runtime.store, "U9")
+            assert "Wie wahrscheinlich" in question["text"]
 
 
 async def test_a_message_stores_the_slack_users_time_zone(tmp_path: Path) -> None:
