@@ -12,43 +12,28 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
-
 from tests.e2e.telegram_helpers import button_data, running_bot
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.postgres import needs_postgres
+from tests.postgres import needs_postgres, terminate_sessions
 
 pytestmark = needs_postgres
 PEOPLE = range(5001, 5041)
 WAIT = 60.0
 
 
-async def drop_every_connection(url: str) -> int:
-    admin = await asyncpg.connect(url)
-    try:
-        return int(
-            await admin.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        )
-    finally:
-        await admin.close()
-
-
 async def test_the_bot_recovers_when_postgresql_drops_every_connection(fake: FakeTelegramAPI, pg_url: str) -> None:
     async with running_bot(fake, pg_url) as bot:
         for person in PEOPLE:
             fake.send_text(person, "/feedback", first_name=f"P{person}")
-        dropped = await drop_every_connection(pg_url)
+        dropped = await terminate_sessions(pg_url)
         questions = {p: (await fake.wait_for_messages(p, 1, timeout=WAIT))[0] for p in PEOPLE}
         for person in PEOPLE:
             fake.press(person, button_data(questions[person], str(person % 11)), questions[person]["message_id"])
             if person == PEOPLE[len(PEOPLE) // 2]:
-                dropped += await drop_every_connection(pg_url)
+                dropped += await terminate_sessions(pg_url)
         for person in PEOPLE:
             await fake.wait_for_messages(person, 2, timeout=WAIT)
-        dropped += await drop_every_connection(pg_url)
+        dropped += await terminate_sessions(pg_url)
         for person in PEOPLE:
             fake.send_text(person, f"comment from {person}")
         for person in PEOPLE:

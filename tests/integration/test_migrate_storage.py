@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import asyncpg
-
+from tests import reads
 from tests.conftest import feedbackbot
 from tests.integration.test_shell_cli import write_config
 from tests.postgres import fresh_database, needs_postgres
@@ -34,15 +33,10 @@ async def test_an_sqlite_database_is_copied_whole_and_a_second_run_adds_nothing(
         assert again.returncode == 0, again.stderr
         assert "all 13 tables match" in again.stdout and "(+1 this run)" not in again.stdout
 
-        conn = await asyncpg.connect(url)
-        try:
-            comment = await conn.fetchval("SELECT comment FROM responses WHERE score = 3")
-            segments = await conn.fetchval("SELECT count(*) FROM response_context")
-            state = await conn.fetchval("SELECT state FROM escalations")
-        finally:
-            await conn.close()
+        async with reads.opened(url) as store:
+            [comment] = [r["comment"] for r in await reads.responses(store) if r["score"] == 3]
+            [state] = [e["state"] for e in await reads.escalations(store)]
         assert comment == "The checkout is slow and confusing" and state == "resolved"
-        assert segments >= 0
 
         # The copy is a working database: the bot runs on it and new ids follow the copied ones.
         env_cfg = tmp_path / "pg.toml"
