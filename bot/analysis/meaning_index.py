@@ -32,6 +32,10 @@ from surveys.meaning import MeaningGroup, group_by_meaning
 log = logging.getLogger(__name__)
 
 CAPACITY = 20_000  # about 20 MB of float16 vectors
+# Texts embedded in one call. The model serves scoring too, one call at a time: a start-up
+# warming of a few thousand comments in one call would hold new comments' scores (and their
+# alerts) back for tens of seconds; in chunks, a scoring batch gets its turn between two.
+WARM_CHUNK = 64
 
 
 class Embedder(Protocol):
@@ -61,15 +65,19 @@ class MeaningIndex:
         thread); the number embedded. Never raises: without the model the digest has its word
         themes."""
         missing = sorted({text for text in texts if text not in self._vectors})
-        if not missing or self.embedder is None:
+        if self.embedder is None:
             return 0
-        try:
-            vectors = await asyncio.to_thread(self.embedder.embed, missing)
-        except Exception:  # the model failed: the digest goes out with its themes alone
-            log.exception("embedding comments for the digest failed; meaning groups left out")
-            return 0
-        self.remember(missing, vectors)
-        return len(missing)
+        done = 0
+        for start in range(0, len(missing), WARM_CHUNK):
+            chunk = missing[start : start + WARM_CHUNK]
+            try:
+                vectors = await asyncio.to_thread(self.embedder.embed, chunk)
+            except Exception:  # the model failed: the digest goes out with its themes alone
+                log.exception("embedding comments for the digest failed; meaning groups left out")
+                return done
+            self.remember(chunk, vectors)
+            done += len(chunk)
+        return done
 
     async def groups(
         self, comments: Sequence[tuple[str, str]], *, embed_missing: bool, top: int = 5

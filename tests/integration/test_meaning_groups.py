@@ -156,3 +156,23 @@ async def test_after_a_restart_digest_groups_the_weeks_stored_comments(
         assert len(groups) == 2 and all("(6, de en es)" in line for line in groups), groups
     finally:
         await rt.close()
+
+
+async def test_warming_embeds_in_chunks_so_scoring_gets_its_turn() -> None:
+    """The model serves the scoring worker too, one call at a time: a start-up warming of
+    many comments goes in chunks, so a batch of new comments is scored between two."""
+
+    class Recording:
+        def __init__(self) -> None:
+            self.calls: list[int] = []
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            self.calls.append(len(texts))
+            return np.ones((len(texts), 512), dtype=np.float16)
+
+    embedder = Recording()
+    index = MeaningIndex(embedder)
+    texts = [f"comment {i}" for i in range(150)]
+    assert await index.warm(texts + texts[:10]) == 150  # each text once
+    assert embedder.calls == [64, 64, 22] and len(index) == 150
+    assert await index.warm(texts) == 0 and embedder.calls == [64, 64, 22]  # nothing left to embed
