@@ -154,3 +154,35 @@ async def test_the_schema_is_at_the_backends_latest_version_and_reopening_keeps_
             assert (await tx.respondent("telegram", "1")) is not None
     finally:
         await again.close()
+
+
+async def test_two_turns_of_one_chat_never_run_at_once(store: Any) -> None:
+    """A turn's first step waits until no other turn of the same chat is running (one writer on
+    SQLite; on PostgreSQL the conversation's advisory lock, and the person's row the turn
+    upserts, each enough alone), so a chat's messages are handled one after the other, each
+    seeing what the previous one committed."""
+    inside, leave = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    async def first(tx: Any) -> None:
+        await tx.begin_turn("telegram:msg:900:1", NOW, seen("900"))
+        order.append("first in")
+        inside.set()
+        await leave.wait()
+        await tx.enqueue([msg("900", "first reply")], NOW)
+        order.append("first out")
+
+    async def second(tx: Any) -> int:
+        _, who, _ = await tx.begin_turn("telegram:msg:900:2", NOW + 1, seen("900"))
+        order.append("second in")
+        return int(who.id)
+
+    one = asyncio.create_task(store.run(first))
+    await asyncio.wait_for(inside.wait(), 30)
+    two = asyncio.create_task(store.run(second))
+    await asyncio.sleep(0.3)  # time enough for the second turn to start, were it allowed to
+    assert order == ["first in"]
+    leave.set()
+    await asyncio.wait_for(asyncio.gather(one, two), 30)
+    assert order == ["first in", "first out", "second in"]
+    assert len(await reads.respondents(store)) == 1  # the second turn found the person the first stored
