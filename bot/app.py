@@ -18,7 +18,7 @@ from bot.services.service import Service
 from bot.services.trends import TrendWatch
 from bot.web.http import HttpServer
 from handlers.base import Channel
-from storage.sqlite import Store
+from storage.port import Store
 
 
 class App(Protocol):

@@ -16,10 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cron import crontab_trigger
-from storage.postgres.url import ENV_VAR as DATABASE_URL_VAR
-from storage.postgres.url import password as url_password
-from storage.postgres.url import problem as url_problem
-from storage.postgres.url import redact as redact_url
+from storage.backends import DATABASE_URL_VAR
+from storage.backends import password as url_password
+from storage.backends import problem as url_problem
+from storage.backends import redact as redact_url
 from surveys.causes import BUILTIN_CAUSES, CAUSE_ID, DEFAULT_CAUSES, Cause
 from surveys.kinds import EscalationRules, Kind, SurveyDefinition
 from surveys.locales import SUPPORTED
@@ -456,6 +456,8 @@ BOT_SPEC: dict[str, Check] = {
     "log_format": _one_of("text", "json"),
     "shutdown_grace_seconds": NUMBER,
 }
+
+
 def _database_url(key: str, value: Any) -> str:
     STR(key, value)
     wrong = url_problem(value)
@@ -534,6 +536,8 @@ CAMPAIGN_SPEC: dict[str, Check] = {
     "cron": _cron,
     "timezone": _timezone,
 }
+
+
 def _time_of_day(key: str, value: Any) -> str:
     STR(key, value)
     try:
@@ -624,7 +628,7 @@ def _survey(index: int, data: Any, default_language: str = "en") -> SurveyDefini
         if missing:
             raise ConfigError(
                 f"{where}.product",
-                f"no wording for {', '.join(missing)}; add them, or all = \"<name>\" for every other language",
+                f'no wording for {", ".join(missing)}; add them, or all = "<name>" for every other language',
             )
         product = products.get(default_language) or products["en"]
     task, tasks = _per_language(f"{where}.task", fields.get("task", ""), allow_all=False)
@@ -728,8 +732,9 @@ def _digests(
             _check_served(f"{where}.destinations[{i}]", dest, enabled)
         if not destinations and not fallback:
             raise ConfigError(
-                f"{where}.destinations", "no staff chat is set to post it to: set telegram.staff_chat_id or "
-                "slack.staff_channel, or list destinations"
+                f"{where}.destinations",
+                "no staff chat is set to post it to: set telegram.staff_chat_id or "
+                "slack.staff_channel, or list destinations",
             )
         found[did] = DigestConfig(
             id=did,
@@ -933,14 +938,14 @@ def _trend_alerts(raw: Any, surveys: Mapping[str, SurveyDefinition], enabled: se
 def _agents(raw: Any, enabled: set[str]) -> dict[str, AgentIds]:
     """[agents]: agent name (as used in context) -> ids; every id on an enabled platform."""
     if not isinstance(raw, dict):
-        raise ConfigError("agents", "expected a table: [agents] ann = { telegram = 123456789, slack = \"U0123ABCD\" }")
+        raise ConfigError("agents", 'expected a table: [agents] ann = { telegram = 123456789, slack = "U0123ABCD" }')
     out: dict[str, AgentIds] = {}
     for name, ids in raw.items():
         where = f"agents.{name}"
         if not name.strip() or len(name) > 64:
             raise ConfigError(where, "an agent name is 1 to 64 characters, as sent in the context")
         if not isinstance(ids, dict) or not ids:
-            raise ConfigError(where, "expected { telegram = <user id>, slack = \"<member id>\" }")
+            raise ConfigError(where, 'expected { telegram = <user id>, slack = "<member id>" }')
         found: dict[str, str] = {}
         for platform, value in ids.items():
             if platform not in ("telegram", "slack"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
+from storage.port.connection import Connection
 
 _CHUNK = 500
 
@@ -32,7 +32,7 @@ class ImportedResponse:
     created_at: float
 
 
-async def existing_import_keys(conn: aiosqlite.Connection, keys: Iterable[str]) -> set[str]:
+async def existing_import_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
     """Which of these import keys are already in the database."""
     found: set[str] = set()
     pending = list(keys)
@@ -44,7 +44,7 @@ async def existing_import_keys(conn: aiosqlite.Connection, keys: Iterable[str]) 
     return found
 
 
-async def insert_imported(conn: aiosqlite.Connection, rows: Sequence[ImportedResponse], now: float) -> int:
+async def insert_imported(conn: Connection, rows: Sequence[ImportedResponse], now: float) -> int:
     """Insert the rows (inside the caller's transaction); rows whose key exists are skipped.
     Returns how many were inserted."""
     if not rows:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import aiosqlite
-
+from storage.port.connection import Connection
 from surveys.causes import OpenAction
 
 
@@ -38,24 +37,24 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
 
 
-async def set_cause(conn: aiosqlite.Connection, escalation_id: int, cause: str) -> None:
+async def set_cause(conn: Connection, escalation_id: int, cause: str) -> None:
     await conn.execute("UPDATE escalations SET cause = ? WHERE id = ?", (cause, escalation_id))
 
 
-async def cause_of(conn: aiosqlite.Connection, escalation_id: int) -> str | None:
+async def cause_of(conn: Connection, escalation_id: int) -> str | None:
     async with conn.execute("SELECT cause FROM escalations WHERE id = ?", (escalation_id,)) as cur:
         row = await cur.fetchone()
     return None if row is None or row[0] is None else str(row[0])
 
 
-async def existing_alerts(conn: aiosqlite.Connection, ids: Sequence[int]) -> set[int]:
+async def existing_alerts(conn: Connection, ids: Sequence[int]) -> set[int]:
     marks = ",".join("?" * len(ids))
     async with conn.execute(f"SELECT id FROM escalations WHERE id IN ({marks})", tuple(ids)) as cur:
         return {int(r[0]) for r in await cur.fetchall()}
 
 
 async def create_action(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     title: str,
     owner: str,
@@ -80,7 +79,7 @@ async def create_action(
     return action_id
 
 
-async def _links(conn: aiosqlite.Connection, action_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+async def _links(conn: Connection, action_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
     if not action_ids:
         return {}
     marks = ",".join("?" * len(action_ids))
@@ -96,7 +95,7 @@ async def _links(conn: aiosqlite.Connection, action_ids: Sequence[int]) -> dict[
     return {k: tuple(v) for k, v in out.items()}
 
 
-async def _actions(conn: aiosqlite.Connection, where: str, params: tuple[Any, ...] = ()) -> list[ActionRow]:
+async def _actions(conn: Connection, where: str, params: tuple[Any, ...] = ()) -> list[ActionRow]:
     async with conn.execute(f"SELECT * FROM actions WHERE {where} ORDER BY id", params) as cur:
         rows = await cur.fetchall()
     links = await _links(conn, [int(r["id"]) for r in rows])
@@ -117,32 +116,32 @@ async def _actions(conn: aiosqlite.Connection, where: str, params: tuple[Any, ..
     ]
 
 
-async def action(conn: aiosqlite.Connection, action_id: int) -> ActionRow | None:
+async def action(conn: Connection, action_id: int) -> ActionRow | None:
     found = await _actions(conn, "id = ?", (action_id,))
     return found[0] if found else None
 
 
-async def open_actions(conn: aiosqlite.Connection) -> list[ActionRow]:
+async def open_actions(conn: Connection) -> list[ActionRow]:
     return await _actions(conn, "done_at IS NULL")
 
 
-async def actions_due_by(conn: aiosqlite.Connection, today: date) -> list[ActionRow]:
+async def actions_due_by(conn: Connection, today: date) -> list[ActionRow]:
     """Open actions due today or earlier: the candidates for a reminder."""
     return await _actions(conn, "done_at IS NULL AND due IS NOT NULL AND due <= ?", (today.isoformat(),))
 
 
-async def close_action(conn: aiosqlite.Connection, action_id: int, by: str, now: float) -> bool:
+async def close_action(conn: Connection, action_id: int, by: str, now: float) -> bool:
     cur = await conn.execute(
         "UPDATE actions SET done_at = ?, done_by_name = ? WHERE id = ? AND done_at IS NULL", (now, by, action_id)
     )
     return cur.rowcount == 1
 
 
-async def mark_reminded(conn: aiosqlite.Connection, action_id: int, today: date) -> None:
+async def mark_reminded(conn: Connection, action_id: int, today: date) -> None:
     await conn.execute("UPDATE actions SET reminded_on = ? WHERE id = ?", (today.isoformat(), action_id))
 
 
-async def actions_of_alert(conn: aiosqlite.Connection, escalation_id: int) -> list[tuple[int, bool]]:
+async def actions_of_alert(conn: Connection, escalation_id: int) -> list[tuple[int, bool]]:
     """(action id, done) of the actions linked to one alert, for the alert's own line."""
     async with conn.execute(
         "SELECT a.id, a.done_at IS NOT NULL FROM action_alerts l JOIN actions a ON a.id = l.action_id "
@@ -174,7 +173,7 @@ ESCALATION_EXPORT_FIELDS = (
 
 
 async def escalation_rows(
-    conn: aiosqlite.Connection, since: float | None, until: float | None, survey: str | None
+    conn: Connection, since: float | None, until: float | None, survey: str | None
 ) -> AsyncIterator[dict[str, Any]]:
     """Every alert opened in the window with its linked actions (the audit trail)."""
     sql = (

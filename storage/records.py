@@ -9,6 +9,12 @@ from typing import Any
 from surveys.model import OutMessage
 
 
+def subject_of(platform: str, user_id: str) -> str:
+    """Whose event a handled event id was (``processed_events.subject``), so erasure finds
+    exactly a person's own event ids."""
+    return f"{platform}:{user_id}"
+
+
 @dataclass(frozen=True)
 class PersonSeen:
     """Who sent an event, as the platform describes them: what a respondent row is upserted

@@ -19,9 +19,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from storage.sqlite import Store
+from storage.port.connection import Connection
+from storage.port.store import Store
 from surveys.causes import Resolved, Tally, route_names
 from surveys.digest import ChannelRate, Comment, EscalationFacts
 
@@ -133,7 +132,7 @@ async def reading(store: Store) -> AsyncIterator[Reports]:
 
 
 class Reports:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def _all(self, sql: str, params: Sequence[Any]) -> list[Any]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-import aiosqlite
+from storage.port.connection import Connection
 
 
 async def set_route(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     escalation_id: int,
     names: Sequence[str],
     why: Sequence[tuple[str, Sequence[tuple[str, str]]]],
@@ -33,7 +33,7 @@ async def set_route(
     )
 
 
-async def held_alerts(conn: aiosqlite.Connection, opened_before: float) -> list[int]:
+async def held_alerts(conn: Connection, opened_before: float) -> list[int]:
     """Alerts still waiting for their comment that opened before ``opened_before`` (the
     partial index ``escalations_held`` holds only those)."""
     async with conn.execute(
@@ -53,7 +53,7 @@ def route_why(raw: object) -> list[tuple[str, list[tuple[str, str]]]]:
     return [(str(name), [(str(w), str(v)) for w, v in reasons]) for name, reasons in data]
 
 
-async def route_destinations(conn: aiosqlite.Connection, escalation_id: int) -> list[str]:
+async def route_destinations(conn: Connection, escalation_id: int) -> list[str]:
     """The destinations an alert's route recorded (empty before it was routed)."""
     async with conn.execute("SELECT route_destinations FROM escalations WHERE id = ?", (escalation_id,)) as cur:
         row = await cur.fetchone()

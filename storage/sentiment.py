@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import aiosqlite
+from storage.port.connection import Connection
 
 PENDING = "pending"
 
@@ -44,7 +45,7 @@ class ScoreWrite:
 _COLUMNS = "id, comment, language, survey_id, kind, score, respondent_id, flags, sentiment_label, updated_at"
 
 
-def _row(row: aiosqlite.Row) -> CommentRow:
+def _row(row: Any) -> CommentRow:
     return CommentRow(
         id=int(row["id"]),
         comment=str(row["comment"] or ""),
@@ -59,7 +60,7 @@ def _row(row: aiosqlite.Row) -> CommentRow:
     )
 
 
-async def pending_comments(conn: aiosqlite.Connection, limit: int) -> list[CommentRow]:
+async def pending_comments(conn: Connection, limit: int) -> list[CommentRow]:
     """The oldest comments still waiting for a score (the partial index keeps this cheap)."""
     async with conn.execute(
         f"SELECT {_COLUMNS} FROM responses WHERE sentiment_label = ? ORDER BY id LIMIT ?", (PENDING, limit)
@@ -67,7 +68,7 @@ async def pending_comments(conn: aiosqlite.Connection, limit: int) -> list[Comme
         return [_row(r) for r in await cur.fetchall()]
 
 
-async def comments_since(conn: aiosqlite.Connection, since: float, after_id: int, limit: int) -> list[CommentRow]:
+async def comments_since(conn: Connection, since: float, after_id: int, limit: int) -> list[CommentRow]:
     """Given comments created at or after ``since``, in id order after ``after_id`` (rescore).
     Pending comments are left to the scoring worker, which also runs their alert rules."""
     async with conn.execute(
@@ -78,9 +79,7 @@ async def comments_since(conn: aiosqlite.Connection, since: float, after_id: int
         return [_row(r) for r in await cur.fetchall()]
 
 
-async def record_scores(
-    conn: aiosqlite.Connection, writes: Sequence[ScoreWrite], now: float, *, only_pending: bool
-) -> list[int]:
+async def record_scores(conn: Connection, writes: Sequence[ScoreWrite], now: float, *, only_pending: bool) -> list[int]:
     """Write scores back; returns the ids actually written. ``only_pending``: leave a row
     alone if something else (a rescore, an erasure) already changed it."""
     written: list[int] = []
@@ -97,7 +96,7 @@ async def record_scores(
     return written
 
 
-async def count_pending(conn: aiosqlite.Connection) -> int:
+async def count_pending(conn: Connection) -> int:
     async with conn.execute("SELECT count(*) FROM responses WHERE sentiment_label = ?", (PENDING,)) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0

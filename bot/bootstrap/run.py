@@ -20,7 +20,7 @@ from bot.platforms.console import run_shell
 from bot.scheduling.scheduler import Scheduler
 from bot.web.api import SendApi
 from bot.web.http import HttpServer
-from storage.sqlite import StorageError
+from storage.port import StorageError
 
 log = logging.getLogger(__name__)
 

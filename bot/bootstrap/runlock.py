@@ -16,7 +16,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from storage.sqlite import storage_error
+from storage.backends import describe_fault
 
 
 class AlreadyRunning(RuntimeError):
@@ -40,7 +40,7 @@ class RunLock:
             db.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:  # the same one line as when the database cannot be created
-            raise storage_error(exc, db_path) or exc from None
+            raise describe_fault(exc, db_path) or exc from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

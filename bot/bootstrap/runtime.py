@@ -30,7 +30,7 @@ from bot.web.http import HttpServer
 from handlers.base import Channel
 from storage.backends import open_store
 from storage.leases import Leases, SoleLeases, open_leases
-from storage.sqlite import Store
+from storage.port import Store
 from surveys.invitations import Policy
 from surveys.sentiment import CommentScorer, SentimentScorer
 
@@ -110,9 +110,7 @@ class Runtime:
                 route_wait=config.routing.wait_for_comment_minutes * 60,
             )
         )
-        delivery = Delivery(
-            store, channels or {}, clock=clock, on_dead=UndeliveredAlerts(store, desk, clock).reroute
-        )
+        delivery = Delivery(store, channels or {}, clock=clock, on_dead=UndeliveredAlerts(store, desk, clock).reroute)
         scoring = None
         if sentiment is None:
             scorer = comment_scorer or shared_scorer()

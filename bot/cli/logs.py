@@ -13,8 +13,7 @@ import sys
 from collections.abc import Iterable
 
 from bot.config import SECRET_VARS
-from storage.postgres.url import ENV_VAR as DATABASE_URL_VAR
-from storage.postgres.url import password
+from storage.backends import DATABASE_URL_VAR, password
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -69,9 +68,7 @@ class BotLogHandler(logging.StreamHandler):
     """The handler :func:`setup` installs (and replaces when called again)."""
 
 
-def setup(
-    level: str = "INFO", stream: object = None, extra_secrets: Iterable[str] = (), fmt: str = "text"
-) -> None:
+def setup(level: str = "INFO", stream: object = None, extra_secrets: Iterable[str] = (), fmt: str = "text") -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         if isinstance(handler, BotLogHandler):

@@ -27,7 +27,7 @@ from bot.bootstrap.runtime import Runtime
 from bot.cli import logs
 from bot.config import Config, ConfigError, staff_destinations
 from storage.backends import check_reachable, describe_fault
-from storage.sqlite import StorageError, StorageVersionError
+from storage.port import StorageError, StorageVersionError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # something failed at run time: storage, network, a file
@@ -257,7 +257,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return _fail(str(fault), EXIT_FAILURE)
         log.debug("unexpected error", exc_info=True)
         return _fail(
-            f"unexpected error: {type(exc).__name__}: {exc} (set [bot] log_level = \"DEBUG\" to log the details)",
+            f'unexpected error: {type(exc).__name__}: {exc} (set [bot] log_level = "DEBUG" to log the details)',
             EXIT_FAILURE,
         )
 
@@ -506,8 +506,10 @@ def _link(cfg: Config, args: argparse.Namespace) -> int:
     payload = args.survey + (f"-{args.context}" if args.context else "")
     # Telegram allows only these characters, at most 64 of them, in a start payload.
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload):
-        print("feedbackbot: --context may use letters, digits, _ and - (64 characters with the survey id)",
-              file=sys.stderr)
+        print(
+            "feedbackbot: --context may use letters, digits, _ and - (64 characters with the survey id)",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     url = f"https://t.me/{cfg.telegram.bot_username.lstrip('@')}?start={payload}"
     print(url)

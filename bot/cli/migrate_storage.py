@@ -14,8 +14,8 @@ from typing import TextIO
 
 from bot.bootstrap.runlock import RunLock
 from bot.config import Config
-from storage.postgres.url import ENV_VAR, problem, redact
-from storage.transfer import copy_sqlite_to_postgres
+from storage.backends import DATABASE_URL_VAR as ENV_VAR
+from storage.backends import copy_sqlite_to_postgres, problem, redact
 
 
 class MigrateError(Exception):

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from handlers.base import Channel, DeliveryError, PermanentError, RetryLater, TransientError, Unreachable
+from storage.port import Store
 from storage.records import OutboxRow
-from storage.sqlite import Store
 from surveys.model import OutMessage
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.cron import crontab_trigger, last_fire
+from storage.port import Store
 from storage.reports import Reports, reading
-from storage.sqlite import Store
 from surveys.digest import Period, PeriodSpec, last_complete, plain_text, previous, segment_row_text, trim
 from surveys.kinds import SCALES
 from surveys.model import Block, Destination, OutMessage

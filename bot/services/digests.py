@@ -30,8 +30,8 @@ from bot.analysis.meaning_index import MeaningIndex
 from bot.config import Config, DigestConfig, staff_destinations
 from bot.cron import crontab_trigger, last_fire
 from bot.services.quality import cause_report
+from storage.port import Store, UnitOfWork
 from storage.reports import CommentFacts, Reports, reading
-from storage.sqlite import Store, Tx
 from surveys.causes import CauseReport
 from surveys.digest import (
     CAUSES_CHART,
@@ -416,7 +416,7 @@ class DigestService:
             if self.config.privacy.identifying(key):
                 raise ValueError(f"{key!r} identifies customers, and anonymous mode hides it: segment by another key")
 
-    async def on_demand(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+    async def on_demand(self, tx: UnitOfWork, inbound: Inbound, now: float) -> HandleResult:
         """``/digest [survey] [by KEY] [now]`` in a staff chat, posted in that chat: the last
         complete week (named, with a pointer to ``now``), or with ``now`` this week so far.
         Runs inside the event's transaction (the numbers go out with the event, exactly once);

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from bot.services.quality import QualityDesk
 from storage import routes as route_sql
+from storage.port import Store, UnitOfWork
 from storage.records import Escalation, OutboxRow
-from storage.sqlite import Store, Tx
 from surveys import alerts
 from surveys import routes as routing
 from surveys.causes import Cause
@@ -123,14 +123,20 @@ class EscalationDesk:
                 default_language=settings.default_language,
             )
 
-    async def refresh(self, tx: Tx, escalation_id: int, now: float) -> None:
+    async def refresh(self, tx: UnitOfWork, escalation_id: int, now: float) -> None:
         """Edit the alert in place after something it shows changed (its cause, say)."""
         await self._post_alert(tx, escalation_id, edit=True, now=now)
 
     # -- alerts --------------------------------------------------------------------
 
     async def on_response(
-        self, tx: Tx, decision: EscalationDecision, response_id: int, respondent_id: int, survey_id: str, now: float
+        self,
+        tx: UnitOfWork,
+        decision: EscalationDecision,
+        response_id: int,
+        respondent_id: int,
+        survey_id: str,
+        now: float,
     ) -> None:
         """Open the alert (first rule that fires) or refresh it in place (later facts)."""
         existing = await tx.escalation_for_response(response_id)
@@ -147,7 +153,7 @@ class EscalationDesk:
             await tx.update_escalation(existing.id, rules=",".join(rules))
         await self._post_alert(tx, existing.id, edit=True, now=now)
 
-    async def _alert_chats(self, tx: Tx, escalation_id: int, survey_id: str) -> list[Destination]:
+    async def _alert_chats(self, tx: UnitOfWork, escalation_id: int, survey_id: str) -> list[Destination]:
         """Where an alert lives: the chats holding a copy that was sent or is on its way
         (its route's destinations, or the staff chats it was rerouted to); the destinations
         its route recorded when the outbox no longer knows (rows past retention)."""
@@ -173,7 +179,9 @@ class EscalationDesk:
             comment_pending=not comment and facts.get("comment_status") == "pending",
         )
 
-    async def _route(self, tx: Tx, escalation_id: int, facts: dict[str, Any], now: float, *, final: bool) -> bool:
+    async def _route(
+        self, tx: UnitOfWork, escalation_id: int, facts: dict[str, Any], now: float, *, final: bool
+    ) -> bool:
         """Route an alert not routed yet: record which routes take it and why. False while
         it waits for a comment that a route matches on."""
         decision = self.settings.decide(self.route_facts(facts), final=final)
@@ -211,7 +219,7 @@ class EscalationDesk:
             text(lang, "route_team"),
         )
 
-    async def route_held(self, tx: Tx, now: float) -> int:
+    async def route_held(self, tx: UnitOfWork, now: float) -> int:
         """Alerts that waited ``route_wait`` for a comment a route matches on are routed
         with what is known (words then count as absent) and posted."""
         held = await route_sql.held_alerts(await tx.connection(), now - self.settings.route_wait)
@@ -220,7 +228,7 @@ class EscalationDesk:
         return len(held)
 
     async def _post_alert(
-        self, tx: Tx, escalation_id: int, *, edit: bool, now: float, final: bool = False
+        self, tx: UnitOfWork, escalation_id: int, *, edit: bool, now: float, final: bool = False
     ) -> None:
         """Post a new alert to its route's destinations, or edit every copy of it. An alert
         not routed yet (new, or held for its comment) is routed first: held, nothing is
@@ -256,7 +264,7 @@ class EscalationDesk:
             messages.append(message)
         await tx.enqueue(messages, now)
 
-    async def reroute(self, tx: Tx, platform: str, chat_id: str, error: str, now: float) -> int:
+    async def reroute(self, tx: UnitOfWork, platform: str, chat_id: str, error: str, now: float) -> int:
         """Alerts that could not be posted to ``platform:chat_id`` for good (the bot was
         removed from the group, the channel archived) go to the other staff destinations,
         with a note saying where they could not go, so a person still sees them. Only chats
@@ -281,8 +289,9 @@ class EscalationDesk:
             for dest in targets:
                 message = with_agent_mention(alerts.render(view, dest), view.context, self.settings)
                 message = self._with_route(message, facts, view)
-                messages.append(replace(message, text=f"{note}\n\n{message.text}",
-                                        blocks=(Block("text", note), *message.blocks)))
+                messages.append(
+                    replace(message, text=f"{note}\n\n{message.text}", blocks=(Block("text", note), *message.blocks))
+                )
             await tx.enqueue(messages, now)
             queued += len(messages)
         return queued
@@ -329,7 +338,7 @@ class EscalationDesk:
 
     # -- staff actions -------------------------------------------------------------
 
-    async def on_staff_button(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+    async def on_staff_button(self, tx: UnitOfWork, inbound: Inbound, now: float) -> HandleResult:
         parsed = alerts.parse_action(inbound.button or "")
         if parsed is None:
             return HandleResult(toast="This button is no longer active.")
@@ -342,7 +351,7 @@ class EscalationDesk:
 
     async def act(
         self,
-        tx: Tx,
+        tx: UnitOfWork,
         escalation: Escalation,
         action: str,
         inbound: Inbound,
@@ -405,7 +414,7 @@ class EscalationDesk:
             await self.quality.offer(tx, escalation.id, inbound, now)
         return HandleResult(toast="Resolved.", extra={SHOWN_ON_ALERT: True})
 
-    async def _ask_recovery(self, tx: Tx, escalation: Escalation, now: float) -> None:
+    async def _ask_recovery(self, tx: UnitOfWork, escalation: Escalation, now: float) -> None:
         respondent = await tx.respondent_by_id(escalation.respondent_id) if escalation.respondent_id else None
         if respondent is None or not respondent.chat_id or respondent.unreachable:
             return
@@ -420,7 +429,7 @@ class EscalationDesk:
         dest = Destination(respondent.platform, respondent.chat_id)
         await tx.enqueue([OutMessage(dest, text(lang, "recovery_question"), choices=choices)], now)
 
-    async def on_staff_text(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult | None:
+    async def on_staff_text(self, tx: UnitOfWork, inbound: Inbound, now: float) -> HandleResult | None:
         """A message in a staff chat: a reply to an alert, or the next message after
         pressing Reply, is relayed to the customer. Anything else is staff chatter."""
         if not inbound.is_staff or inbound.text is None:
@@ -462,14 +471,14 @@ class EscalationDesk:
             await self._post_alert(tx, escalation.id, edit=True, now=now)
         return HandleResult()
 
-    async def _note_first_reply(self, tx: Tx, escalation_id: int, now: float) -> None:
+    async def _note_first_reply(self, tx: UnitOfWork, escalation_id: int, now: float) -> None:
         await (await tx.connection()).execute(
             "UPDATE escalations SET first_reply_at = COALESCE(first_reply_at, ?) WHERE id = ?", (now, escalation_id)
         )
 
     # -- the customer's side -------------------------------------------------------
 
-    async def on_customer_text(self, tx: Tx, respondent_id: int, inbound: Inbound, now: float) -> bool:
+    async def on_customer_text(self, tx: UnitOfWork, respondent_id: int, inbound: Inbound, now: float) -> bool:
         """Outside a survey, a customer's message may answer the recovery question or
         continue a conversation with staff. Returns True when it was consumed."""
         if inbound.text is None:
@@ -494,7 +503,9 @@ class EscalationDesk:
         await tx.enqueue(messages, now)
         return True
 
-    async def on_recovery_button(self, tx: Tx, respondent_id: int, inbound: Inbound, now: float) -> HandleResult:
+    async def on_recovery_button(
+        self, tx: UnitOfWork, respondent_id: int, inbound: Inbound, now: float
+    ) -> HandleResult:
         parsed = alerts.parse_recovery(inbound.button or "")
         lang = normalise_language(inbound.language, self.settings.default_language)
         escalation = await tx.escalation(parsed[0]) if parsed else None
@@ -505,7 +516,9 @@ class EscalationDesk:
         await self.record_recovery(tx, escalation.id, parsed[1], inbound, now)
         return HandleResult(toast=text(lang, "toast_recorded"))
 
-    async def record_recovery(self, tx: Tx, escalation_id: int, solved: bool, inbound: Inbound, now: float) -> None:
+    async def record_recovery(
+        self, tx: UnitOfWork, escalation_id: int, solved: bool, inbound: Inbound, now: float
+    ) -> None:
         lang = normalise_language(inbound.language, self.settings.default_language)
         await tx.update_escalation(escalation_id, recovered=int(solved))
         key = "recovery_thanks_yes" if solved else "recovery_thanks_no"
@@ -514,7 +527,7 @@ class EscalationDesk:
 
     # -- reminders -----------------------------------------------------------------
 
-    async def remind(self, tx: Tx, now: float) -> int:
+    async def remind(self, tx: UnitOfWork, now: float) -> int:
         """Nudge staff along a ladder, never forever: an unclaimed alert gets a reminder in its
         thread (pinging ``oncall``) ``remind_unclaimed_after`` after it opened, then one every
         ``remind_repeat_after``; a claimed one reminds its owner ``remind_unresolved_after``
@@ -557,7 +570,7 @@ class EscalationDesk:
         await self._daily_summary(tx, now)
         return len(due)
 
-    async def _daily_summary(self, tx: Tx, now: float) -> None:
+    async def _daily_summary(self, tx: UnitOfWork, now: float) -> None:
         """Once a day, at ``summary_time`` in the bot's time zone or at the first check after
         it: every alert still unresolved, per staff destination. Recorded in the same
         transaction, so a restart or a second process never posts it twice."""

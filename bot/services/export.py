@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bot.config import PrivacyConfig
+from storage.port import Store
 from storage.quality import ESCALATION_EXPORT_FIELDS, escalation_rows
 from storage.records import EXPORT_FIELDS
-from storage.sqlite import Store
 
 
 def iso(ts: float | None) -> str:

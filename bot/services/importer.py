@@ -33,7 +33,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage.imports import ImportedResponse, existing_import_keys, insert_imported
-from storage.sqlite import Store
+from storage.port import Store
 from surveys.engine import PENDING
 from surveys.kinds import SCALES, Kind, SurveyDefinition, classify, mood
 from surveys.parsing import clean_comment

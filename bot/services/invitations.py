@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.services.recipients import PLATFORMS, RecipientError, canonical
-from storage.sqlite import Store, Tx
+from storage.port import Store, UnitOfWork
 from surveys import engine
 from surveys.invitations import PersonFacts, Policy, after_quiet_hours, refusal
 from surveys.kinds import SurveyDefinition
@@ -110,6 +110,7 @@ class Inviter:
         except Exception as exc:  # a lookup is a courtesy: never the reason an invitation fails
             log.info("profile lookup on %s failed (%s); using the defaults", platform, type(exc).__name__)
             return None, None
+
     # The platforms this bot delivers to (bot.config.served_platforms); others are refused.
     platforms: frozenset[str] = frozenset(PLATFORMS)
 
@@ -139,7 +140,7 @@ class Inviter:
 
     async def invite_in(
         self,
-        tx: Tx,
+        tx: UnitOfWork,
         request: InviteRequest,
         now: float,
         seen: tuple[str | None, str | None] = (None, None),
@@ -200,7 +201,7 @@ class Inviter:
             self.on_commit()
         return len(due)
 
-    async def _dispatch(self, tx: Tx, invitation_id: int, now: float) -> tuple[str, str | None]:
+    async def _dispatch(self, tx: UnitOfWork, invitation_id: int, now: float) -> tuple[str, str | None]:
         row = await tx.invitation(invitation_id)
         assert row is not None
         person = await tx.respondent_by_id(row["respondent_id"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.sqlite import Store
+from storage.port import Store
 from surveys.locales import normalise_language
 from surveys.model import Block, Choice, Destination, Inbound, OutMessage
 from surveys.texts import text

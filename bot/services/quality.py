@@ -15,11 +15,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from storage import quality as sql
+from storage.port import Connection, UnitOfWork
 from storage.reports import Reports
-from storage.sqlite import Tx
 from surveys import alerts, causes
 from surveys.causes import Cause, CauseReport
 from surveys.digest import Period, previous
@@ -28,7 +26,7 @@ from surveys.model import Block, Choice, Destination, HandleResult, Inbound, Out
 from surveys.texts import text
 
 #: Edits an alert in place after something it shows changed (``EscalationDesk.refresh``).
-Refresh = Callable[[Tx, int, float], Awaitable[None]]
+Refresh = Callable[[UnitOfWork, int, float], Awaitable[None]]
 
 #: Staff commands this module answers (besides ``resolve``'s ``cause:``).
 COMMANDS = frozenset({"cause", "action", "actions", "done"})
@@ -74,7 +72,7 @@ class QualityDesk:
         lang = self._lang(inbound)
         return HandleResult(toast=text(lang, "cause_unknown", cause=token, causes=self._choices_list(lang)))
 
-    async def offer(self, tx: Tx, escalation_id: int, inbound: Inbound, now: float) -> None:
+    async def offer(self, tx: UnitOfWork, escalation_id: int, inbound: Inbound, now: float) -> None:
         """The picker, in the chat where the alert was resolved (threaded under the alert)."""
         if not self.causes:
             return
@@ -98,10 +96,10 @@ class QualityDesk:
             now,
         )
 
-    async def record(self, tx: Tx, escalation_id: int, cause: Cause, now: float) -> None:
+    async def record(self, tx: UnitOfWork, escalation_id: int, cause: Cause, now: float) -> None:
         await sql.set_cause(await tx.connection(), escalation_id, cause.id)
 
-    async def on_button(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+    async def on_button(self, tx: UnitOfWork, inbound: Inbound, now: float) -> HandleResult:
         lang = self._lang(inbound)
         parsed = causes.parse_cause_value(inbound.button or "")
         if parsed is None:
@@ -115,7 +113,7 @@ class QualityDesk:
         return HandleResult(toast=text(lang, "cause_recorded", id=parsed[0], cause=cause.name(lang)))
 
     async def _set(
-        self, tx: Tx, escalation_id: int, cause: Cause, inbound: Inbound, now: float, *, edit_picker: bool
+        self, tx: UnitOfWork, escalation_id: int, cause: Cause, inbound: Inbound, now: float, *, edit_picker: bool
     ) -> None:
         await self.record(tx, escalation_id, cause, now)
         if edit_picker:
@@ -134,7 +132,7 @@ class QualityDesk:
 
     # -- commands -------------------------------------------------------------------------------
 
-    async def command(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+    async def command(self, tx: UnitOfWork, inbound: Inbound, now: float) -> HandleResult:
         lang = self._lang(inbound)
         if not inbound.is_staff:
             return HandleResult(toast="Sorry, only support staff can act on feedback alerts.")
@@ -204,7 +202,7 @@ class QualityDesk:
 
     # -- reminders ------------------------------------------------------------------------------
 
-    async def remind(self, tx: Tx, now: float) -> int:
+    async def remind(self, tx: UnitOfWork, now: float) -> int:
         """The owner of each open action due today or overdue, at most once a day (see
         :func:`surveys.causes.reminder_due`), in the chat the action was created in."""
         today = today_in(now, self.timezone).date()
@@ -241,7 +239,7 @@ def _who(inbound: Inbound) -> str:
 
 
 async def cause_report(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     period: Period,
     surveys: Sequence[str],
     cause_list: Sequence[Cause],

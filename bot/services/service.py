@@ -24,8 +24,8 @@ from bot.services.locks import KeyedLocks
 from bot.services.privacy import PrivacyDesk
 from bot.services.privacy import parse_button as privacy_button
 from bot.services.quality import COMMANDS as QUALITY_COMMANDS
-from storage.records import PersonSeen, Respondent
-from storage.sqlite import Store, Tx, subject_of
+from storage.port import Store, UnitOfWork
+from storage.records import PersonSeen, Respondent, subject_of
 from surveys import alerts, causes, engine
 from surveys.kinds import SurveyDefinition
 from surveys.locales import normalise_language
@@ -91,10 +91,10 @@ class Service:
 
     async def _in_transaction(self, inbound: Inbound, now: float) -> HandleResult:
         """The event as one unit of work, committed together with the others queued beside it
-        (see :meth:`storage.sqlite.Store.run`)."""
+        (see :meth:`storage.port.Store.run`)."""
         return await self.store.run(functools.partial(self._event, inbound=inbound, now=now))
 
-    async def _event(self, tx: Tx, *, inbound: Inbound, now: float) -> HandleResult:
+    async def _event(self, tx: UnitOfWork, *, inbound: Inbound, now: float) -> HandleResult:
         if _is_customer_turn(inbound):
             claimed, respondent, session = await tx.begin_turn(inbound.event_id, now, _seen(inbound))
             if not claimed:
@@ -129,7 +129,7 @@ class Service:
             here = Destination(inbound.platform, inbound.chat_id)
             await self.privacy.forget(inbound.platform, inbound.user_id, now, notify=here, language=language)
 
-    async def _route(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult:
+    async def _route(self, tx: UnitOfWork, inbound: Inbound, now: float) -> HandleResult:
         """Staff actions and staff chats first; everything else is a customer's turn."""
         button = inbound.button or ""
         if button.startswith(f"{alerts.ACTION_PREFIX}:"):
@@ -150,7 +150,7 @@ class Service:
                 return HandleResult()  # group chatter is not ours to answer
         return await self._survey_turn(tx, inbound, now)
 
-    async def _staff_command(self, tx: Tx, inbound: Inbound, now: float) -> HandleResult | None:
+    async def _staff_command(self, tx: UnitOfWork, inbound: Inbound, now: float) -> HandleResult | None:
         """``/claim 12``, ``/reply 12``, ``/resolve 12 refunded``: the typed equivalents
         of the alert buttons, for channels and people without buttons."""
         if inbound.command == "digest":
@@ -182,9 +182,13 @@ class Service:
         return await self.desk.act(tx, escalation, inbound.command, inbound, now, note=note.strip()[:500], cause=cause)
 
     async def _survey_turn(
-        self, tx: Tx, inbound: Inbound, now: float, known: tuple[Respondent, engine.Session | None] | None = None
+        self,
+        tx: UnitOfWork,
+        inbound: Inbound,
+        now: float,
+        known: tuple[Respondent, engine.Session | None] | None = None,
     ) -> HandleResult:
-        """``known``: the person and their open session, when :meth:`Tx.begin_turn` read them
+        """``known``: the person and their open session, when :meth:`UnitOfWork.begin_turn` read them
         with the claim."""
         if known is None:
             _, respondent, session = await tx.begin_turn(None, now, _seen(inbound))
@@ -239,7 +243,7 @@ class Service:
 
     async def _write_response(
         self,
-        tx: Tx,
+        tx: UnitOfWork,
         session: engine.Session,
         respondent_id: int,
         update: engine.ResponseUpdate,
@@ -254,7 +258,7 @@ class Service:
             await self.desk.on_response(tx, escalation, response_id, respondent_id, session.survey_id, now)
 
     async def _privacy_turn(
-        self, tx: Tx, respondent_id: int, inbound: Inbound, language: str, now: float
+        self, tx: UnitOfWork, respondent_id: int, inbound: Inbound, language: str, now: float
     ) -> HandleResult | None:
         if self.privacy is None or not inbound.is_private:
             return None
@@ -325,7 +329,7 @@ class _Redelivered(Exception):
 
 def _is_customer_turn(inbound: Inbound) -> bool:
     """Private messages and buttons that are not staff actions: what :meth:`Service._route`
-    hands straight to the survey turn (so it can start with :meth:`Tx.begin_turn`)."""
+    hands straight to the survey turn (so it can start with :meth:`UnitOfWork.begin_turn`)."""
     button = inbound.button or ""
     return inbound.is_private and not button.startswith((f"{alerts.ACTION_PREFIX}:", f"{causes.CAUSE_PREFIX}:"))
 

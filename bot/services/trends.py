@@ -13,8 +13,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, TrendAlertConfig, staff_destinations
+from storage.port import Store
 from storage.reports import Reports, reading
-from storage.sqlite import Store
 from surveys.digest import Period, PeriodSpec, last_complete, plain_text, series_periods
 from surveys.kinds import SCALES, Kind
 from surveys.model import Destination, OutMessage
@@ -156,9 +156,7 @@ class TrendWatch:
         rows: list[tuple[str, SegmentRow]] = []
         for key in self.segment_keys():
             scale = SCALES[kind]
-            before, now = await reports.segment_counts(
-                sid, key, [baseline, current], range(scale.low, scale.high + 1)
-            )
+            before, now = await reports.segment_counts(sid, key, [baseline, current], range(scale.low, scale.high + 1))
             table = segment_table(kind, SegmentCounts(key, now, before, min_n=1))
             rows += [(key, row) for row in moved_most(table, MOVED) if (row.change.delta or 0) < 0]
         rows.sort(key=lambda item: item[1].change.delta or 0.0)

@@ -1,4 +1,4 @@
-"""The PostgreSQL store: the same operations as SQLite's, for one or several instances.
+"""The PostgreSQL store (:class:`storage.port.Store`), for one or several instances.
 
 A pool of asyncpg connections; each unit of work is one transaction on one connection. What
 SQLite gets from its single writer, PostgreSQL gets from locks:
@@ -18,7 +18,6 @@ of work runs again on a fresh connection (see :mod:`storage.postgres.faults`).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -28,26 +27,14 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from storage.port.errors import StorageError, StorageVersionError
+from storage.port.store import PruneReport
 from storage.postgres import engine
 from storage.postgres.faults import operator_message, retryable
+from storage.postgres.unit import Tx
 from storage.postgres.url import redact
-from storage.records import OutboxRow, PersonSeen, Respondent, ResponseRow
-from storage.sqlite import (
-    DEAD_KEEP,
-    EVENT_KEEP,
-    INBOX_KEEP,
-    PRUNE_BATCH,
-    SENT_KEEP,
-    SLIM_PAYLOAD,
-    PruneReport,
-    StorageError,
-    StorageVersionError,
-    _person_fields,
-    _session,
-    subject_of,
-)
-from storage.sqlite import Tx as SqlTx
-from surveys.engine import Session
+from storage.records import OutboxRow, ResponseRow
+from storage.sql import maintenance as shared
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,182 +62,13 @@ MIGRATIONS = _migrations()
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def conversation_key(platform: str, chat_id: str) -> str:
-    return f"{platform}:{chat_id}"
-
-
 async def _setup_connection(conn: asyncpg.Connection) -> None:
     # AVG and SUM over bigint are numeric: floats, as SQLite gives, not Decimals.
     await conn.set_type_codec("numeric", encoder=str, decoder=float, schema="pg_catalog", format="text")
 
 
-# SQLite's upsert with the existing row's columns named by table (PostgreSQL finds a bare
-# ``chat_id`` ambiguous beside ``excluded.chat_id``).
-UPSERT_RESPONDENT = """
-    INSERT INTO respondents (platform, user_id, chat_id, display_name, handle, language, timezone,
-                             created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (platform, user_id) DO UPDATE SET
-        chat_id = COALESCE(excluded.chat_id, respondents.chat_id),
-        display_name = CASE WHEN excluded.display_name != '' THEN excluded.display_name
-                            ELSE respondents.display_name END,
-        handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE respondents.handle END,
-        language = COALESCE(excluded.language, respondents.language),
-        timezone = COALESCE(excluded.timezone, respondents.timezone),
-        unreachable = CASE WHEN excluded.chat_id IS NOT NULL THEN 0 ELSE respondents.unreachable END,
-        updated_at = excluded.updated_at
-    RETURNING *
-"""
-
-
-# begin_turn in one round trip: the claim (skipped for a NULL event id), the upsert, and the
-# person's open session as JSON (read in the statement's snapshot, which the upsert does not change).
-BEGIN_TURN = f"""
-    WITH claim AS (
-        INSERT INTO processed_events (event_id, processed_at, subject)
-        SELECT ?::text, ?::double precision, ?::text WHERE ?::text IS NOT NULL
-        ON CONFLICT (event_id) DO NOTHING RETURNING 1
-    ), person AS ({UPSERT_RESPONDENT})
-    SELECT (SELECT count(*) FROM claim) AS claimed, person.*,
-           (SELECT row_to_json(s)::text FROM sessions s WHERE s.respondent_id = person.id
-            AND s.stage IN ('score', 'comment') ORDER BY s.id DESC LIMIT 1) AS open_session
-    FROM person
-"""
-
-
-class Tx(SqlTx):
-    """Operations inside one PostgreSQL transaction.
-
-    The statements are the SQLite store's (the shared bodies of :class:`storage.sqlite.Tx`),
-    run through :mod:`storage.postgres.engine`; only the few whose SQL differs are written
-    here. Held statements run in order before the next statement whose outcome is read."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self._pg = conn
-        self._raw = engine.Connection(conn)  # type: ignore[assignment]
-        self._held = []
-        self._locked: set[str] = set()
-
-    @property
-    def conn(self) -> Any:
-        if self._held:
-            raise RuntimeError("statements are held: use `await tx.connection()` instead of tx.conn")
-        return self._raw
-
-    async def connection(self) -> Any:
-        await self.flush()
-        return self._raw
-
-    async def _run(self, *statements: Any) -> list[Any]:
-        todo = [*self._held, *statements]
-        self._held = []
-        results: list[engine.Result] = []
-        for sql, params, many in todo:
-            if many:
-                if sql.lstrip().upper().startswith("INSERT INTO"):  # nobody reads the count: one pipelined call
-                    await self._pg.executemany(engine.translate(sql, True).sql, params)
-                    results.append(engine.Result([], len(params), None))
-                else:
-                    results.append(engine.Result([], await engine.execute_many(self._pg, sql, params), None))
-            else:
-                results.append(await engine.execute(self._pg, sql, params))
-        return results[len(todo) - len(statements) :]
-
-    async def commit(self) -> None:
-        await self.flush()
-
-    async def rollback(self) -> None:
-        self._held = []
-
-    async def lock_conversation(self, platform: str, chat_id: str) -> None:
-        """Wait until no other transaction (on any instance) runs a turn of this chat; held
-        until this transaction ends."""
-        key = conversation_key(platform, chat_id)
-        if key in self._locked:
-            return
-        await self.flush()
-        await self._pg.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
-        self._locked.add(key)
-
-    async def begin_turn(
-        self, event_id: str | None, now: float, seen: PersonSeen
-    ) -> tuple[bool, Respondent, Session | None]:
-        """The SQLite store's three steps (claim the event, upsert the person, read their open
-        session) in one statement, after the conversation's lock (its own statement: the
-        statement after it must see what the previous turn of this chat committed)."""
-        await self.lock_conversation(seen.platform, seen.chat_id or f"user:{seen.user_id}")
-        claim = (event_id, now, subject_of(seen.platform, seen.user_id), event_id)
-        row = await self._one(BEGIN_TURN, (*claim, *_person_fields(seen), now, now))
-        assert row is not None
-        session = json.loads(row["open_session"]) if row["open_session"] else None
-        return event_id is None or bool(row["claimed"]), Respondent.from_row(row), session and _session(session)
-
-    async def erase_person(self, respondent_id: int) -> list[tuple[int, str, str, str]]:
-        # The same steps as SQLite's, with PostgreSQL's JSON functions (see storage.sqlite.Tx).
-        from storage.postgres import erasure
-
-        return await erasure.erase_person(self, respondent_id)
-
-    # The scheduler's reads of due work. They run on the scheduler leader only, but during a
-    # takeover two instances may both believe they lead for a moment: each read locks the
-    # rows it returns until its transaction ends, and skips rows another transaction holds,
-    # so the same invitation, reminder, expiry or staff reminder is never handled twice.
-    # (A row handled and committed by the other no longer matches the WHERE clause.)
-
-    async def due_invitations(self, now: float, limit: int) -> list[dict[str, Any]]:
-        rows = await self._all(
-            "SELECT * FROM invitations WHERE status = 'scheduled' AND not_before <= ? "
-            "ORDER BY not_before, id LIMIT ? FOR UPDATE SKIP LOCKED",
-            (now, limit),
-        )
-        return [dict(r) for r in rows]
-
-    async def reminders_due(self, sent_before: float, limit: int) -> list[dict[str, Any]]:
-        rows = await self._all(
-            """
-            SELECT i.id, i.survey_id, s.nonce, s.language, p.platform, p.chat_id, p.timezone
-            FROM invitations i
-            JOIN sessions s ON s.id = i.session_id
-            JOIN respondents p ON p.id = i.respondent_id
-            WHERE i.status = 'sent' AND i.reminded_at IS NULL AND i.sent_at <= ? AND s.stage = 'score'
-              AND p.opted_out = 0 AND p.unreachable = 0
-            ORDER BY i.sent_at LIMIT ?
-            FOR UPDATE OF i SKIP LOCKED
-            """,
-            (sent_before, limit),
-        )
-        return [dict(r) for r in rows]
-
-    async def expired_sessions(self, now: float, limit: int = 500) -> list[tuple[Session, int]]:
-        rows = await self._all(
-            "SELECT * FROM sessions WHERE stage IN ('score', 'comment') AND expires_at <= ? "
-            "LIMIT ? FOR UPDATE SKIP LOCKED",
-            (now, limit),
-        )
-        return [(_session(r), int(r["respondent_id"])) for r in rows]
-
-    async def escalations_to_remind(
-        self, now: float, *, first: float, repeat: float, unresolved: float, limit: int
-    ) -> list[Any]:
-        from storage.records import Escalation
-
-        rows = await self._all(
-            """
-            SELECT * FROM escalations
-            WHERE respondent_id IS NOT NULL AND reminders < ? AND (
-                  (state = 'open' AND reminders = 0 AND opened_at <= ?)
-               OR (state = 'open' AND reminders > 0 AND reminded_at <= ?)
-               OR (state = 'claimed' AND GREATEST(COALESCE(claimed_at, opened_at), COALESCE(reminded_at, 0)) <= ?))
-            ORDER BY id
-            FOR UPDATE SKIP LOCKED
-            """,
-            (limit, now - first, now - repeat, now - unresolved),
-        )
-        return [Escalation.from_row(r) for r in rows]
-
-
 class Store:
-    """The PostgreSQL store (same public operations as :class:`storage.sqlite.Store`)."""
+    """The PostgreSQL store: the port's operations on a pool of asyncpg connections."""
 
     backend = "postgresql"
 
@@ -262,9 +80,7 @@ class Store:
         self.fault: StorageError | None = None
 
     @classmethod
-    async def open(
-        cls, url: str, durability: str = "full", *, min_size: int = 1, max_size: int = 10
-    ) -> Store:
+    async def open(cls, url: str, durability: str = "full", *, min_size: int = 1, max_size: int = 10) -> Store:
         """Connect (a pool), and migrate under the migration lock. ``durability = "normal"``
         turns ``synchronous_commit`` off: the last commits may be lost if the server crashes
         (never the database's consistency)."""
@@ -359,7 +175,7 @@ class Store:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
 
-    async def run(self, work: Callable[[SqlTx], Awaitable[T]], *, key: tuple[str, str] | None = None) -> T:
+    async def run(self, work: Callable[[Tx], Awaitable[T]], *, key: tuple[str, str] | None = None) -> T:
         """Run ``work`` in one transaction and return its result once committed. ``key``
         (platform, chat id): take the conversation's lock first. Run again from the start
         on a fresh connection if the connection is lost (it did not commit, or if the COMMIT's
@@ -389,7 +205,7 @@ class Store:
             log.debug("dropped a broken PostgreSQL connection: %s", exc)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqlTx]:
+    async def transaction(self) -> AsyncIterator[Tx]:
         """One transaction of its own (maintenance, imports, digests, staff work)."""
         conn = await self._retrying(self._acquire)
         try:
@@ -513,98 +329,33 @@ class Store:
         )
 
     async def mark_dead(self, row: OutboxRow, error: str, unreachable: bool) -> None:
-        async def work(tx: SqlTx) -> None:
-            tx._hold(
-                "UPDATE outbox SET status = 'dead', error = ?, attempts = attempts + 1 "
-                "WHERE id = ? AND status IN ('sending', 'pending')",
-                (error[:500], row.id),
-            )
-            if unreachable:
-                tx._hold(
-                    "UPDATE respondents SET unreachable = 1 WHERE platform = ? AND chat_id = ?",
-                    (row.platform, row.chat_id),
-                )
-                tx._hold(
-                    "UPDATE outbox SET status = 'dead', error = 'recipient unreachable' "
-                    "WHERE status IN ('pending', 'sending') AND platform = ? AND chat_id = ?",
-                    (row.platform, row.chat_id),
-                )
+        """Fenced: only a row still pending or being sent changes (see :meth:`mark_sent`)."""
+
+        async def work(tx: Tx) -> None:
+            shared.hold_dead(tx, row, error, unreachable, fenced=True)
 
         await self.run(work)
 
     async def message_id_for(self, ref_key: str) -> tuple[str, str] | None:
-        rows = await self._statement(
-            "SELECT chat_id, message_id FROM outbox WHERE ref_key = ? AND status = 'sent' "
-            "AND message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-            (ref_key,),
-        )
+        rows = await self._statement(shared.MESSAGE_ID_FOR, (ref_key,))
         return None if not rows else (str(rows[0][0]), str(rows[0][1]))
 
     async def responses(
         self, since: float | None = None, until: float | None = None, survey_id: str | None = None
     ) -> AsyncIterator[ResponseRow]:
-        sql = [
-            "SELECT r.*, p.platform AS r_platform, p.user_id AS r_user_id, p.display_name AS r_name,"
-            " p.handle AS r_handle FROM responses r LEFT JOIN respondents p ON p.id = r.respondent_id WHERE 1=1"
-        ]
-        params: list[Any] = []
-        if since is not None:
-            sql.append("AND r.created_at >= ?")
-            params.append(since)
-        if until is not None:
-            sql.append("AND r.created_at < ?")
-            params.append(until)
-        if survey_id is not None:
-            sql.append("AND r.survey_id = ?")
-            params.append(survey_id)
-        sql.append("ORDER BY r.created_at, r.id")
-        for row in await self._statement(" ".join(sql), params):
+        sql, params = shared.responses_query(since, until, survey_id)
+        for row in await self._statement(sql, params):
             yield ResponseRow.from_row(row)
 
     # -- privacy -----------------------------------------------------------------------------
 
     async def personal_data(self, respondent_id: int) -> dict[str, Any]:
         """Everything stored about one person, for /mydata."""
-        queries = {
-            "profile": (
-                "SELECT platform, user_id, chat_id, display_name, handle, language, timezone, opted_out, "
-                "unreachable, created_at, updated_at FROM respondents WHERE id = ?"
-            ),
-            "responses": (
-                "SELECT survey_id, kind, status, score, category, comment, comment_status, sentiment, "
-                "sentiment_label, flags, language, channel, context, created_at FROM responses "
-                "WHERE respondent_id = ? ORDER BY created_at"
-            ),
-            "invitations": (
-                "SELECT survey_id, status, context, created_at, sent_at FROM invitations "
-                "WHERE respondent_id = ? ORDER BY created_at"
-            ),
-            "escalations": (
-                "SELECT survey_id, state, opened_at, claimed_at, resolved_at, recovered "
-                "FROM escalations WHERE respondent_id = ? ORDER BY opened_at"
-            ),
-        }
-        out: dict[str, Any] = {}
         async with self.reading() as conn:
-            for name, sql in queries.items():
-                out[name] = [dict(r) for r in await conn.execute_fetchall(sql, (respondent_id,))]
-            rows = await conn.execute_fetchall(
-                "SELECT o.payload, o.created_at FROM outbox o JOIN respondents p ON p.id = ? "
-                "WHERE o.platform = p.platform AND o.chat_id = p.chat_id AND o.payload != '{}' ORDER BY o.id",
-                (respondent_id,),
-            )
-            out["messages_to_you"] = [{"text": json.loads(r[0])["text"], "created_at": r[1]} for r in rows]
-        return out
+            return await shared.personal_data(conn, respondent_id)
 
     async def undelivered_alerts(self, since: float) -> int:
-        rows = await self._statement(
-            "SELECT COUNT(*) FROM escalations e WHERE e.opened_at >= ? AND e.state != 'resolved' "
-            "AND EXISTS (SELECT 1 FROM outbox o WHERE o.ref_key >= 'alert:' || e.id || ':' "
-            "AND o.ref_key < 'alert:' || e.id || ';' AND o.status = 'dead') "
-            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ref_key >= 'alert:' || e.id || ':' "
-            "AND o.ref_key < 'alert:' || e.id || ';' AND o.status IN ('sent', 'pending'))",
-            (since,),
-        )
+        rows = await self._statement(shared.UNDELIVERED_ALERTS, (since,))
         return int(rows[0][0]) if rows else 0
 
     # Tables an erasure writes to: VACUUM makes their dead row versions' space reusable and
@@ -633,31 +384,8 @@ class Store:
         await self._retrying(lambda: self._with_connection(attempt))
 
     async def apply_retention(self, older_than: float) -> dict[str, int]:
-        counts: dict[str, int] = {}
         async with self.transaction() as tx:
-            steps = {
-                "comments": (
-                    "UPDATE responses SET comment = NULL, context = '{}', respondent_id = NULL, session_id = NULL "
-                    "WHERE created_at < ? AND (comment IS NOT NULL OR respondent_id IS NOT NULL)"
-                ),
-                "messages": "DELETE FROM outbox WHERE created_at < ? AND status NOT IN ('pending', 'sending')",
-                "sessions": "DELETE FROM sessions WHERE updated_at < ? AND stage NOT IN ('score', 'comment')",
-                "notes": (
-                    "UPDATE escalations SET resolution_note = NULL WHERE opened_at < ? AND resolution_note IS NOT NULL"
-                ),
-                "people": (
-                    "DELETE FROM respondents WHERE updated_at < ? AND opted_out = 0 "
-                    "AND id NOT IN (SELECT respondent_id FROM sessions) "
-                    "AND id NOT IN (SELECT respondent_id FROM invitations WHERE status = 'scheduled')"
-                ),
-                "opted_out_identities": (
-                    "UPDATE respondents SET display_name = '', handle = '' WHERE updated_at < ? AND opted_out = 1 "
-                    "AND (display_name != '' OR handle != '')"
-                ),
-            }
-            for name, sql in steps.items():
-                counts[name] = (await tx._exec(sql, (older_than,))).rowcount
-        return counts
+            return await shared.apply_retention(tx, older_than)
 
     # -- inbox -------------------------------------------------------------------------------
 
@@ -665,70 +393,16 @@ class Store:
         if not items:
             return
 
-        async def work(tx: SqlTx) -> None:
-            tx._hold(
-                "INSERT OR IGNORE INTO inbox (platform, update_key, chat_id, payload, received_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(platform, key, chat, payload, now) for key, chat, payload in items],
-                many=True,
-            )
-            tx._hold("DELETE FROM inbox WHERE received_at < ?", (now - INBOX_KEEP,))
+        async def work(tx: Tx) -> None:
+            shared.hold_inbox(tx, platform, items, now)
 
         await self.run(work)
 
     async def inbox_recent(self, platform: str, since: float) -> list[str]:
-        rows = await self._statement(
-            "SELECT payload FROM inbox WHERE platform = ? AND received_at >= ? ORDER BY received_at, update_key",
-            (platform, since),
-        )
+        rows = await self._statement(shared.INBOX_RECENT, (platform, since))
         return [str(r[0]) for r in rows]
 
     async def prune(self, now: float) -> PruneReport:
-        """Forget what nothing can refer to any more, in small batches (see the SQLite
-        store's docstring and README "Operations"): the same statements."""
-        report = PruneReport()
-        report.slimmed = await self._prune_batches(
-            f"UPDATE outbox SET payload = '{SLIM_PAYLOAD}' WHERE id IN (SELECT id FROM outbox "
-            f"WHERE status = 'sent' AND payload != '{SLIM_PAYLOAD}' AND sent_at < ? AND ref_key IS NOT NULL "
-            "ORDER BY sent_at LIMIT ?) RETURNING 1",
-            now - SENT_KEEP,
-            report,
-        )
-        report.sent = await self._prune_batches(
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
-            f"WHERE status = 'sent' AND payload != '{SLIM_PAYLOAD}' AND sent_at < ? AND ref_key IS NULL "
-            "ORDER BY sent_at LIMIT ?) RETURNING 1",
-            now - SENT_KEEP,
-            report,
-        )
-        report.dead = await self._prune_batches(
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'dead' AND created_at < ? "
-            "ORDER BY created_at LIMIT ?) RETURNING 1",
-            now - DEAD_KEEP,
-            report,
-        )
-        report.event_ids = await self._prune_batches(
-            "DELETE FROM processed_events WHERE event_id IN (SELECT event_id FROM processed_events "
-            "WHERE processed_at < ? ORDER BY processed_at LIMIT ?) RETURNING 1",
-            now - EVENT_KEEP,
-            report,
-        )
-        report.inbox = await self._prune_batches(
-            "DELETE FROM inbox WHERE (platform, update_key) IN (SELECT platform, update_key FROM inbox "
-            "WHERE received_at < ? ORDER BY received_at LIMIT ?) RETURNING 1",
-            now - INBOX_KEEP,
-            report,
-        )
-        return report
-
-    async def _prune_batches(self, sql: str, cutoff: float, report: PruneReport) -> int:
-        total = 0
-        while True:
-            started = time.perf_counter()
-            touched = len(await self._statement(sql, (cutoff, PRUNE_BATCH)))
-            report.batches += 1
-            report.longest_batch_ms = max(report.longest_batch_ms, (time.perf_counter() - started) * 1000)
-            total += touched
-            if touched < PRUNE_BATCH:
-                return total
-            await asyncio.sleep(0)
+        """Forget what nothing can refer to any more, in small batches: the shared statements
+        (:func:`storage.sql.maintenance.prune`), each its own transaction."""
+        return await shared.prune(self._statement, now)
