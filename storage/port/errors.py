@@ -14,3 +14,11 @@ class StorageError(RuntimeError):
 
 class StorageVersionError(StorageError):
     """The database was written by a newer feedbackbot than this one."""
+
+
+def newer_schema(database: str, found: int, known: int) -> StorageVersionError:
+    """The error for a database at schema ``found`` when this feedbackbot knows up to ``known``."""
+    return StorageVersionError(
+        f"database {database} has schema version {found}, but this feedbackbot only knows up to "
+        f"{known}; upgrade feedbackbot (or restore a backup made before the upgrade)"
+    )

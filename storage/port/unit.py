@@ -34,10 +34,10 @@ class UnitOfWork(Protocol):
     async def begin_turn(
         self, event_id: str | None, now: float, seen: PersonSeen
     ) -> tuple[bool, Respondent, Session | None]:
-        """A customer's turn starts with three steps that depend on nothing the engine
-        decides: claim the event id, upsert the person, load their open session. One hop for
-        all three (with BEGIN) instead of three. When the claim fails (a redelivery) the
-        caller rolls back, so the upsert leaves no trace. ``event_id`` None: already claimed."""
+        """Claim ``event_id`` (None: claimed already), upsert the person as the platform sees
+        them, and read their open session: (first time?, person, session). A backend does the
+        three in as few round trips as it can. On a redelivery (False) the caller rolls back,
+        so the upsert leaves no trace."""
 
     async def open_session(self, respondent_id: int) -> Session | None: ...
 
@@ -168,10 +168,9 @@ class UnitOfWork(Protocol):
     async def escalations_to_remind(
         self, now: float, *, first: float, repeat: float, unresolved: float, limit: int
     ) -> list[Escalation]:
-        """Alerts due a reminder on the ladder: unclaimed ones ``first`` seconds after opening,
-        then every ``repeat``; claimed ones ``unresolved`` seconds after the claim (never
-        counting reminders from before it), then as often again; at most ``limit`` reminders
-        per state (the claim starts the count again). Erased customers' alerts are never due."""
+        """The alerts due a reminder now: unclaimed after ``first`` seconds and then every
+        ``repeat``, claimed after ``unresolved`` seconds since the claim and then as often
+        again, at most ``limit`` per state; never an erased customer's."""
 
     async def unresolved_escalations(self, opened_before: float) -> list[Escalation]:
         """Every alert still open or claimed, opened before the given moment (for the summary)."""
@@ -186,11 +185,6 @@ class UnitOfWork(Protocol):
     # -- erasure -------------------------------------------------------------------------
 
     async def erase_person(self, respondent_id: int) -> list[tuple[int, str, str, str]]:
-        """Erase a person inside this transaction: identity, sessions, invitations, the text
-        of their comments, every message exchanged with them, every alert about them, their
-        handled event ids (exactly theirs, by subject) and every inbox row that carries their
-        words (their own updates, and staff presses or replies that quote an alert about
-        them). Scores stay, with no link to anyone, so past aggregates still add up.
-
-        Returns the posted alert copies to redact on the staff platforms, as
-        ``(alert id, platform, chat id, ref key)``."""
+        """Erase everything that identifies the person or carries their words (README
+        "Privacy and data"), keeping only unlinked scores; the alert copies already posted,
+        ``(alert id, platform, chat id, ref key)``, for the caller to redact on staff platforms."""

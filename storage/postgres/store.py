@@ -27,14 +27,13 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from storage.port.errors import StorageError, StorageVersionError
-from storage.port.store import PruneReport
+from storage.port.errors import StorageError, newer_schema
 from storage.postgres import engine
 from storage.postgres.faults import operator_message, retryable
 from storage.postgres.unit import Tx
 from storage.postgres.url import redact
-from storage.records import OutboxRow, ResponseRow
-from storage.sql import maintenance as shared
+from storage.records import OutboxRow
+from storage.sql.store import SqlStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,10 +66,11 @@ async def _setup_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("numeric", encoder=str, decoder=float, schema="pg_catalog", format="text")
 
 
-class Store:
+class Store(SqlStore):
     """The PostgreSQL store: the port's operations on a pool of asyncpg connections."""
 
     backend = "postgresql"
+    FENCED = True  # several instances: status writes check the status they expect
 
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self.pool = pool
@@ -122,10 +122,7 @@ class Store:
                     await conn.execute("CREATE TABLE IF NOT EXISTS feedbackbot_schema (version integer NOT NULL)")
                     current = await conn.fetchval("SELECT max(version) FROM feedbackbot_schema") or 0
                     if current > SCHEMA_VERSION:
-                        raise StorageVersionError(
-                            f"database {self.path} has schema version {current}, but this feedbackbot only knows up "
-                            f"to {SCHEMA_VERSION}; upgrade feedbackbot (or restore a backup made before the upgrade)"
-                        )
+                        raise newer_schema(self.path, current, SCHEMA_VERSION)
                     for version, sql in MIGRATIONS:
                         if version <= current:
                             continue
@@ -328,36 +325,6 @@ class Store:
             row_id,
         )
 
-    async def mark_dead(self, row: OutboxRow, error: str, unreachable: bool) -> None:
-        """Fenced: only a row still pending or being sent changes (see :meth:`mark_sent`)."""
-
-        async def work(tx: Tx) -> None:
-            shared.hold_dead(tx, row, error, unreachable, fenced=True)
-
-        await self.run(work)
-
-    async def message_id_for(self, ref_key: str) -> tuple[str, str] | None:
-        rows = await self._statement(shared.MESSAGE_ID_FOR, (ref_key,))
-        return None if not rows else (str(rows[0][0]), str(rows[0][1]))
-
-    async def responses(
-        self, since: float | None = None, until: float | None = None, survey_id: str | None = None
-    ) -> AsyncIterator[ResponseRow]:
-        sql, params = shared.responses_query(since, until, survey_id)
-        for row in await self._statement(sql, params):
-            yield ResponseRow.from_row(row)
-
-    # -- privacy -----------------------------------------------------------------------------
-
-    async def personal_data(self, respondent_id: int) -> dict[str, Any]:
-        """Everything stored about one person, for /mydata."""
-        async with self.reading() as conn:
-            return await shared.personal_data(conn, respondent_id)
-
-    async def undelivered_alerts(self, since: float) -> int:
-        rows = await self._statement(shared.UNDELIVERED_ALERTS, (since,))
-        return int(rows[0][0]) if rows else 0
-
     # Tables an erasure writes to: VACUUM makes their dead row versions' space reusable and
     # drops them from the table files (see README "Privacy and data" for the WAL and backups).
     ERASED_TABLES = (
@@ -382,27 +349,3 @@ class Store:
             await conn.execute("VACUUM (ANALYZE) " + ", ".join(self.ERASED_TABLES))
 
         await self._retrying(lambda: self._with_connection(attempt))
-
-    async def apply_retention(self, older_than: float) -> dict[str, int]:
-        async with self.transaction() as tx:
-            return await shared.apply_retention(tx, older_than)
-
-    # -- inbox -------------------------------------------------------------------------------
-
-    async def inbox_add(self, platform: str, items: Sequence[tuple[str, str | None, str]], now: float) -> None:
-        if not items:
-            return
-
-        async def work(tx: Tx) -> None:
-            shared.hold_inbox(tx, platform, items, now)
-
-        await self.run(work)
-
-    async def inbox_recent(self, platform: str, since: float) -> list[str]:
-        rows = await self._statement(shared.INBOX_RECENT, (platform, since))
-        return [str(r[0]) for r in rows]
-
-    async def prune(self, now: float) -> PruneReport:
-        """Forget what nothing can refer to any more, in small batches: the shared statements
-        (:func:`storage.sql.maintenance.prune`), each its own transaction."""
-        return await shared.prune(self._statement, now)

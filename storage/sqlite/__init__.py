@@ -3,7 +3,7 @@
 By role: :mod:`~storage.sqlite.engine` (connection, lock, group-commit writer),
 :mod:`~storage.sqlite.unit` (the unit of work, on the shared SQL of ``storage/sql/``),
 :mod:`~storage.sqlite.batching` (one round trip per batch of statements),
-:mod:`~storage.sqlite.outbox`, :mod:`~storage.sqlite.maintenance` (export, privacy, prune),
+:mod:`~storage.sqlite.outbox`, :mod:`~storage.sqlite.store` (with compaction),
 :mod:`~storage.sqlite.schema` (migrations) and :mod:`~storage.sqlite.faults` (what an error
 means for an operator). Only ``storage.backends`` opens it in the application; tests and
 benchmarks import :class:`Store` from here.

@@ -20,6 +20,7 @@ from typing import Any, Generic, Self, TypeVar
 import aiosqlite
 
 from storage.port.errors import StorageError
+from storage.sql.store import SqlStore
 from storage.sql.unit import Statement
 from storage.sqlite.batching import BatchingConnection
 from storage.sqlite.faults import _FATAL, storage_error
@@ -46,7 +47,7 @@ def _fail(job: _Job[Any], exc: BaseException) -> None:
         job.done.set_exception(exc)
 
 
-class Engine:
+class Engine(SqlStore):
     """The connection, its lock and the writer of groups (see :class:`storage.sqlite.Store`)."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:

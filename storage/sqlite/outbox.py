@@ -1,4 +1,5 @@
-"""SQLite's outbox and inbox: claims by status, sends recorded in batches, dead letters.
+"""SQLite's outbox: claims by status and sends recorded in batches (the dead letters, lookups
+and the inbox are the shared :class:`storage.sql.store.SqlStore`'s).
 
 One writer means no fencing is needed: a row is ``sending`` only for the sender that claimed it.
 """
@@ -13,9 +14,7 @@ from typing import Any
 import aiosqlite
 
 from storage.records import OutboxRow
-from storage.sql import maintenance as shared
 from storage.sqlite.engine import Engine
-from storage.sqlite.unit import Tx
 
 MARK_BATCH = 300  # sends recorded by one statement at most (three parameters each)
 
@@ -102,38 +101,6 @@ class Outbox(Engine):
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?",
             (next_at, error[:500], row_id),
         )
-
-    async def mark_dead(self, row: OutboxRow, error: str, unreachable: bool) -> None:
-        async def work(tx: Tx) -> None:
-            shared.hold_dead(tx, row, error, unreachable, fenced=False)
-
-        await self.run(work)
-
-    async def message_id_for(self, ref_key: str) -> tuple[str, str] | None:
-        """(chat id, platform message id) of the last sent message with this ref key."""
-        rows = await self._statement(shared.MESSAGE_ID_FOR, (ref_key,))
-        return None if not rows else (str(rows[0][0]), str(rows[0][1]))
-
-    async def undelivered_alerts(self, since: float) -> int:
-        """Alerts opened since ``since`` and not resolved that reached nobody: a copy could
-        not be delivered and no copy was sent or is still on its way (``/healthz``)."""
-        rows = await self._statement(shared.UNDELIVERED_ALERTS, (since,))
-        return int(rows[0][0]) if rows else 0
-
-    async def inbox_add(self, platform: str, items: Sequence[tuple[str, str | None, str]], now: float) -> None:
-        """Keep raw updates (key, chat id, payload) before the platform is told they arrived."""
-        if not items:
-            return
-
-        async def work(tx: Tx) -> None:
-            shared.hold_inbox(tx, platform, items, now)
-
-        await self.run(work)
-
-    async def inbox_recent(self, platform: str, since: float) -> list[str]:
-        async with self._lock:
-            rows = await self.conn.execute_fetchall(shared.INBOX_RECENT, (platform, since))
-        return [str(r[0]) for r in rows]
 
 
 def _platforms_clause(platforms: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:

@@ -11,7 +11,7 @@ from importlib import resources
 
 import aiosqlite
 
-from storage.port.errors import StorageVersionError
+from storage.port.errors import newer_schema
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,7 @@ async def migrate(conn: aiosqlite.Connection, path: str) -> None:
     try:
         current = await user_version(conn)
         if current > SCHEMA_VERSION:
-            raise StorageVersionError(
-                f"database {path} has schema version {current}, but this feedbackbot only knows up to "
-                f"{SCHEMA_VERSION}; upgrade feedbackbot (or restore a backup made before the upgrade)"
-            )
+            raise newer_schema(path, current, SCHEMA_VERSION)
         for version, sql in MIGRATIONS:
             if version <= current:
                 continue
