@@ -53,6 +53,10 @@ class Tx(SqlTx):
     def json_text(column: str, key: str) -> str:
         return f"{column}::jsonb ->> '{key}'"
 
+    @staticmethod
+    def claiming(of: str = "") -> str:
+        return f" FOR UPDATE{f' OF {of}' if of else ''} SKIP LOCKED"
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._pg = conn
         self._raw = engine.Connection(conn)

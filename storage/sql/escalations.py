@@ -157,7 +157,8 @@ class Escalations(Statements):
                OR (state = 'claimed'
                    AND {self.GREATEST}(COALESCE(claimed_at, opened_at), COALESCE(reminded_at, 0)) <= ?))
             ORDER BY id
-            """,
+            """
+            + self.claiming(),
             (limit, now - first, now - repeat, now - unresolved),
         )
         return [Escalation.from_row(r) for r in rows]

@@ -69,7 +69,8 @@ class Invitations(Statements):
 
     async def due_invitations(self, now: float, limit: int) -> list[dict[str, Any]]:
         rows = await self._all(
-            "SELECT * FROM invitations WHERE status = 'scheduled' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            "SELECT * FROM invitations WHERE status = 'scheduled' AND not_before <= ? ORDER BY not_before, id LIMIT ?"
+            + self.claiming(),
             (now, limit),
         )
         return [dict(r) for r in rows]
@@ -104,7 +105,8 @@ class Invitations(Statements):
             WHERE i.status = 'sent' AND i.reminded_at IS NULL AND i.sent_at <= ? AND s.stage = 'score'
               AND p.opted_out = 0 AND p.unreachable = 0
             ORDER BY i.sent_at LIMIT ?
-            """,
+            """
+            + self.claiming(of="i"),
             (sent_before, limit),
         )
         return [dict(r) for r in rows]

@@ -64,7 +64,8 @@ class Turns(Statements):
 
     async def expired_sessions(self, now: float, limit: int = 500) -> list[tuple[Session, int]]:
         rows = await self._all(
-            "SELECT * FROM sessions WHERE stage IN ('score', 'comment') AND expires_at <= ? LIMIT ?", (now, limit)
+            "SELECT * FROM sessions WHERE stage IN ('score', 'comment') AND expires_at <= ? LIMIT ?" + self.claiming(),
+            (now, limit),
         )
         return [(session_from_row(r), int(r["respondent_id"])) for r in rows]
 

@@ -31,7 +31,8 @@ class Statements:
     outside the transaction.
 
     Dialect hooks (class attributes a backend overrides): how a JSON field of the outbox
-    payload is read, the payload an erased alert keeps, and the scalar greatest-of function."""
+    payload is read, the payload an erased alert keeps, the scalar greatest-of function, and
+    how a read of due work claims its rows (:meth:`claiming`)."""
 
     # SQLite's spelling; PostgreSQL's unit of work sets its own.
     GREATEST = "MAX"
@@ -43,6 +44,16 @@ class Statements:
     def json_text(column: str, key: str) -> str:
         """SQL for the text of ``key`` in the JSON object stored in ``column``."""
         return f"json_extract({column}, '$.{key}')"
+
+    @staticmethod
+    def claiming(of: str = "") -> str:
+        """What a read of due work (the scheduler's) ends with so that the rows it returns are
+        its own until the transaction ends, and rows another transaction holds are skipped:
+        during a takeover two instances may both believe for a moment that they lead, and the
+        same invitation, reminder, expiry or staff reminder must not be handled twice (a row
+        the other handled and committed no longer matches). ``of``: the table whose rows are
+        locked, in a join. Nothing on SQLite, whose one writer runs one transaction at a time."""
+        return ""
 
     def _raw_connection(self) -> Connection:
         raise NotImplementedError
