@@ -13,7 +13,7 @@ import pytest
 from bot import config as config_mod
 from bot.cli import logs
 from bot.config import ConfigError
-from storage.backends import describe_fault, is_postgres, name_of
+from storage.backends import describe_fault, is_postgres, name_of, open_store
 from storage.postgres.store import SCHEMA_VERSION as PG_SCHEMA_VERSION
 from storage.postgres.url import redact
 from storage.sqlite import SCHEMA_VERSION as SQLITE_SCHEMA_VERSION
@@ -69,6 +69,20 @@ def test_redaction_keeps_everything_but_the_password() -> None:
     assert name_of("postgresql://u:pw1234@h/db") == "postgresql://u:***@h/db" and name_of("a.db") == "a.db"
     assert is_postgres("postgres://h/db") and not is_postgres("feedbackbot.db")
 
+
+
+async def test_a_path_object_is_a_file_for_the_opener(tmp_path: Path) -> None:
+    """The opener is handed a ``Path`` as often as a string (the CLI, tests): a ``Path`` is
+    always an SQLite file, even one whose folders spell something like a URL scheme."""
+    target = tmp_path / "postgresql:" / "db" / "fb.db"
+    assert not is_postgres(target) and name_of(target) == str(target)
+    fault = describe_fault(NotADirectoryError(20, "Not a directory", str(tmp_path)), target)
+    assert fault is not None and str(target) in str(fault)
+    store = await open_store(target)
+    try:
+        assert store.path == str(target) and await store.schema_version() == SQLITE_SCHEMA_VERSION
+    finally:
+        await store.close()
 
 def test_a_connection_fault_names_the_server_without_the_password() -> None:
     fault = describe_fault(ConnectionRefusedError(111, "Connection refused"), "postgresql://u:pw1234@h:1/db")
