@@ -178,13 +178,13 @@ def hold_inbox(tx: Statements, platform: str, items: Sequence[tuple[str, str | N
     tx._hold(INBOX_EXPIRE, (now - INBOX_KEEP,))
 
 
-def hold_dead(tx: Statements, row: OutboxRow, error: str, unreachable: bool, *, fenced: bool) -> None:
+def hold_dead(tx: Statements, row: OutboxRow, error: str, unreachable: bool) -> None:
     """A message that cannot be delivered; with ``unreachable``, the person is marked and
     nothing else queued for them is tried (a person who blocked us can receive nothing).
-    ``fenced``: only a row still pending or being sent changes (several senders)."""
-    fence = " AND status IN ('sending', 'pending')" if fenced else ""
+    Fenced, as every status write is: only a row still pending or being sent changes."""
     tx._hold(
-        f"UPDATE outbox SET status = 'dead', error = ?, attempts = attempts + 1 WHERE id = ?{fence}",
+        "UPDATE outbox SET status = 'dead', error = ?, attempts = attempts + 1 "
+        "WHERE id = ? AND status IN ('sending', 'pending')",
         (error[:500], row.id),
     )
     if unreachable:

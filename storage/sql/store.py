@@ -20,10 +20,6 @@ T = TypeVar("T")
 class SqlStore:
     """Outbox dead letters and lookups, the inbox, export, /mydata, retention and pruning."""
 
-    # Whether a status write checks the status it expects (several senders may share the
-    # outbox; one SQLite writer needs no fence).
-    FENCED = False
-
     async def run(self, work: Callable[[SqlTx], Awaitable[T]], *, key: tuple[str, str] | None = None) -> T:
         raise NotImplementedError
 
@@ -39,7 +35,7 @@ class SqlStore:
 
     async def mark_dead(self, row: OutboxRow, error: str, unreachable: bool) -> None:
         async def work(tx: SqlTx) -> None:
-            shared.hold_dead(tx, row, error, unreachable, fenced=self.FENCED)
+            shared.hold_dead(tx, row, error, unreachable)
 
         await self.run(work)
 

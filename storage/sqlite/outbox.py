@@ -68,7 +68,11 @@ class Outbox(Engine):
         one batch, written by one statement (so one autocommit, atomic without BEGIN/COMMIT
         hops) as soon as the lock is free: under load a send used to queue behind the lock
         for its own commit. The write runs in a task of its own, so a caller cancelled at
-        shutdown never leaves the others' sends unrecorded."""
+        shutdown never leaves the others' sends unrecorded.
+
+        Fenced, as every status write is (and as on PostgreSQL): only a row still being sent
+        changes, so a second mark, or a late one after the row was given back, marked dead or
+        erased, does nothing."""
         batch = self._marks
         if batch is None or len(batch.rows) >= MARK_BATCH:
             batch = self._marks = _Marks([], asyncio.get_running_loop().create_future())
@@ -98,7 +102,8 @@ class Outbox(Engine):
 
     async def reschedule(self, row_id: int, next_at: float, error: str) -> None:
         await self._statement(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ? "
+            "WHERE id = ? AND status = 'sending'",
             (next_at, error[:500], row_id),
         )
 
@@ -115,13 +120,16 @@ def _mark_sent_sql(rows: Sequence[tuple[int, str | None, float]]) -> tuple[str, 
     done = "status = 'sent', attempts = attempts + 1, error = NULL"
     if len(rows) == 1:
         row_id, message_id, sent_at = rows[0]
-        return f"UPDATE outbox SET {done}, message_id = ?, sent_at = ? WHERE id = ?", [message_id, sent_at, row_id]
+        return (
+            f"UPDATE outbox SET {done}, message_id = ?, sent_at = ? WHERE id = ? AND status = 'sending'",
+            [message_id, sent_at, row_id],
+        )
     values = ", ".join("(?, ?, ?)" for _ in rows)
     sql = (
         f"WITH m(id, message_id, sent_at) AS (VALUES {values}) "
         f"UPDATE outbox SET {done}, "
         "message_id = (SELECT m.message_id FROM m WHERE m.id = outbox.id), "
         "sent_at = (SELECT m.sent_at FROM m WHERE m.id = outbox.id) "
-        "WHERE id IN (SELECT id FROM m)"
+        "WHERE id IN (SELECT id FROM m) AND status = 'sending'"
     )
     return sql, [value for row in rows for value in row]
