@@ -363,8 +363,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ),
     # "won't connect", "does not stay closed": the device fails at its job
     (
-        r"(?:doesn't|does\s+not|won't|will\s+not|didn't|did\s+not|can't|cannot|can\s+not|wouldn't|would\s+not|"
-        r"never)\s+(?:fit|connect|stay|hold|last|load|sync|pair|print|start|boot|open|close|recogni[sz]e|read|"
+        r"(?:doesn't|does\s+not|won't|will\s+not|didn't|did\s+not|can't|cannot|can\s+not|wouldn't|would\s+not)"
+        r"\s+(?:fit|connect|stay|hold|last|load|sync|pair|print|start|boot|open|close|recogni[sz]e|read|"
         r"respond|save|update|detect)",
         "fbcantdo",
     ),
@@ -399,7 +399,11 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (r"(?:wanted|want|tried|hoped)\s+to\s+(?:like|love)|had\s+(?:such\s+|really\s+)?high\s+hopes", "fbwantedtolike"),
     (r"(?:the\s+)?only\s+(?:good|positive|nice|decent|redeeming)\s+(?:thing|part|feature)", "fbonlygood"),
-    (r"I\s+wish\s+(?:it|they|the|this|I)", "fbwish"),
+    (
+        r"I\s+wish\s+(?:it|they|this|the\s+\w+)\s+(?:had|was|were|would|could|did|came|worked|lasted)|"
+        r"I\s+wish\s+I\s+(?:had|hadn't|had\s+not|never|didn't|did\s+not)",
+        "fbwish",
+    ),
     (r"(?:fell|falls|falling|came|coming)\s+apart", "fbfellapart"),
     (
         r"(?:won't|doesn't|does\s+not|will\s+not|wouldn't|didn't|did\s+not|never)\s+(?:turn|switch|power)(?:ed)?\s+on",
@@ -407,7 +411,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (r"(?:stopped|won't|doesn't|does\s+not|no\s+longer)\s+(?:charging|charges?|holds?\s+a\s+charge)", "fbnocharge"),
     (
-        r"(?:returned|sent)\s+(?:it|them|mine)|(?:had|have|going)\s+to\s+(?:return|send\s+back)\s+(?:it|them)",
+        r"returned\s+(?:it|them|mine)|sent\s+(?:it|them|mine)\s+back|(?:had|have|going)\s+to\s+(?:return|send\s+back)\s+(?:it|them)",
         "fbreturned",
     ),
     (r"(?:wouldn't|would\s+not|won't|will\s+not)\s+buy\s+(?:it\s+|this\s+|one\s+|another\s+)?again", "fbneveragain"),

@@ -127,6 +127,15 @@ def test_a_happy_buyers_idioms_are_praise() -> None:
     assert rewrite_phrases("It never lets me down") == "It fbneverletdown"
 
 
+def test_review_rules_leave_ordinary_feedback_alone() -> None:
+    """The review phrases must not turn what a customer writes to a service into complaints."""
+    assert rewrite_phrases("I sent them a thank-you note") == "I sent them a thank-you note"
+    assert rewrite_phrases("I wish you all the best") == "I wish you all the best"
+    assert rewrite_phrases("I never read the manual") == "I never read the manual"
+    assert rewrite_phrases("I sent it back") == "I fbreturned"
+    assert rewrite_phrases("I wish the battery lasted longer") == "fbwish longer"
+
+
 def test_contradiction_threshold_is_the_calibrated_one() -> None:
     assert contradiction_flags("positive", -CONTRADICTION_AT) == ("hidden_detractor",)
     assert contradiction_flags("positive", -CONTRADICTION_AT + 0.01) == ()
