@@ -379,14 +379,23 @@ PHRASES: tuple[tuple[str, str], ...] = (
         "very",
     ),
     # what did not happen: VADER reads the good word and misses the wish around it
+    # (only when the wish is that it did its job: "would be nice if it had a timer" is a
+    # feature request, not a complaint)
     (
         r"would\s+(?:be|have\s+been|make\s+it)\s+(?:so\s+|really\s+|much\s+)?"
-        r"(?:nice|great|good|better|perfect|helpful|useful|fine|ideal)\s+if",
+        r"(?:nice|great|good|better|perfect|helpful|useful|fine|ideal)\s+if\s+"
+        r"(?:it|they|this|you|someone|anyone|the\s+\w+)\s+(?:actually\s+|only\s+|just\s+|ever\s+)?"
+        r"(?:worked|work|did|was|were|lasted|held|fit|charged|connected|arrived|answered|replied|responded|"
+        r"called|fixed|listened)",
         "fbwouldbenice",
     ),
     (r"could\s+(?:be|have\s+been)\s+(?:much\s+|a\s+lot\s+|way\s+|far\s+)?better", "fbcouldbebetter"),
     (r"(?:is|are|was|were)\s+(?:supposed|meant)\s+to", "fbsupposedto"),
-    (r"used\s+to\s+(?:be|work)(?:\s+(?:so\s+|really\s+)?(?:great|good|fine|well|better|reliable|nice))?", "fbusedtobe"),
+    (
+        r"used\s+to\s+(?:be\s+(?:so\s+|really\s+)?(?:great|good|fine|better|reliable|nice)|"
+        r"work(?:\s+(?:so\s+|really\s+)?(?:fine|well|great|perfectly))?)",
+        "fbusedtobe",
+    ),
     (
         r"(?:was|were|worked|work(?:s|ed)?)\s+(?:great|fine|good|perfect|perfectly|ok|well|nice)\s+"
         r"(?:until|for\s+(?:a|one|two|three|\w+)\s+(?:day|days|week|weeks|month|months|while)\s+(?:and\s+)?then)",

@@ -78,7 +78,10 @@ def test_product_review_phrases_become_marker_words() -> None:
 
 def test_a_wish_around_a_good_word_is_no_praise() -> None:
     """VADER reads "great" in "it would be great if it worked"; the wish is the complaint."""
-    assert rewrite_phrases("It would be great if it actually worked") == "It fbwouldbenice it actually worked"
+    assert rewrite_phrases("It would be great if it actually worked") == "It fbwouldbenice"
+    # ... but a feature request is no complaint, and a change for the better no nostalgia
+    assert rewrite_phrases("It would be nice if the app had dark mode") == "It would be nice if the app had dark mode"
+    assert rewrite_phrases("Support used to be slow, now it is great") == "Support used to be slow, now it is great"
     assert rewrite_phrases("Could be better") == "fbcouldbebetter"
     assert rewrite_phrases("It used to be good") == "It fbusedtobe"
     assert rewrite_phrases("Worked fine for a week and then died") == "fbgooduntil died"
