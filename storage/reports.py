@@ -120,6 +120,11 @@ def _nonzero(counts: dict[str, dict[int, int]]) -> dict[str, dict[int, int]]:
     return {value: by_score for value, by_score in kept.items() if by_score}
 
 
+# How the cause report names an alert's cause and route: none given is "" and "default".
+_CAUSE = "COALESCE(cause, '')"
+_ROUTE = "COALESCE(NULLIF(route, ''), 'default')"
+
+
 def _medians(groups: dict[str, list[float]]) -> dict[str, float]:
     return {str(name): float(statistics.median(values)) for name, values in groups.items()}
 
@@ -452,23 +457,33 @@ class Reports:
         self, current: tuple[float, float], previous: tuple[float, float], surveys: Sequence[str] = ()
     ) -> tuple[Resolved, Resolved]:
         """The alerts resolved in ``current`` and in ``previous`` (in that order) as the cause
-        report needs them: counts and customers' answers per cause and route, grouped by the
-        database for both periods in one statement, and for ``current`` the median time to
-        resolve per cause and per route name (in every-match mode a route string such as
-        "app, billing" counts in each route it names). Two statements, both through the
-        covering index ``escalations_resolved_causes (survey_id, resolved_at, ...)`` (migration
-        0019), so no row of the table is read."""
+        report needs them: :meth:`resolved_tallies` of both, :meth:`resolve_medians` of
+        ``current``."""
+        now, before = await self.resolved_tallies(current, previous, surveys)
+        by_cause, by_route = await self.resolve_medians(current, surveys) if now else ({}, {})
+        return Resolved(tuple(now), by_cause, by_route), Resolved(tuple(before))
+
+    @staticmethod
+    def _resolved_where(surveys: Sequence[str]) -> tuple[str, list[Any]]:
         where = "resolved_at IS NOT NULL AND resolved_at >= ? AND resolved_at < ?"
         chosen: list[Any] = list(dict.fromkeys(surveys))
         if chosen:
             where += f" AND survey_id IN ({','.join('?' * len(chosen))})"
-        cause = "COALESCE(cause, '')"
-        route = "COALESCE(NULLIF(route, ''), 'default')"
+        return where, chosen
+
+    async def resolved_tallies(
+        self, current: tuple[float, float], previous: tuple[float, float], surveys: Sequence[str] = ()
+    ) -> tuple[list[Tally], list[Tally]]:
+        """Counts and customers' answers per cause and route of the alerts resolved in
+        ``current`` and in ``previous`` (in that order), grouped by the database in one
+        statement through the covering index ``escalations_resolved_causes (survey_id,
+        resolved_at, ...)`` (migration 0019): no row of the table is read."""
+        where, chosen = self._resolved_where(surveys)
         arms = []
         params: list[Any] = []
         for i, (start, end) in enumerate((previous, current)):
             arms.append(
-                f"SELECT {int(i)}, {cause}, {route}, COUNT(*), "
+                f"SELECT {int(i)}, {_CAUSE}, {_ROUTE}, COUNT(*), "
                 "SUM(CASE WHEN recovered <> 0 THEN 1 ELSE 0 END), SUM(CASE WHEN recovered = 0 THEN 1 ELSE 0 END) "
                 f"FROM escalations WHERE {where} GROUP BY 2, 3"
             )
@@ -476,25 +491,28 @@ class Reports:
         tallies: list[list[Tally]] = [[], []]
         for i, c, r, n, yes, no in await self._all(" UNION ALL ".join(arms), params):
             tallies[int(i)].append(Tally(str(c), str(r), int(n), int(yes or 0), int(no or 0)))
-        # The medians: each alert's time to resolve, three values a row and no object per
-        # alert; cheaper than picking the middle rows by window functions in SQL (a sort per
-        # grouping: 4.6 ms against 2 ms at 2,300 alerts a week), and a route string naming
-        # several routes counts in each of them.
+        return tallies[1], tallies[0]
+
+    async def resolve_medians(
+        self, window: tuple[float, float], surveys: Sequence[str] = ()
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """The median time to resolve of the alerts resolved in ``window``, per cause and per
+        route name (in every-match mode a route string such as "app, billing" counts in each
+        route it names): each alert's time as one row of three values, no object per alert.
+        Cheaper than picking the middle rows by window functions in SQL (a sort per grouping:
+        4.6 ms against 2 ms at 2,300 alerts a week)."""
+        where, chosen = self._resolved_where(surveys)
         by_cause: dict[str, list[float]] = {}
         by_route: dict[str, list[float]] = {}
         names: dict[str, list[str]] = {}
-        if tallies[1]:
-            for c, r, d in await self._all(
-                f"SELECT {cause}, {route}, resolved_at - opened_at FROM escalations WHERE {where}",
-                [current[0], current[1], *chosen],
-            ):
-                by_cause.setdefault(c, []).append(d)
-                for name in names.get(r) or names.setdefault(r, route_names(str(r))):
-                    by_route.setdefault(name, []).append(d)
-        return (
-            Resolved(tuple(tallies[1]), _medians(by_cause), _medians(by_route)),
-            Resolved(tuple(tallies[0])),
-        )
+        for c, r, d in await self._all(
+            f"SELECT {_CAUSE}, {_ROUTE}, resolved_at - opened_at FROM escalations WHERE {where}",
+            [window[0], window[1], *chosen],
+        ):
+            by_cause.setdefault(c, []).append(d)
+            for name in names.get(r) or names.setdefault(r, route_names(str(r))):
+                by_route.setdefault(name, []).append(d)
+        return _medians(by_cause), _medians(by_route)
 
     # -- digest runs ---------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from bot.analysis import charts
 from bot.analysis.meaning_index import MeaningIndex
 from bot.config import Config, DigestConfig, staff_destinations
 from bot.cron import crontab_trigger, last_fire
-from bot.services.quality import cause_report
+from bot.services.quality import digest_cause_report
 from storage.port import Store, UnitOfWork
 from storage.reports import CommentFacts, Reports, reading
 from surveys.causes import CauseReport
@@ -158,16 +158,13 @@ class DigestService:
             return None
         language, timezone, now = self.config.bot.default_language, self.config.bot.timezone, self.clock()
         if reports is not None:
-            report = await cause_report(
+            return await digest_cause_report(
                 reports.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
             )
-        else:
-            async with reading(self.store) as fresh:
-                report = await cause_report(
-                    fresh.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
-                )
-        named = any(row.cause for row in report.rows)
-        return report if named or report.actions else None
+        async with reading(self.store) as fresh:
+            return await digest_cause_report(
+                fresh.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
+            )
 
     async def _read(
         self, reports: Reports | None, sid: str, periods: Sequence[Period], keys: Sequence[str], min_n: int

@@ -250,19 +250,70 @@ async def cause_report(
 ) -> CauseReport:
     """The Pareto of the causes of alerts resolved in ``period`` (against the period
     before it) and the open corrective actions, read on ``conn``."""
+    reports = Reports(conn)
+    current, earlier, open_actions = await _cause_counts(reports, period, surveys)
+    return await _cause_report(
+        reports, period, surveys, cause_list, current, earlier, open_actions, language, timezone, now
+    )
+
+
+async def digest_cause_report(
+    conn: Connection,
+    period: Period,
+    surveys: Sequence[str],
+    cause_list: Sequence[Cause],
+    *,
+    language: str,
+    timezone: str,
+    now: float,
+) -> CauseReport | None:
+    """:func:`cause_report` for a digest, which shows it only when it says something: None,
+    before the medians are read, when no alert of the period or the one before was resolved
+    with a cause and no action is open (a team that does not name causes)."""
+    reports = Reports(conn)
+    current, earlier, open_actions = await _cause_counts(reports, period, surveys)
+    if not open_actions and not any(t.cause for t in (*current, *earlier)):
+        return None
+    return await _cause_report(
+        reports, period, surveys, cause_list, current, earlier, open_actions, language, timezone, now
+    )
+
+
+async def _cause_counts(
+    reports: Reports, period: Period, surveys: Sequence[str]
+) -> tuple[list[causes.Tally], list[causes.Tally], list[sql.ActionRow]]:
     before = previous(period)
-    current, earlier = await Reports(conn).resolved(
+    current, earlier = await reports.resolved_tallies(
         (period.start_ts, period.end_ts), (before.start_ts, before.end_ts), surveys
     )
-    open_actions = await sql.open_actions(conn)
+    return current, earlier, await sql.open_actions(reports.conn)
+
+
+async def _cause_report(
+    reports: Reports,
+    period: Period,
+    surveys: Sequence[str],
+    cause_list: Sequence[Cause],
+    current: list[causes.Tally],
+    earlier: list[causes.Tally],
+    open_actions: list[sql.ActionRow],
+    language: str,
+    timezone: str,
+    now: float,
+) -> CauseReport:
+    by_cause, by_route = (
+        await reports.resolve_medians((period.start_ts, period.end_ts), surveys) if current else ({}, {})
+    )
     names = {c.id: c.name(language) for c in cause_list}
-    for tally in (*current.tallies, *earlier.tallies):
+    for tally in (*current, *earlier):
         if tally.cause and tally.cause not in names:  # a cause removed from the configuration since
             names[tally.cause] = Cause(tally.cause).name(language)
+    now_resolved = causes.Resolved(tuple(current), by_cause, by_route)
+    before_resolved = causes.Resolved(tuple(earlier))
     return CauseReport(
         period_label=period.label,
-        rows=tuple(causes.pareto_of(current, earlier, order=[c.id for c in cause_list])),
-        routes=tuple(causes.by_route_of(current, earlier)),
+        rows=tuple(causes.pareto_of(now_resolved, before_resolved, order=[c.id for c in cause_list])),
+        routes=tuple(causes.by_route_of(now_resolved, before_resolved)),
         names=names,
         actions=tuple(a.as_open() for a in open_actions),
         today=today_in(now, timezone).date(),

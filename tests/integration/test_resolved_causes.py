@@ -12,17 +12,22 @@ import asyncio
 import random
 import sqlite3
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.services.quality import cause_report, digest_cause_report
 from storage.postgres.store import Store as PostgresStore
+from storage.quality import create_action
 from storage.reports import Reports, reading
 from storage.sqlite import Store
-from surveys.causes import ResolvedAlert, by_route, by_route_of, pareto, pareto_of
+from surveys.causes import Cause, ResolvedAlert, by_route, by_route_of, pareto, pareto_of
+from surveys.digest import span
 from tests.postgres import needs_postgres
 
 SURVEYS = ("nps", "csat", "ces")
@@ -158,3 +163,43 @@ async def test_grouped_cause_report_on_postgresql(pg_url: str) -> None:
                     ), (current, previous, surveys)
         finally:
             await store.close()
+
+
+async def test_a_digest_shows_the_cause_report_only_when_it_says_something(tmp_path: Path) -> None:
+    """No cause named in either period and no open action: the digest leaves the report out
+    (without reading the medians); a cause named in the period before, or an open action, and
+    the digest's report is the full one."""
+    path = tmp_path / "bot.db"
+    store = await Store.open(path, "normal")
+    utc = ZoneInfo("UTC")
+    period = span(datetime.fromtimestamp(500 + 100, utc), datetime.fromtimestamp(1000 + 100, utc))
+    unnamed = [("nps", None, "default", 1, 100.0 + i, 700.0 + i) for i in range(5)]
+    write_sqlite(path, [*unnamed, ("nps", "", "billing", 0, 10.0, 200.0)])
+    causes = [Cause("billing"), Cause("other")]
+    kw: dict[str, Any] = {"language": "en", "timezone": "UTC", "now": 1200.0}
+    try:
+        async with reading(store) as reports:
+            full = await cause_report(reports.conn, period, ["nps"], causes, **kw)
+            assert [r.count for r in full.rows] == [5] and full.rows[0].median_resolve_seconds == 600.0
+            assert await digest_cause_report(reports.conn, period, ["nps"], causes, **kw) is None
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("UPDATE escalations SET cause = 'billing' WHERE resolved_at = 200")  # the period before
+        db.close()
+        async with reading(store) as reports:
+            shown = await digest_cause_report(reports.conn, period, ["nps"], causes, **kw)
+            assert shown == await cause_report(reports.conn, period, ["nps"], causes, **kw)
+            assert shown is not None and [r.cause for r in shown.rows] == ["", "billing"]
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("UPDATE escalations SET cause = NULL")
+        db.close()
+        async with store.transaction() as tx:
+            await create_action(
+                await tx.connection(), title="Fix the invoice template", owner="Ann", due=None,
+                platform="console", chat_id="staff", created_by_name="Bo", alert_ids=[1], now=1100.0,
+            )
+        async with reading(store) as reports:
+            shown = await digest_cause_report(reports.conn, period, ["nps"], causes, **kw)
+            assert shown == await cause_report(reports.conn, period, ["nps"], causes, **kw)
+            assert shown is not None and len(shown.actions) == 1
+    finally:
+        await store.close()
