@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from surveys.digest import Comment
 from surveys.model import OutMessage
 
 
@@ -173,3 +174,13 @@ class ResponseRow:
             "flags": [f for f in (raw.get("flags") or "").split(",") if f],
         }
         return cls(values)
+
+
+@dataclass(frozen=True)
+class CommentFacts:
+    """A window's comments as a digest shows them (see ``Reports.comment_facts``)."""
+
+    sentiment: dict[str, int]  # comments by sentiment label
+    negative: list[Comment]  # most negative first
+    positive: list[Comment]  # most positive first
+    themes: list[tuple[str, str]]  # (text, language) of the newest negative comments

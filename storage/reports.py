@@ -16,25 +16,17 @@ import math
 import statistics
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from storage.port.connection import Connection
 from storage.port.store import Store
+from storage.records import CommentFacts
 from surveys.causes import Resolved, Tally, route_names
 from surveys.digest import ChannelRate, Comment, EscalationFacts
 
 MAX_COMMENT_CHARS = 600  # what is read of a comment for quotes and themes
 _CHUNK = 500  # ids per IN (...) list
 DAY = 86400  # the per-day counts (migration 0017) are kept per UTC day of this many seconds
-
-
-@dataclass(frozen=True)
-class CommentFacts:
-    sentiment: dict[str, int]  # comments by sentiment label
-    negative: list[Comment]  # most negative first
-    positive: list[Comment]  # most positive first
-    themes: list[tuple[str, str]]  # (text, language) of the newest negative comments
 
 
 def day_split(start: float, end: float) -> tuple[int, int, list[tuple[float, float, int]]]:

@@ -18,7 +18,6 @@ from bot.analysis import charts
 from bot.bootstrap.runtime import Runtime
 from bot.services.digests import file_safe
 from bot.services.quality import cause_report
-from storage.reports import reading
 from surveys.causes import cause_json, cause_text
 from surveys.digest import (
     Period,
@@ -144,7 +143,7 @@ async def _cli_causes(
     service = runtime.digests
     assert service is not None
     cfg = runtime.config
-    async with reading(service.store) as fresh:
+    async with service.store.reports() as fresh:
         report = await cause_report(
             fresh.conn,
             period,

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.cron import crontab_trigger, last_fire
-from storage.port import Store
-from storage.reports import Reports, reading
+from storage.port import Reports, Store
 from surveys.digest import Period, PeriodSpec, last_complete, plain_text, previous, segment_row_text, trim
 from surveys.kinds import SCALES
 from surveys.model import Block, Destination, OutMessage
@@ -98,7 +97,7 @@ class AgentReports:
         for name, ids in self.config.agents.items():
             run_id = f"agent:{name}"[:64]
             destinations = [Destination(p, i) for p, i in (("telegram", ids.telegram), ("slack", ids.slack)) if i]
-            async with reading(self.store) as reports:
+            async with self.store.reports() as reports:
                 if await reports.digest_run(run_id, period.key) is not None:
                     continue
                 blocks = await self.blocks_for(reports, name, period)
@@ -106,7 +105,7 @@ class AgentReports:
                 continue
             messages = [OutMessage(d, plain_text(blocks), blocks=blocks, audience="staff") for d in destinations]
             async with self.store.transaction() as tx:
-                recorded = await Reports(await tx.connection()).record_run(
+                recorded = await (await tx.reports()).record_run(
                     run_id, period.key, period.end.isoformat(), "posted", self.clock()
                 )
                 if not recorded:

@@ -30,8 +30,8 @@ from bot.analysis.meaning_index import MeaningIndex
 from bot.config import Config, DigestConfig, staff_destinations
 from bot.cron import crontab_trigger, last_fire
 from bot.services.quality import digest_cause_report
-from storage.port import Store, UnitOfWork
-from storage.reports import CommentFacts, Reports, reading
+from storage.port import Reports, Store, UnitOfWork
+from storage.records import CommentFacts
 from surveys.causes import CauseReport
 from surveys.digest import (
     CAUSES_CHART,
@@ -161,7 +161,7 @@ class DigestService:
             return await digest_cause_report(
                 reports.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
             )
-        async with reading(self.store) as fresh:
+        async with self.store.reports() as fresh:
             return await digest_cause_report(
                 fresh.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
             )
@@ -172,7 +172,7 @@ class DigestService:
         if reports is not None:
             facts = await self._facts(reports, sid, periods, keys, min_n)
         else:
-            async with reading(self.store) as fresh:
+            async with self.store.reports() as fresh:
                 facts = await self._facts(fresh, sid, periods, keys, min_n)
         return await self._with_meaning(facts, embed_missing=reports is None)
 
@@ -246,7 +246,7 @@ class DigestService:
             spans.append((so_far.start_ts, so_far.end_ts))
         texts: dict[str, None] = {}
         for sid in self.config.surveys:
-            async with reading(self.store) as fresh:
+            async with self.store.reports() as fresh:
                 for start, end in spans:
                     facts = await self._comment_facts(fresh, sid, start, end)
                     texts.update(dict.fromkeys(text for text, _ in facts.themes))
@@ -285,7 +285,7 @@ class DigestService:
         for sid in survey_ids:
             survey = self.config.surveys[sid]
             scale = SCALES[survey.kind]
-            async with reading(self.store) as reports:
+            async with self.store.reports() as reports:
                 counts = await reports.score_counts(
                     sid, range(scale.low, scale.high + 1), [(p.start_ts, p.end_ts) for p in periods]
                 )
@@ -354,7 +354,7 @@ class DigestService:
         if period is None:
             return RunOutcome(digest_id, "not_due")
         async with self._lock(digest_id):
-            async with reading(self.store) as reports:
+            async with self.store.reports() as reports:
                 status = await reports.digest_run(digest_id, period.key)
             if status is not None:
                 return RunOutcome(digest_id, "already_posted", period)
@@ -371,7 +371,7 @@ class DigestService:
             destinations = [Destination.parse(d) for d in cfg.destinations]
             messages = digest_messages(digest, destinations, chart_files, ref_prefix=f"digest:{cfg.id}:{stem}")
             async with self.store.transaction() as tx:
-                recorded = await Reports(await tx.connection()).record_run(
+                recorded = await (await tx.reports()).record_run(
                     digest_id, period.key, period.end.isoformat(), "posted", self.clock()
                 )
                 if not recorded:
@@ -441,7 +441,7 @@ class DigestService:
             surveys,
             period,
             title="on demand",
-            reports=Reports(await tx.connection()),
+            reports=await tx.reports(),
             segments=request.keys,
         )
         digest = replace(digest, note=note)
@@ -463,7 +463,7 @@ class DigestService:
             messages = [m for m in chart_messages(digest, [dest], files)]
             async with self.store.transaction() as tx:
                 # Waits for the request's own transaction; if that rolled back, post nothing.
-                if not await Reports(await tx.connection()).event_processed(event_id):
+                if not await (await tx.reports()).event_processed(event_id):
                     return
                 await tx.enqueue(messages, self.clock())
             self.on_commit()

@@ -13,8 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import Config, TrendAlertConfig, staff_destinations
-from storage.port import Store
-from storage.reports import Reports, reading
+from storage.port import Reports, Store
 from surveys.digest import Period, PeriodSpec, last_complete, plain_text, series_periods
 from surveys.kinds import SCALES, Kind
 from surveys.model import Destination, OutMessage
@@ -94,7 +93,7 @@ class TrendWatch:
         scale = SCALES[survey.kind]
         key = current.key
         windows = [(p.start_ts, p.end_ts) for p in trailing] + [(current.start_ts, now)]
-        async with reading(self.store) as reports:
+        async with self.store.reports() as reports:
             if await reports.trend_alerted(sid, key):
                 return TrendOutcome(sid, "already_alerted", key)
             counts = await reports.score_counts(sid, range(scale.low, scale.high + 1), windows)
@@ -134,7 +133,7 @@ class TrendWatch:
             for dest in self.destinations(sid)
         ]
         async with self.store.transaction() as tx:
-            recorded = await Reports(await tx.connection()).record_trend_alert(
+            recorded = await (await tx.reports()).record_trend_alert(
                 sid, key, drop.against, drop.change.p_value, drop.change.delta, self.clock()
             )
             if not recorded:

@@ -9,6 +9,7 @@ that implements them: ``storage/sqlite/`` (one file, one writer, group commit) a
 
 from storage.port.connection import Connection, Cursor
 from storage.port.errors import StorageError, StorageVersionError
+from storage.port.reports import Reports
 from storage.port.store import PruneReport, Store
 from storage.port.unit import UnitOfWork
 
@@ -16,6 +17,7 @@ __all__ = [
     "Connection",
     "Cursor",
     "PruneReport",
+    "Reports",
     "StorageError",
     "StorageVersionError",
     "Store",

@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 from storage.port.connection import Connection
 from storage.port.errors import StorageError
+from storage.port.reports import Reports
 from storage.port.unit import UnitOfWork
 from storage.records import OutboxRow, ResponseRow
 
@@ -71,6 +72,9 @@ class Store(Protocol):
     def reading(self) -> AbstractAsyncContextManager[Connection]:
         """A connection for read-only queries (reports, exports) that never sees half of
         another transaction."""
+
+    def reports(self) -> AbstractAsyncContextManager[Reports]:
+        """The report queries on a read of their own (see :meth:`reading`)."""
 
     # -- the outbox ------------------------------------------------------------------------
 

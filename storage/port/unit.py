@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from storage.port.connection import Connection
+from storage.port.reports import Reports
 from storage.records import Escalation, PersonSeen, Respondent
 from surveys.engine import ResponseUpdate, Session
 from surveys.model import OutMessage
@@ -22,8 +23,12 @@ class UnitOfWork(Protocol):
     """Operations inside one transaction."""
 
     async def connection(self) -> Connection:
-        """The transaction's connection, for the shared query modules (reports, imports,
-        quality, routes, sentiment), once every statement held so far has run."""
+        """The transaction's connection, for the shared query modules (imports, quality,
+        routes, sentiment), once every statement held so far has run."""
+
+    async def reports(self) -> Reports:
+        """The report queries inside this transaction: what they record (a digest's run, a
+        trend alert) commits with the messages that announce it."""
 
     # -- turns ---------------------------------------------------------------------------
 

@@ -5,12 +5,13 @@ a read and a lone statement run (``run``, ``transaction``, ``reading``, ``_state
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
 from storage.port.connection import Connection
 from storage.port.store import PruneReport
 from storage.records import OutboxRow, ResponseRow
+from storage.reports import Reports
 from storage.sql import maintenance as shared
 from storage.sql.tx import SqlTx
 
@@ -28,6 +29,12 @@ class SqlStore:
 
     def reading(self) -> AbstractAsyncContextManager[Connection]:
         raise NotImplementedError
+
+    @asynccontextmanager
+    async def reports(self) -> AsyncIterator[Reports]:
+        """The report queries (``storage/reports.py``) on a read of their own."""
+        async with self.reading() as conn:
+            yield Reports(conn)
 
     async def _statement(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """One statement as its own transaction; its rows."""
