@@ -203,3 +203,29 @@ async def test_a_digest_shows_the_cause_report_only_when_it_says_something(tmp_p
             assert shown is not None and len(shown.actions) == 1
     finally:
         await store.close()
+
+
+async def test_escalation_facts_counted_by_the_database_equal_a_count_row_by_row(tmp_path: Path) -> None:
+    """Times to claim and resolve and the customers' answers of the alerts opened in a window,
+    against the same figures computed in Python from the rows read back one by one."""
+    path = tmp_path / "bot.db"
+    store = await Store.open(path, "normal")
+    try:
+        write_sqlite(path, sample(11))
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("UPDATE escalations SET claimed_at = opened_at + (id % 7) * 10.5 WHERE id % 3 <> 0")
+        db.execute("UPDATE escalations SET recovered = 2 WHERE id % 17 = 0")  # neither yes (1) nor no (0)
+        rows = db.execute("SELECT survey_id, opened_at, claimed_at, resolved_at, recovered FROM escalations").fetchall()
+        db.close()
+        async with reading(store) as reports:
+            for survey, start, end in (("nps", 0.0, 1000.0), ("csat", 200.0, 600.0), ("ces", 2000.0, 3000.0)):
+                got = await reports.escalation_facts(survey, start, end)
+                mine = [r for r in rows if r[0] == survey and start <= r[1] < end]
+                assert got.opened == len(mine)
+                assert sorted(got.claim_seconds) == sorted(c - o for _, o, c, _, _ in mine if c is not None)
+                assert sorted(got.resolve_seconds) == sorted(r - o for _, o, _, r, _ in mine if r is not None)
+                assert (got.claimed, got.resolved) == (len(got.claim_seconds), len(got.resolve_seconds))
+                assert got.recovered == sum(1 for *_, a in mine if a == 1)
+                assert got.not_recovered == sum(1 for *_, a in mine if a == 0)
+    finally:
+        await store.close()
