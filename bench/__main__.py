@@ -459,7 +459,10 @@ TARGETS = """
   12 rounds on the loaded machine (load 4-7 on 2 cores; no quiet machine was at hand): 1M
   medians 45-86 ms wall / 41-52 ms CPU with UTC weeks, 52-96 / 49-69 ms with India's (+5:30)
   and 45-106 / 40-63 ms with Berlin's, against 101-221 / 80-129 ms for the code before
-  (same databases, alternately); growth 0.73-1.26x. README "Benchmarks" has the table.
+  (same databases, alternately); growth 0.73-1.26x. Two more rounds after the last change at
+  load 3.4-4.0: 43-75 ms wall / 36-65 ms CPU (before: 86-154 / 82-152 ms). At load 8-10 the
+  wall time follows the machine (up to 173 ms) with the CPU time unchanged (47-71 ms).
+  README "Benchmarks" has the table.
 - Service turns against bare SQLite commits: reported, no target (with durability
   full: turns queued together share one commit, so one fsync, see `Store.run`).
 - SIGKILL trials: no answer lost or stored twice, every conversation finished, every alert and
