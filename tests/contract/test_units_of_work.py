@@ -180,9 +180,11 @@ async def test_two_turns_of_one_chat_never_run_at_once(store: Any) -> None:
     one = asyncio.create_task(store.run(first))
     await asyncio.wait_for(inside.wait(), 30)
     two = asyncio.create_task(store.run(second))
-    await asyncio.sleep(0.3)  # time enough for the second turn to start, were it allowed to
-    assert order == ["first in"]
-    leave.set()
-    await asyncio.wait_for(asyncio.gather(one, two), 30)
+    try:
+        await asyncio.sleep(0.3)  # time enough for the second turn to start, were it allowed to
+        assert order == ["first in"]
+    finally:
+        leave.set()  # a failure must not leave the first turn (and the store) waiting
+        await asyncio.wait_for(asyncio.gather(one, two), 30)
     assert order == ["first in", "first out", "second in"]
     assert len(await reads.respondents(store)) == 1  # the second turn found the person the first stored
