@@ -7,15 +7,15 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from storage.imports import ImportedResponse, insert_imported
+from storage.port import Store
 
 _keys = itertools.count()
 
 
 async def past_responses(
-    store: Any,
+    store: Store,
     survey: str,
     kind: str,
     rows: Sequence[tuple[int, dict[str, str], float]],

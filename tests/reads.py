@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from storage.port import Store
+
 # Tables a test may count; the name becomes SQL, so it is checked against this list.
 TABLES = frozenset(
     {
@@ -41,13 +43,13 @@ TABLES = frozenset(
 )
 
 
-async def _all(store: Any, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+async def _all(store: Store, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     async with store.reading() as conn:
         rows = await conn.execute_fetchall(sql, params)
     return [dict(row) for row in rows]
 
 
-async def count(store: Any, table: str) -> int:
+async def count(store: Store, table: str) -> int:
     """How many rows ``table`` holds."""
     if table not in TABLES:
         raise ValueError(f"not a table tests count: {table!r}")
@@ -56,7 +58,7 @@ async def count(store: Any, table: str) -> int:
 
 
 @asynccontextmanager
-async def opened(target: str) -> AsyncIterator[Any]:
+async def opened(target: str) -> AsyncIterator[Store]:
     """The store at ``target`` (a path or URL), opened as the bot opens it, for tests that look
     at a database other processes write (commands, instances)."""
     from storage.backends import open_store
@@ -74,17 +76,17 @@ async def count_in(target: str, table: str) -> int:
         return await count(store, table)
 
 
-async def answers(store: Any) -> list[dict[str, Any]]:
+async def answers(store: Store) -> list[dict[str, Any]]:
     """Every response with who gave it (``store.responses()``, what exports read), oldest
     first: score, comment, context, platform, user_id, display_name, ..."""
     return [row.values async for row in store.responses()]
 
 
-async def counts(store: Any, *tables: str) -> dict[str, int]:
+async def counts(store: Store, *tables: str) -> dict[str, int]:
     return {table: await count(store, table) for table in tables}
 
 
-async def outbox(store: Any, platform: str | None = None, chat_id: str | None = None) -> list[dict[str, Any]]:
+async def outbox(store: Store, platform: str | None = None, chat_id: str | None = None) -> list[dict[str, Any]]:
     """Every outbox row (optionally of one chat), oldest first, with the columns tests look at:
     id, platform, chat_id, lane, status, attempts, message_id, ref_key, error, payload,
     next_attempt_at, created_at, sent_at."""
@@ -102,22 +104,22 @@ async def outbox(store: Any, platform: str | None = None, chat_id: str | None = 
     return await _all(store, sql + " ORDER BY id", tuple(params))
 
 
-async def payloads(store: Any, chat_id: str | None = None) -> list[dict[str, Any]]:
+async def payloads(store: Store, chat_id: str | None = None) -> list[dict[str, Any]]:
     """The messages queued (or sent) to a chat, as written (``OutMessage.to_json``), oldest first."""
     return [json.loads(row["payload"]) for row in await outbox(store, chat_id=chat_id)]
 
 
-async def texts(store: Any, chat_id: str | None = None) -> list[str]:
+async def texts(store: Store, chat_id: str | None = None) -> list[str]:
     """The text of every message queued (or sent) to a chat, oldest first (slimmed rows have none)."""
     return [str(payload.get("text", "")) for payload in await payloads(store, chat_id)]
 
 
-async def outbox_row(store: Any, row_id: int) -> dict[str, Any] | None:
+async def outbox_row(store: Store, row_id: int) -> dict[str, Any] | None:
     found = [row for row in await outbox(store) if row["id"] == row_id]
     return found[0] if found else None
 
 
-async def respondents(store: Any) -> list[dict[str, Any]]:
+async def respondents(store: Store) -> list[dict[str, Any]]:
     """Every respondent row, in id order (identity fields and flags)."""
     return await _all(
         store,
@@ -126,18 +128,18 @@ async def respondents(store: Any) -> list[dict[str, Any]]:
     )
 
 
-async def responses(store: Any) -> list[dict[str, Any]]:
+async def responses(store: Store) -> list[dict[str, Any]]:
     """Every response row with all its columns, in id order, including rows no longer linked
     to anyone (erased or past retention) and imported ones."""
     return await _all(store, "SELECT * FROM responses ORDER BY id")
 
 
-async def sessions(store: Any) -> list[dict[str, Any]]:
+async def sessions(store: Store) -> list[dict[str, Any]]:
     """Every survey session with all its columns, in id order."""
     return await _all(store, "SELECT * FROM sessions ORDER BY id")
 
 
-async def invitations(store: Any) -> list[dict[str, Any]]:
+async def invitations(store: Store) -> list[dict[str, Any]]:
     return await _all(
         store,
         "SELECT id, respondent_id, survey_id, status, reason, campaign_id, session_id, sent_at, reminded_at "
@@ -145,28 +147,28 @@ async def invitations(store: Any) -> list[dict[str, Any]]:
     )
 
 
-async def escalations(store: Any) -> list[dict[str, Any]]:
+async def escalations(store: Store) -> list[dict[str, Any]]:
     """Every alert with all its columns (timings, relay state, route), in id order."""
     return await _all(store, "SELECT * FROM escalations ORDER BY id")
 
 
-async def actions(store: Any) -> list[dict[str, Any]]:
+async def actions(store: Store) -> list[dict[str, Any]]:
     """Every corrective action with all its columns (open and closed), in id order."""
     return await _all(store, "SELECT * FROM actions ORDER BY id")
 
 
-async def event_ids(store: Any) -> list[str]:
+async def event_ids(store: Store) -> list[str]:
     """The handled event ids, sorted."""
     return sorted(str(r["event_id"]) for r in await _all(store, "SELECT event_id FROM processed_events"))
 
 
-async def inbox_keys(store: Any) -> list[tuple[str, str]]:
+async def inbox_keys(store: Store) -> list[tuple[str, str]]:
     """(platform, update key) of every kept inbound update, sorted."""
     rows = await _all(store, "SELECT platform, update_key FROM inbox")
     return sorted((str(r["platform"]), str(r["update_key"])) for r in rows)
 
 
-async def outbox_row_with_id(store: Any, row_id: int, message: Any, now: float) -> None:
+async def outbox_row_with_id(store: Store, row_id: int, message: Any, now: float) -> None:
     """Commit an outbox row with the id ``row_id`` (``message`` an ``OutMessage``). On
     PostgreSQL an id is taken at INSERT and seen at COMMIT, so a lower id can commit after a
     higher one; SQLite commits ids in order, so a test that needs that order picks the ids."""

@@ -1,17 +1,19 @@
 """The store contract runs against every backend, opened the way the application opens it
 (:func:`storage.backends.open_store` with what ``[storage]`` names): SQLite on a temporary
 file, and PostgreSQL on a fresh database per test (skipped, with the reason shown, when
-``FEEDBACKBOT_TEST_DATABASE_URL`` is unset)."""
+``FEEDBACKBOT_TEST_DATABASE_URL`` is unset). The tests use only the storage port
+(:class:`storage.port.Store` and :class:`storage.port.UnitOfWork`), the shared query modules
+and ``tests/reads.py``: a new backend passes them or is not done."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from storage.backends import is_postgres, open_store
+from storage.port import Store
 from tests.postgres import SERVER, SKIP_REASON, fresh_database
 
 BACKENDS = [
@@ -36,7 +38,7 @@ def backend(target: str) -> str:
 
 
 @pytest.fixture
-async def store(target: str) -> AsyncIterator[Any]:
+async def store(target: str) -> AsyncIterator[Store]:
     opened = await open_store(target)
     try:
         yield opened

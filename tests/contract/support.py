@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage.port import Store, UnitOfWork
 from storage.records import PersonSeen, Respondent
 from surveys.engine import ResponseUpdate, Session, Stage
 from surveys.kinds import Kind
@@ -22,8 +23,8 @@ def msg(chat: str, text: str, *, platform: str = "telegram", ref: str | None = N
     return OutMessage(Destination(platform, chat), text, ref_key=ref, **kw)
 
 
-async def person(store: Any, user: str, *, now: float = NOW, **kw: Any) -> Respondent:
-    async def work(tx: Any) -> Respondent:
+async def person(store: Store, user: str, *, now: float = NOW, **kw: Any) -> Respondent:
+    async def work(tx: UnitOfWork) -> Respondent:
         _, found, _ = await tx.begin_turn(None, now, seen(user, **kw))
         return found
 
@@ -32,7 +33,7 @@ async def person(store: Any, user: str, *, now: float = NOW, **kw: Any) -> Respo
 
 
 async def answer(
-    store: Any,
+    store: Store,
     user: str,
     score: int | None = 9,
     *,
@@ -47,7 +48,7 @@ async def answer(
     """One person's survey answered in one unit of work, as a turn stores it:
     (respondent id, session id, response id)."""
 
-    async def work(tx: Any) -> tuple[int, int, int]:
+    async def work(tx: UnitOfWork) -> tuple[int, int, int]:
         _, who, _ = await tx.begin_turn(None, now, seen(user, platform=platform))
         session = await tx.save_session(
             Session(
@@ -80,8 +81,8 @@ async def answer(
     return result
 
 
-async def enqueue(store: Any, *messages: OutMessage, now: float = NOW, delay: float = 0.0) -> None:
-    async def work(tx: Any) -> None:
+async def enqueue(store: Store, *messages: OutMessage, now: float = NOW, delay: float = 0.0) -> None:
+    async def work(tx: UnitOfWork) -> None:
         await tx.enqueue(list(messages), now, delay)
 
     await store.run(work)

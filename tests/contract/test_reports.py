@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.reports import reading
 from surveys.engine import Session, Stage
 from tests.contract.support import DAY, NOW, answer
 
@@ -38,7 +37,7 @@ async def test_score_counts_match_what_was_written_for_whole_days_and_cut_days(s
         (NOW + 22 * HOUR, NOW + 22.5 * HOUR),  # inside one day, empty
         (NOW - 5.5 * HOUR, NOW + 2 * DAY - 5.5 * HOUR),  # a +5:30 time zone's two days
     ]
-    async with reading(store) as reports:
+    async with store.reports() as reports:
         counts = await reports.score_counts("nps", list(SCORES), windows)
     assert counts == [{9: 2, 3: 1, 10: 1, 0: 1}, {9: 1, 3: 1}, {}, {9: 2, 3: 1}]
 
@@ -46,7 +45,7 @@ async def test_score_counts_match_what_was_written_for_whole_days_and_cut_days(s
 async def test_segments_by_context_key_and_platform_match_what_was_written(store: Any) -> None:
     await some_answers(store)
     windows = [(NOW, NOW + 3 * DAY), (NOW + 12 * HOUR, NOW + DAY + 12 * HOUR)]
-    async with reading(store) as reports:
+    async with store.reports() as reports:
         found = await reports.segments("nps", ["plan", "platform"], windows, list(SCORES))
         by_plan = await reports.segment_counts("nps", "plan", windows[:1])
     assert found["plan"] == [{"pro": {9: 2, 0: 1}, "free": {3: 1, 10: 1}}, {"pro": {9: 1}, "free": {3: 1}}]
@@ -62,7 +61,7 @@ async def test_counts_follow_a_changed_score_and_an_erasure(store: Any) -> None:
     await answer(store, "a2", 8, context={"plan": "pro"}, now=NOW + HOUR)
     async with store.transaction() as tx:
         await tx.erase_person(respondent_id)
-    async with reading(store) as reports:
+    async with store.reports() as reports:
         assert await reports.score_counts("nps", list(SCORES), [(NOW, NOW + DAY)]) == [{2: 1, 8: 1}]
         plan = await reports.segment_counts("nps", "plan", [(NOW, NOW + DAY)])
     assert plan == [{"pro": {8: 1}}]  # the erased answer keeps its score, not its context
@@ -82,7 +81,7 @@ async def test_alert_facts_count_what_was_opened_claimed_resolved_and_recovered(
         await tx.update_escalation(
             ids[1], state="resolved", claimed_at=NOW + HOUR + 60, resolved_at=NOW + 2 * HOUR, recovered=1
         )
-    async with reading(store) as reports:
+    async with store.reports() as reports:
         facts = await reports.escalation_facts("nps", NOW, NOW + DAY)
         none = await reports.escalation_facts("csat", NOW, NOW + DAY)
     assert (facts.opened, facts.claimed, facts.resolved, facts.recovered, facts.not_recovered) == (3, 2, 1, 1, 0)
@@ -113,7 +112,7 @@ async def test_invited_and_self_started_surveys_are_counted_apart(store: Any) ->
             await tx.mark_invitation(invitation, "sent", session_id=session.id, sent_at=NOW + 60)
 
     await store.run(invited)
-    async with reading(store) as reports:
+    async with store.reports() as reports:
         rates = await reports.invitation_counts("nps", NOW, NOW + DAY)
         started = await reports.self_started("nps", NOW, NOW + DAY)
     assert [(r.channel, r.invited, r.responded) for r in rates] == [("telegram", 2, 1)]
@@ -121,7 +120,7 @@ async def test_invited_and_self_started_surveys_are_counted_apart(store: Any) ->
 
 
 async def test_a_digest_run_and_a_trend_alert_are_recorded_once_per_period(store: Any) -> None:
-    async with reading(store) as reports:
+    async with store.reports() as reports:
         assert await reports.digest_run("weekly", "2026-W01") is None
         assert await reports.record_run("weekly", "2026-W01", "2026-W02", "posted", NOW)
         assert not await reports.record_run("weekly", "2026-W01", "2026-W02", "posted", NOW + 1)
@@ -134,7 +133,7 @@ async def test_a_digest_run_and_a_trend_alert_are_recorded_once_per_period(store
         assert not await reports.trend_alerted("nps", "2026-W01")
         assert await reports.record_trend_alert("nps", "2026-W01", "2025-W52", 0.01, -12.5, NOW)
         assert not await reports.record_trend_alert("nps", "2026-W01", "2025-W52", 0.01, -12.5, NOW)
-    async with reading(store) as reports:  # and it was committed
+    async with store.reports() as reports:  # and it was committed
         assert await reports.trend_alerted("nps", "2026-W01")
         assert await reports.digest_run("weekly", "2026-W02") == "empty"
 
@@ -144,6 +143,6 @@ async def test_a_committed_event_is_seen_as_processed(store: Any) -> None:
         await tx.claim_event("slack:Ev9", NOW)
 
     await store.run(work)
-    async with reading(store) as reports:
+    async with store.reports() as reports:
         assert await reports.event_processed("slack:Ev9")
         assert not await reports.event_processed("slack:Ev10")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from storage.sqlite import subject_of
+from storage.records import subject_of
 from surveys.engine import Session, Stage
 from tests import reads
 from tests.contract.support import NOW, msg, person, seen
@@ -188,3 +188,34 @@ async def test_two_turns_of_one_chat_never_run_at_once(store: Any) -> None:
         await asyncio.wait_for(asyncio.gather(one, two), 30)
     assert order == ["first in", "first out", "second in"]
     assert len(await reads.respondents(store)) == 1  # the second turn found the person the first stored
+
+
+async def test_units_of_work_keyed_on_one_chat_run_one_at_a_time(store: Any) -> None:
+    """``run(work, key=(platform, chat))``: no two units of one conversation run at once, even
+    when nothing in them touches the same row (on PostgreSQL only the conversation's advisory
+    lock orders these two; SQLite has one writer)."""
+    inside, leave = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    async def first(tx: Any) -> None:
+        order.append("first in")
+        inside.set()
+        await leave.wait()
+        await tx.enqueue([msg("900", "first")], NOW)
+        order.append("first out")
+
+    async def second(tx: Any) -> None:
+        order.append("second in")
+        await tx.enqueue([msg("900", "second")], NOW)
+
+    one = asyncio.create_task(store.run(first, key=("telegram", "900")))
+    await asyncio.wait_for(inside.wait(), 30)
+    two = asyncio.create_task(store.run(second, key=("telegram", "900")))
+    try:
+        await asyncio.sleep(0.3)  # time enough for the second unit to start, were it allowed to
+        assert order == ["first in"]
+    finally:
+        leave.set()  # a failure must not leave the first unit (and the store) waiting
+        await asyncio.wait_for(asyncio.gather(one, two), 30)
+    assert order == ["first in", "first out", "second in"]
+    assert [r["chat_id"] for r in await reads.outbox(store)] == ["900", "900"]

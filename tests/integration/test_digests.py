@@ -22,7 +22,6 @@ from bot import config as config_mod
 from bot.analysis import charts
 from bot.bootstrap.runtime import Runtime
 from bot.config import Config
-from storage.reports import reading
 from surveys.digest import PeriodSpec, SurveyFacts, last_complete, series_periods, summarise
 from surveys.kinds import Kind
 from surveys.model import Inbound
@@ -121,7 +120,7 @@ async def outbox(rt: Runtime, chat: str) -> list[dict[str, Any]]:
 
 async def runs(rt: Runtime) -> list[tuple[str, str, str]]:
     """The weekly digest's recorded runs: (period start, period end, status), newest first."""
-    async with reading(rt.store) as reports:
+    async with rt.store.reports() as reports:
         return [(start, end, status) for start, end, status, _ in await reports.runs("weekly")]
 
 
@@ -274,7 +273,7 @@ async def test_concurrent_runs_post_once(rt: Runtime, clock: Clock) -> None:
 async def test_report_queries_read_only_their_window(rt: Runtime, clock: Clock) -> None:
     await fill_week(rt, clock)
     period = last_complete(PeriodSpec("week"), datetime.fromtimestamp(MONDAY_9, BERLIN))
-    async with reading(rt.store) as reports:
+    async with rt.store.reports() as reports:
         counts = await reports.score_counts("nps", range(11), [(period.start_ts, period.end_ts)])
         comments = await reports.comment_facts(
             "nps", period.start_ts, period.end_ts, negative_max_score=6, negatives=3, positives=2, theme_limit=10
@@ -296,7 +295,7 @@ async def test_the_same_words_are_quoted_once(rt: Runtime, clock: Clock) -> None
     for i, user in enumerate(("u1", "u2", "u3")):
         await answer(rt, clock, user, day.replace(hour=10 + i), 1, "Awful.  Just awful!" if i < 2 else "Bad app")
     period = last_complete(PeriodSpec("week"), datetime.fromtimestamp(MONDAY_9, BERLIN))
-    async with reading(rt.store) as reports:
+    async with rt.store.reports() as reports:
         comments = await reports.comment_facts("nps", period.start_ts, period.end_ts, negative_max_score=6)
     assert [c.text for c in comments.negative] == ["Awful.  Just awful!", "Bad app"]
     assert comments.sentiment == {"negative": 3}

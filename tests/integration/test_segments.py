@@ -19,7 +19,6 @@ from bot.bootstrap.runtime import Runtime
 from bot.config import Config, ConfigError
 from bot.services.invitations import InviteRequest
 from storage.backends import open_store
-from storage.reports import reading
 from surveys.digest import survey_blocks
 from surveys.model import Inbound
 from tests import reads
@@ -70,7 +69,7 @@ async def test_context_of_a_sent_survey_is_segmented_and_erased_with_the_person(
     assert result.status == "sent"
     await runtime.service.handle(Inbound("e1", "telegram", "4242", "4242", text="9", language="en"))
     window = [(WEEK - 86400, WEEK + 86400)]
-    async with reading(runtime.store) as reports:
+    async with runtime.store.reports() as reports:
         segments = await reports.segments("nps", ["agent", "plan"], window)
     assert segments == {"agent": [{"ann": {9: 1}}], "plan": [{"pro": {9: 1}}]}
     period = runtime.digests.default_period(WEEK + 7 * 86400)  # type: ignore[union-attr]
@@ -80,7 +79,7 @@ async def test_context_of_a_sent_survey_is_segmented_and_erased_with_the_person(
 
     assert runtime.service.privacy is not None
     assert await runtime.service.privacy.forget("telegram", "4242", clock.now) is not None
-    async with reading(runtime.store) as reports:  # the score stays, its context is gone
+    async with runtime.store.reports() as reports:  # the score stays, its context is gone
         assert await reports.segments("nps", ["agent", "plan"], window) == {"agent": [{}], "plan": [{}]}
         assert await reports.score_counts("nps", range(11), window) == [{9: 1}]
 
@@ -249,7 +248,7 @@ async def test_day_counts_and_edges_agree(runtime: Runtime) -> None:
     )
     # Berlin weeks: each window is six whole UTC days from the day counts plus two edges.
     windows = [(WEEK_BEFORE - 3600, WEEK - 3600), (WEEK - 3600, WEEK + 7 * 86400)]
-    async with reading(runtime.store) as reports:
+    async with runtime.store.reports() as reports:
         counted = await reports.segments("nps", ["agent", "order", "platform"], windows, range(0, 11))
         assert counted["agent"][1] == {"ann": {10: 12, 2: 3}, "bob": {5: 4}, "cai": {7: 201}}
         assert counted["agent"][0] == {"ann": {9: 10}}

@@ -19,7 +19,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from storage.reports import reading
 from tests import reads
 from tests.e2e.telegram_helpers import button_data
 from tests.fakes.slack_api import FakeSlackAPI, SlackRequestSender, dm_message
@@ -374,7 +373,7 @@ async def test_a_minutely_digest_is_posted_once_per_period_while_scheduler_leade
             await wait_for_leader([i for i in c.instances if i is not leader], "scheduler", timeout=WAIT)
             await leader.start()  # back as a contender
         await asyncio.sleep(2.0)
-        async with reads.opened(pg_url) as store, reading(store) as reports:
+        async with reads.opened(pg_url) as store, store.reports() as reports:
             runs = await reports.runs("minutely")
         posted = [call for call in fake.calls if call.method == "sendMessage" and int(call.params["chat_id"]) == STAFF]
     assert len(runs) == 1
