@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from surveys.engine import Session, Stage
-from tests.contract.support import DAY, NOW, answer
+from tests import reads
+from tests.contract.support import DAY, NOW, answer, msg
 
 HOUR = 3600.0
 SCORES = range(11)
@@ -146,3 +149,34 @@ async def test_a_committed_event_is_seen_as_processed(store: Any) -> None:
     async with store.reports() as reports:
         assert await reports.event_processed("slack:Ev9")
         assert not await reports.event_processed("slack:Ev10")
+
+
+async def test_a_digest_is_recorded_with_what_it_posts_or_not_at_all(store: Any) -> None:
+    """A scheduled digest records its run in the unit of work that queues its messages
+    (``tx.reports()``): if that unit fails, neither the record nor the messages stay, so the
+    next attempt posts it; once committed, a second attempt finds the record."""
+
+    class Failed(RuntimeError):
+        pass
+
+    def post(fail: bool) -> Any:
+        async def work(tx: Any) -> bool:
+            reports = await tx.reports()
+            if not await reports.record_run("weekly", "2026-W01", "2026-W02", "posted", NOW):
+                return False
+            assert await reports.digest_run("weekly", "2026-W01") == "posted"  # seen inside the unit
+            await tx.enqueue([msg("managers", "weekly digest", platform="console")], NOW)
+            if fail:
+                raise Failed
+            return True
+
+        return work
+
+    with pytest.raises(Failed):
+        await store.run(post(fail=True))
+    async with store.reports() as reports:
+        assert await reports.digest_run("weekly", "2026-W01") is None
+    assert await reads.outbox(store) == []
+    assert await store.run(post(fail=False)) is True
+    assert await store.run(post(fail=False)) is False  # already posted
+    assert [r["chat_id"] for r in await reads.outbox(store)] == ["managers"]

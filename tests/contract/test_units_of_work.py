@@ -219,3 +219,29 @@ async def test_units_of_work_keyed_on_one_chat_run_one_at_a_time(store: Any) -> 
         await asyncio.wait_for(asyncio.gather(one, two), 30)
     assert order == ["first in", "first out", "second in"]
     assert [r["chat_id"] for r in await reads.outbox(store)] == ["900", "900"]
+
+
+async def test_a_read_never_sees_what_another_transaction_has_not_committed(store: Any) -> None:
+    """Reports and exports read through ``store.reading()`` while turns run: a transaction
+    that is still open (and then rolls back) must not show in a read (SQLite's read waits for
+    it; PostgreSQL's reads the last committed state)."""
+    inserted, finish = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        with pytest.raises(Boom):
+            async with store.transaction() as tx:
+                await tx.enqueue([msg("1", "never committed"), msg("2", "never committed")], NOW)
+                await tx.flush()
+                inserted.set()
+                await finish.wait()
+                raise Boom
+
+    writing = asyncio.create_task(writer())
+    await asyncio.wait_for(inserted.wait(), 30)
+    reading = asyncio.create_task(reads.count(store, "outbox"))
+    try:
+        await asyncio.sleep(0.2)  # the read runs now where it can
+    finally:
+        finish.set()
+        await asyncio.wait_for(writing, 30)
+    assert await asyncio.wait_for(reading, 30) == 0
