@@ -140,3 +140,23 @@ async def test_an_opted_out_person_is_still_opted_out_after_retention(store: Any
         return (await tx.begin_turn(None, NOW + 401 * DAY, seen("1")))[1]
 
     assert (await store.run(comes_back)).opted_out
+
+
+async def test_retention_removes_old_staff_notes_and_keeps_the_alerts_figures(store: Any) -> None:
+    old_alert = (await customer_with_everything(store, "1"))["alert"]
+    async with store.transaction() as tx:
+        await tx.update_escalation(
+            old_alert, state="resolved", resolved_at=NOW + 60, resolution_note="refund 12.50 to Ann"
+        )
+    counts = await store.apply_retention(NOW + 30 * DAY)
+    assert counts["notes"] == 1
+    [kept] = await reads.escalations(store)
+    assert (kept["id"], kept["state"], kept["resolution_note"], kept["resolved_at"]) == (
+        old_alert,
+        "resolved",
+        None,
+        NOW + 60,
+    )
+    async with store.reports() as reports:
+        facts = await reports.escalation_facts("nps", NOW - 1, NOW + 1)
+    assert (facts.opened, facts.resolved) == (1, 1)  # the digest's figures survive
