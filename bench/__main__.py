@@ -193,6 +193,15 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"{slack['ratio_to_fair_floor']:.2f}",
                 )
             )
+        if "outbox_floor" in slack:
+            out.append(
+                (
+                    "Slack survey turns/s vs that app committing answer + outbox rows, then recording each send",
+                    f"{slack['survey']['turns_per_s']:.0f}",
+                    f"{slack['outbox_floor']['turns_per_s']:.0f} turns/s",
+                    f"{slack['ratio_to_outbox_floor']:.2f}",
+                )
+            )
     postgres = (get("postgres") or {}).get("figures")
     if postgres and "turns_per_s" in postgres.get("postgres", {}):
         pg, lite = postgres["postgres"], postgres["sqlite"]

@@ -1,5 +1,7 @@
 """Survey turns per second through the real Bolt app (HTTP mode, signed requests) over the fake
-Slack Web API, beside the Bolt echo-app floor (``bench.echo_slack``) measured in the same run.
+Slack Web API, beside the Bolt echo-app floor (``bench.echo_slack``) and the fair floors of
+``bench.floor_slack`` (plain: one commit per event; outbox: the answer and its messages committed
+together, then each send recorded, the durable work the bot does) measured in the same run.
 
 Each simulated person does a whole NPS survey the way a person would, waiting for the bot's
 reply before the next step: ``/feedback nps`` -> press a score button -> type a comment.
@@ -216,27 +218,36 @@ async def measure_turns(
 
 
 async def measure_fair_floor(
-    n_users: int, *, concurrency: int = 16, latency: float = 0.0, warmup: int = 10, timeout: float = 30.0
+    n_users: int,
+    *,
+    concurrency: int = 16,
+    latency: float = 0.0,
+    warmup: int = 10,
+    timeout: float = 30.0,
+    outbox: bool = False,
 ) -> dict[str, Any]:
-    """The plain Bolt app of ``bench.floor_slack``: same Web API calls, one SQLite commit per event."""
+    """The plain Bolt app of ``bench.floor_slack``: same Web API calls, one SQLite commit per event
+    (``outbox``: the answer and its messages committed together, then each send recorded)."""
     with tempfile.TemporaryDirectory() as tmp:
         async with SignallingFake(latency=latency) as fake:
-            async with running_floor(fake, Path(tmp), SIGNING_SECRET) as floor:
+            async with running_floor(fake, Path(tmp), SIGNING_SECRET, outbox=outbox) as floor:
                 figures, _ = await drive(
-                    fake, Target(floor.url, _nothing), n_users, concurrency=concurrency, warmup=warmup, timeout=timeout
+                    fake,
+                    Target(floor.url, floor.settle),
+                    n_users,
+                    concurrency=concurrency,
+                    warmup=warmup,
+                    timeout=timeout,
                 )
                 figures["complete_responses"] = await floor.answers() - warmup
     figures["latency_s"] = latency
     return figures
 
 
-async def _nothing() -> None:
-    """The floor has no background work to wait for."""
-
-
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     floor = await measure_echo(args.users * TURNS_PER_USER, args.latency, concurrency=8, n_users=min(args.users, 100))
     fair = await measure_fair_floor(args.users, concurrency=args.concurrency, latency=args.latency)
+    fair_outbox = await measure_fair_floor(args.users, concurrency=args.concurrency, latency=args.latency, outbox=True)
     profiler = cProfile.Profile() if args.profile else None
     turns = await measure_turns(
         args.users, concurrency=args.concurrency, latency=args.latency, durability=args.durability, profiler=profiler
@@ -247,6 +258,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         print(out.getvalue())
     ratio = turns["turns_per_s"] / floor["events_per_s"] if floor["events_per_s"] else float("nan")
     fair_ratio = turns["turns_per_s"] / fair["turns_per_s"] if fair["turns_per_s"] else float("nan")
+    outbox_ratio = turns["turns_per_s"] / fair_outbox["turns_per_s"] if fair_outbox["turns_per_s"] else float("nan")
     return {
         "survey": turns,
         "echo_floor": floor,
@@ -255,6 +267,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "fair_floor": fair,
         "ratio_to_fair_floor": round(fair_ratio, 3),
         "target_fair_ratio": 0.8,
+        "outbox_floor": fair_outbox,
+        "ratio_to_outbox_floor": round(outbox_ratio, 3),
     }
 
 
@@ -285,7 +299,10 @@ def main(argv: list[str] | None = None) -> None:
             f"| echo floor {f['events_per_s']:.0f} events/s ({f['cpu_ms_per_event']:.2f} ms CPU/event) | "
             f"ratio {result['ratio_to_floor']:.2f} (target {result['target_ratio']}) | fair floor "
             f"{result['fair_floor']['turns_per_s']:.0f} turns/s ({result['fair_floor']['cpu_ms_per_turn']:.2f} ms "
-            f"CPU/turn) | ratio {result['ratio_to_fair_floor']:.2f} (target {result['target_fair_ratio']})",
+            f"CPU/turn) | ratio {result['ratio_to_fair_floor']:.2f} (target {result['target_fair_ratio']}) | "
+            f"outbox floor {result['outbox_floor']['turns_per_s']:.0f} turns/s "
+            f"({result['outbox_floor']['cpu_ms_per_turn']:.2f} ms CPU/turn) | "
+            f"ratio {result['ratio_to_outbox_floor']:.2f}",
             flush=True,
         )
     median = sorted(results, key=lambda r: r["ratio_to_floor"])[len(results) // 2]
@@ -294,6 +311,8 @@ def main(argv: list[str] | None = None) -> None:
         median["fair_ratios"] = [r["ratio_to_fair_floor"] for r in results]
         median["median_fair_ratio"] = statistics.median(median["fair_ratios"])
         median["median_ratio"] = statistics.median(median["ratios"])
+        median["outbox_ratios"] = [r["ratio_to_outbox_floor"] for r in results]
+        median["median_outbox_ratio"] = statistics.median(median["outbox_ratios"])
     print(json.dumps(median))
 
 
