@@ -4,7 +4,7 @@ documented ``factory`` hook (see :class:`BatchingConnection`)."""
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from storage.sql.unit import Statement
@@ -21,19 +21,25 @@ class Result:
 
 @dataclass
 class Batch:
-    """Statements to run in order in one call to SQLite's thread (see :class:`BatchingConnection`)."""
+    """Statements to run in order in one call to SQLite's thread (see :class:`BatchingConnection`).
+    ``always``: statements run after them even when one of them failed (a setting put back)."""
 
     statements: list[Statement]
+    always: list[Statement] = field(default_factory=list)
 
     def run(self, conn: sqlite3.Connection) -> list[Result]:
         """Runs on SQLite's thread. The first error stops the batch and is raised."""
         results: list[Result] = []
-        for sql, params, many in self.statements:
-            cur = conn.executemany(sql, params) if many else sqlite3.Connection.execute(conn, sql, params)
-            try:
-                results.append(Result(cur.fetchall(), cur.rowcount, cur.lastrowid))
-            finally:
-                cur.close()
+        try:
+            for sql, params, many in self.statements:
+                cur = conn.executemany(sql, params) if many else sqlite3.Connection.execute(conn, sql, params)
+                try:
+                    results.append(Result(cur.fetchall(), cur.rowcount, cur.lastrowid))
+                finally:
+                    cur.close()
+        finally:
+            for sql, params, _ in self.always:
+                sqlite3.Connection.execute(conn, sql, params).close()
         return results
 
 

@@ -59,6 +59,9 @@ class Engine(SqlStore):
         # Called once with the first fault retrying cannot fix (``run`` stops on it).
         self.on_fault: Callable[[StorageError], None] | None = None
         self.fault: StorageError | None = None
+        # PRAGMA synchronous of the connection (``durability``), put back after a write that
+        # needs no fsync of its own (the outbox claim, see ``Outbox.claim_pending``).
+        self.synchronous = "FULL"
 
     @classmethod
     async def open(cls, path: str | Path, durability: str = "full") -> Self:
@@ -84,6 +87,7 @@ class Engine(SqlStore):
             # Deleted content is overwritten, not just unlinked: erasure must leave no trace.
             await conn.execute("PRAGMA secure_delete=ON")
             store = cls(conn, path)
+            store.synchronous = DURABILITY[durability]
             await store._migrate()
         except BaseException as exc:
             await conn.close()

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
 from storage.records import OutboxRow
+from storage.sql.unit import Statement
+from storage.sqlite.batching import Batch, Result
 from storage.sqlite.engine import Engine
 
 MARK_BATCH = 300  # sends recorded by one statement at most (three parameters each)
@@ -46,12 +48,30 @@ class Outbox(Engine):
         high-water mark of ids would miss a lower id committed after a higher one). With
         ``platforms``, only theirs (the shards this instance sends for)."""
         where, params = _platforms_clause(platforms)
-        rows = await self._statement(
+        claim: Statement = (
             "UPDATE outbox SET status = 'sending' WHERE id IN "
             f"(SELECT id FROM outbox WHERE status = 'pending'{where} ORDER BY id LIMIT ?) RETURNING *",
             (*params, limit),
+            False,
         )
-        return sorted((OutboxRow.from_row(r) for r in rows), key=lambda row: row.id)
+        # No fsync of its own: nothing ever relies on a claim surviving a power loss (``sending``
+        # rows are given back at every start, ``release_claims``; a send is recorded by a durable
+        # ``mark_sent``), and at durability full that fsync held the store's lock for a few ms
+        # between every commit of turns and the send of their replies. Still committed at once
+        # (a crash of the process keeps it; WAL), and the next durable commit's fsync covers it.
+        # The connection's setting is put back in the same call, whatever happens.
+        relaxed = self.synchronous != "NORMAL"
+        batch = Batch(
+            [("PRAGMA synchronous=NORMAL", (), False), claim] if relaxed else [claim],
+            always=[(f"PRAGMA synchronous={self.synchronous}", (), False)] if relaxed else [],
+        )
+        try:
+            async with self._lock:
+                results = cast(list[Result], await self.conn.execute_fetchall(cast(str, batch)))
+        except Exception as exc:
+            self._check(exc)
+            raise
+        return sorted((OutboxRow.from_row(r) for r in results[-1].rows), key=lambda row: row.id)
 
     async def release_claims(self, platforms: Sequence[str] | None = None) -> int:
         """Rows a previous run (or sender) claimed but did not finish (it stopped or crashed)

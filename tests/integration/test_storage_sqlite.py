@@ -17,6 +17,7 @@ from bot.bootstrap.runtime import Runtime
 from bot.config import Config
 from storage.reports import reading
 from storage.sqlite import MIGRATIONS, PRUNE_BATCH, Store
+from tests.contract.support import enqueue, msg
 from tests.integration.test_segments import WEEK, agents_week, agents_week_rows
 from tests.postgres import RUNTIMES_ON_POSTGRES
 
@@ -214,3 +215,27 @@ async def test_a_score_count_reads_a_covering_index(runtime: Runtime) -> None:
             "AND score = 3 AND created_at >= 0 AND created_at < 1"
         )
     assert "COVERING INDEX responses_survey_score_time" in str([tuple(p) for p in plan])
+
+
+@pytest.mark.parametrize(("durability", "level"), [("full", 2), ("normal", 1)])
+async def test_an_outbox_claim_leaves_the_connection_at_its_durability(
+    tmp_path: Path, durability: str, level: int
+) -> None:
+    """The claim is committed without an fsync of its own (``Outbox.claim_pending``); every
+    later commit must still be as durable as ``[storage] durability`` says, also when the
+    claim fails."""
+    store = await Store.open(tmp_path / "claims.db", durability=durability)
+    try:
+        await enqueue(store, msg("1", "a"))
+        assert [row.message.text for row in await store.claim_pending()] == ["a"]
+        assert [tuple(row) for row in await store.conn.execute_fetchall("PRAGMA synchronous")] == [(level,)]
+
+        await enqueue(store, msg("1", "b"))
+        await store.conn.execute(
+            "CREATE TRIGGER refuse_claims BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+        with pytest.raises(sqlite3.IntegrityError):
+            await store.claim_pending()
+        assert [tuple(row) for row in await store.conn.execute_fetchall("PRAGMA synchronous")] == [(level,)]
+    finally:
+        await store.close()
