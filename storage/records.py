@@ -9,6 +9,8 @@ from typing import Any
 from surveys.digest import Comment
 from surveys.model import OutMessage
 
+MAX_COMMENT_CHARS = 600  # what is read of a comment for quotes and themes (and kept by the meaning index)
+
 
 def subject_of(platform: str, user_id: str) -> str:
     """Whose event a handled event id was (``processed_events.subject``), so erasure finds

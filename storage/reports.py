@@ -20,11 +20,10 @@ from typing import Any
 
 from storage.port.connection import Connection
 from storage.port.store import Store
-from storage.records import CommentFacts
+from storage.records import MAX_COMMENT_CHARS, CommentFacts
 from surveys.causes import Resolved, Tally, route_names
 from surveys.digest import ChannelRate, Comment, EscalationFacts
 
-MAX_COMMENT_CHARS = 600  # what is read of a comment for quotes and themes
 _CHUNK = 500  # ids per IN (...) list
 DAY = 86400  # the per-day counts (migration 0017) are kept per UTC day of this many seconds
 

@@ -145,7 +145,7 @@ async def _cli_causes(
     cfg = runtime.config
     async with service.store.reports() as fresh:
         report = await cause_report(
-            fresh.conn,
+            fresh,
             period,
             surveys,
             cfg.escalation.causes,

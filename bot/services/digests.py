@@ -159,11 +159,11 @@ class DigestService:
         language, timezone, now = self.config.bot.default_language, self.config.bot.timezone, self.clock()
         if reports is not None:
             return await digest_cause_report(
-                reports.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
+                reports, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
             )
         async with self.store.reports() as fresh:
             return await digest_cause_report(
-                fresh.conn, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
+                fresh, period, survey_ids, cause_list, language=language, timezone=timezone, now=now
             )
 
     async def _read(

@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from storage import quality as sql
-from storage.port import Connection, UnitOfWork
-from storage.reports import Reports
+from storage.port import Reports, UnitOfWork
 from surveys import alerts, causes
 from surveys.causes import Cause, CauseReport
 from surveys.digest import Period, previous
@@ -239,7 +238,7 @@ def _who(inbound: Inbound) -> str:
 
 
 async def cause_report(
-    conn: Connection,
+    reports: Reports,
     period: Period,
     surveys: Sequence[str],
     cause_list: Sequence[Cause],
@@ -250,7 +249,6 @@ async def cause_report(
 ) -> CauseReport:
     """The Pareto of the causes of alerts resolved in ``period`` (against the period
     before it) and the open corrective actions, read on ``conn``."""
-    reports = Reports(conn)
     current, earlier, open_actions = await _cause_counts(reports, period, surveys)
     return await _cause_report(
         reports, period, surveys, cause_list, current, earlier, open_actions, language, timezone, now
@@ -258,7 +256,7 @@ async def cause_report(
 
 
 async def digest_cause_report(
-    conn: Connection,
+    reports: Reports,
     period: Period,
     surveys: Sequence[str],
     cause_list: Sequence[Cause],
@@ -270,7 +268,6 @@ async def digest_cause_report(
     """:func:`cause_report` for a digest, which shows it only when it says something: None,
     before the medians are read, when no alert of the period or the one before was resolved
     with a cause and no action is open (a team that does not name causes)."""
-    reports = Reports(conn)
     current, earlier, open_actions = await _cause_counts(reports, period, surveys)
     if not open_actions and not any(t.cause for t in (*current, *earlier)):
         return None

@@ -26,7 +26,7 @@ from bot.analysis.meaning_index import MeaningIndex
 from bot.services.escalations import EscalationDesk
 from storage import sentiment as sql
 from storage.port import Store
-from storage.reports import MAX_COMMENT_CHARS
+from storage.records import MAX_COMMENT_CHARS
 from surveys.engine import Escalation, judge_comment
 from surveys.kinds import SurveyDefinition
 from surveys.sentiment import CommentScorer, Scored

@@ -179,15 +179,15 @@ async def test_a_digest_shows_the_cause_report_only_when_it_says_something(tmp_p
     kw: dict[str, Any] = {"language": "en", "timezone": "UTC", "now": 1200.0}
     try:
         async with reading(store) as reports:
-            full = await cause_report(reports.conn, period, ["nps"], causes, **kw)
+            full = await cause_report(reports, period, ["nps"], causes, **kw)
             assert [r.count for r in full.rows] == [5] and full.rows[0].median_resolve_seconds == 600.0
-            assert await digest_cause_report(reports.conn, period, ["nps"], causes, **kw) is None
+            assert await digest_cause_report(reports, period, ["nps"], causes, **kw) is None
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("UPDATE escalations SET cause = 'billing' WHERE resolved_at = 200")  # the period before
         db.close()
         async with reading(store) as reports:
-            shown = await digest_cause_report(reports.conn, period, ["nps"], causes, **kw)
-            assert shown == await cause_report(reports.conn, period, ["nps"], causes, **kw)
+            shown = await digest_cause_report(reports, period, ["nps"], causes, **kw)
+            assert shown == await cause_report(reports, period, ["nps"], causes, **kw)
             assert shown is not None and [r.cause for r in shown.rows] == ["", "billing"]
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("UPDATE escalations SET cause = NULL")
@@ -198,8 +198,8 @@ async def test_a_digest_shows_the_cause_report_only_when_it_says_something(tmp_p
                 platform="console", chat_id="staff", created_by_name="Bo", alert_ids=[1], now=1100.0,
             )
         async with reading(store) as reports:
-            shown = await digest_cause_report(reports.conn, period, ["nps"], causes, **kw)
-            assert shown == await cause_report(reports.conn, period, ["nps"], causes, **kw)
+            shown = await digest_cause_report(reports, period, ["nps"], causes, **kw)
+            assert shown == await cause_report(reports, period, ["nps"], causes, **kw)
             assert shown is not None and len(shown.actions) == 1
     finally:
         await store.close()
