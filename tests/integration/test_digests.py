@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import struct
+import tempfile
 import tomllib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -129,6 +130,10 @@ def is_png(path: str | Path) -> bool:
 
 
 def charts_dir(rt: Runtime) -> Path:
+    """Where the bot keeps charts: ``<database folder>/charts``, or a temporary folder when the
+    database is a server (README "Digests")."""
+    if "://" in rt.store.path:
+        return Path(tempfile.gettempdir()) / "feedbackbot-charts"
     return Path(rt.store.path).resolve().parent / "charts"
 
 

@@ -17,8 +17,13 @@ from surveys.model import Destination, Inbound
 from tests import reads
 from tests.fakes.channel import RecordingChannel
 from tests.integration.test_shell_cli import write_config
+from tests.postgres import RUNTIMES_ON_POSTGRES
 
 COMMENT = "Xylophone-unique complaint about the parcel"
+
+
+def sqlite_only(why: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(RUNTIMES_ON_POSTGRES, reason=f"SQLite only: {why}")
 STAFF_CHAT = "-1009"
 
 
@@ -64,6 +69,7 @@ async def test_forgetting_user_7_leaves_users_70_and_7001_untouched(runtime: Run
 
 
 
+@sqlite_only("reads the bytes of the SQLite file")
 async def test_forget_removes_staff_inbox_rows_that_carry_the_alert_and_leaves_no_byte(
     tmp_path: Path, config: object, clock: object
 ) -> None:
@@ -124,6 +130,7 @@ async def test_forget_removes_staff_inbox_rows_that_carry_the_alert_and_leaves_n
         await runtime.close()
 
 
+@sqlite_only("injects an SQLite error into the SQLite unit of work")
 async def test_forget_is_one_transaction(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     """If anything in the erasure fails, nothing is erased: never half a person."""
     service = runtime.service
@@ -145,6 +152,7 @@ async def test_forget_is_one_transaction(runtime: Runtime, monkeypatch: pytest.M
     assert [r["comment"] for r in await reads.responses(runtime.store)] == [COMMENT]
 
 
+@sqlite_only("runs the command on the configured SQLite file")
 def test_cli_forget_uses_the_same_erasure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = write_config(tmp_path)
     db = tmp_path / "bot.db"
