@@ -4,6 +4,7 @@ the audience."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from surveys.engine import Session, Stage
@@ -137,3 +138,33 @@ async def test_the_audience_pages_through_reachable_people_who_did_not_opt_out(s
         everyone = await tx.audience(None, 0, 100, created_before=NOW)
     assert [p.user_id for p in page1 + page2] == ["0", "2", "3", "5", "later"]
     assert sorted(p.user_id for p in everyone) == ["0", "2", "3", "5", "S1"]
+
+
+async def test_two_schedulers_at_once_never_take_the_same_due_invitation(target: str, store: Any) -> None:
+    """During a takeover two instances may both run the scheduler for a moment: each takes the
+    due invitations in its own transaction and marks them; none is taken twice (PostgreSQL
+    skips rows another transaction holds; SQLite runs one writer at a time)."""
+    from storage.backends import open_store
+
+    for n in range(40):
+        await invite(store, str(n), not_before=NOW)
+    other = await open_store(target)
+    taken: list[list[int]] = [[], []]
+
+    async def scheduler(which: int, s: Any) -> None:
+        for _ in range(4):
+            async with s.transaction() as tx:
+                due = await tx.due_invitations(NOW, 10)
+                for invitation in due:
+                    await tx.mark_invitation(invitation["id"], "sent", sent_at=NOW)
+                await tx.flush()
+                await asyncio.sleep(0.01)  # the other scheduler's read comes now, if it can
+            taken[which] += [i["id"] for i in due]
+
+    try:
+        await asyncio.gather(scheduler(0, store), scheduler(1, other))
+    finally:
+        await other.close()
+    every = taken[0] + taken[1]
+    assert len(every) == len(set(every)) == 40
+    assert {i["status"] for i in await reads.invitations(store)} == {"sent"}
