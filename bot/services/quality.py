@@ -56,9 +56,6 @@ class QualityDesk:
         found = next((c for c in self.causes if c.id == cause_id), None)
         return (found or Cause(cause_id)).name(lang)
 
-    def cause_names(self, language: str | None = None) -> dict[str, str]:
-        return {c.id: c.name(language or self.default_language) for c in self.causes}
-
     def _choices_list(self, lang: str) -> str:
         return ", ".join(f"{i}. {c.name(lang)} ({c.id})" for i, c in enumerate(self.causes, 1))
 
